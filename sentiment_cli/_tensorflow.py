@@ -1,0 +1,18 @@
+"""Import Keras (and TensorFlow) once, without TensorFlow's C++ start-up chatter on stderr.
+
+Only training, export and inspection import this module; prediction never does.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._quiet import stderr_silenced
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+with stderr_silenced():
+    import keras
+    import tensorflow  # noqa: F401  (loaded here, under the silencer, rather than later by Keras)
+
+__all__ = ["keras"]

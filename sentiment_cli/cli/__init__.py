@@ -1,0 +1,51 @@
+"""The ``sentiment`` command: a thin layer that parses arguments, calls the library and renders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import inspect as inspect_command
+from . import predict as predict_command
+from . import train as train_command
+
+app = typer.Typer(
+    name="sentiment",
+    help=(
+        "Classify movie reviews (and any text) as positive or negative with the classic Keras IMDB "
+        "model: Embedding -> Bidirectional LSTM -> Dense -> Dense(1, sigmoid).\n\n"
+        "Exit codes: 0 success, 1 an input, data or model problem (named on stderr), "
+        "2 a usage error, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sentiment-cli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Classify movie reviews as positive or negative."""
+
+
+app.command("predict")(predict_command.predict)
+app.command("train")(train_command.train)
+app.command("inspect")(inspect_command.inspect)
+
+
+def main() -> None:
+    app(prog_name="sentiment")

@@ -1,0 +1,132 @@
+"""Consoles, output formats and the one place where errors become messages and exit codes.
+
+Results go to stdout; progress, warnings and errors to stderr, so pipes stay clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import SentimentError
+
+if TYPE_CHECKING:
+    from ..runtime import Prediction
+
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+
+class PredictFormat(StrEnum):
+    auto = "auto"
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+
+
+def error(message: str) -> None:
+    """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
+    stderr.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+
+
+def warning(message: str) -> None:
+    stderr.print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
+
+
+@contextlib.contextmanager
+def reporting() -> Iterator[None]:
+    """Map our exceptions, Ctrl-C and a closed stdout to one line on stderr and an exit code."""
+    try:
+        yield
+    except SentimentError as exc:
+        error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        error("interrupted")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away, point stdout at /dev/null so exit does not complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def resolve_format(fmt: PredictFormat) -> PredictFormat:
+    if fmt is PredictFormat.auto:
+        return PredictFormat.table if stdout.is_terminal else PredictFormat.jsonl
+    return fmt
+
+
+def preview(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+class PredictionWriter:
+    """Writes predictions chunk by chunk in one format, flushing after each chunk."""
+
+    def __init__(self, fmt: PredictFormat) -> None:
+        self.format = resolve_format(fmt)
+        self._header_done = False
+
+    def write(self, predictions: list[Prediction]) -> None:
+        if not predictions:
+            return
+        if self.format is PredictFormat.table:
+            stdout.print(self._table(predictions))
+            return
+        out = sys.stdout
+        if self.format is PredictFormat.jsonl:
+            for p in predictions:
+                record = {"source": p.source, "label": p.label, "probability": round(p.probability, 6)}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
+            if not self._header_done:
+                writer.writerow(["source", "label", "probability"])
+                self._header_done = True
+            writer.writerows([p.source, p.label, f"{p.probability:.6f}"] for p in predictions)
+        out.flush()
+
+    @staticmethod
+    def _table(predictions: list[Prediction]) -> Table:
+        source_width = min(max(6, min(40, stdout.width // 3)), max(6, *(len(p.source) for p in predictions)))
+        # label 8 + probability 11 + source, and 3 characters of padding and rule per column
+        review_width = max(10, stdout.width - source_width - 8 - 11 - 4 * 3)
+        table = Table(show_edge=False, header_style="bold")
+        table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
+        table.add_column("label", min_width=8, no_wrap=True)
+        table.add_column("P(positive)", min_width=11, justify="right", no_wrap=True)
+        table.add_column("review", width=review_width, no_wrap=True, overflow="ellipsis")
+        for p in predictions:
+            style = "green" if p.label == "positive" else "red"
+            table.add_row(p.source, Text(p.label, style=style), f"{p.probability:.3f}", preview(p.text, review_width))
+        return table
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,202 @@
+"""``sentiment train``: fit the model and write a model directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..config import ModelConfig, TrainConfig
+from . import output
+
+_MODEL = ModelConfig()
+_TRAIN = TrainConfig()
+_SHAPE = "Model shape"
+_FIT = "Training"
+
+
+def train(
+    data: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Labelled reviews: an aclImdb-style folder (train/ and test/, each with pos/ and neg/, "
+            "or just pos/ and neg/) or its .tar.gz; or a .csv/.tsv/.jsonl file (optionally .gz) with a "
+            "text column (text or review) and a label column (label or sentiment: 0/1, neg/pos, "
+            "negative/positive). Omit to download the IMDB dataset (cached).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("model"),
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists and is not empty.")] = False,
+    vocab_size: Annotated[
+        int,
+        typer.Option(
+            min=2, help="Vocabulary entries (most frequent words, plus one for unknown).", rich_help_panel=_SHAPE
+        ),
+    ] = _MODEL.vocab_size,
+    max_length: Annotated[
+        int, typer.Option(min=1, help="Tokens kept per review when training (the first ones).", rich_help_panel=_SHAPE)
+    ] = _MODEL.max_length,
+    embedding_dim: Annotated[int, typer.Option(min=1, help="Embedding size per word.", rich_help_panel=_SHAPE)] = (
+        _MODEL.embedding_dim
+    ),
+    lstm_units: Annotated[
+        int,
+        typer.Option(min=1, help="LSTM units per direction (the BiLSTM outputs twice this).", rich_help_panel=_SHAPE),
+    ] = _MODEL.lstm_units,
+    dense_units: Annotated[
+        int, typer.Option(min=1, help="Units of the hidden Dense(relu) layer.", rich_help_panel=_SHAPE)
+    ] = (_MODEL.dense_units),
+    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.", rich_help_panel=_FIT)] = _TRAIN.epochs,
+    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per training step.", rich_help_panel=_FIT)] = (
+        _TRAIN.batch_size
+    ),
+    validation_split: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.9,
+            help="Fraction of the training data held out to pick the best epoch (the test split is only scored).",
+            rich_help_panel=_FIT,
+        ),
+    ] = _TRAIN.validation_split,
+    patience: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Stop after this many epochs without a better validation loss; the best weights are kept.",
+            rich_help_panel=_FIT,
+        ),
+    ] = _TRAIN.patience,
+    learning_rate: Annotated[float, typer.Option(min=0.0, help="Adam learning rate.", rich_help_panel=_FIT)] = (
+        _TRAIN.learning_rate
+    ),
+    seed: Annotated[
+        int, typer.Option(help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT)
+    ] = _TRAIN.seed,
+    data_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SENTIMENT_DATA_URL",
+            help="Where to download the dataset from when DATA is omitted (http(s):// or file://).",
+            show_default="the Stanford IMDB archive",
+        ),
+    ] = None,
+    data_sha256: Annotated[
+        str | None,
+        typer.Option(envvar="SENTIMENT_DATA_SHA256", help="Expected sha256 of the download.", show_default=False),
+    ] = None,
+) -> None:
+    """Train the BiLSTM sentiment model and write a self-contained model directory.
+
+    The directory holds model.keras, model.tflite (used by predict), tokenizer.json
+    and card.json (configuration, metrics, data fingerprint, file hashes). It is
+    written to a temporary folder and moved into place at the end, so an interrupted
+    run leaves nothing behind.
+
+    Examples:
+
+      sentiment train aclImdb_v1.tar.gz --out my-model --epochs 2
+
+      sentiment train reviews.csv --out my-model --vocab-size 20000
+    """
+    with output.reporting():
+        try:
+            model_config = ModelConfig(vocab_size, max_length, embedding_dim, lstm_units, dense_units)
+            train_config = TrainConfig(epochs, batch_size, validation_split, patience, learning_rate, seed)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+        from ..bundle import check_output
+        from ..data import load_dataset
+
+        check_output(out, force)
+        if data is None:
+            data = _download(data_url, data_sha256)
+        with output.stderr.status(f"Reading {data}"):
+            dataset = load_dataset(data)
+        counts = ", ".join(f"{name} {len(split):,}" for name, split in dataset.splits.items())
+        output.stderr.print(f"Read {counts} reviews from {data}")
+
+        with output.stderr.status("Loading TensorFlow"):
+            from ..training import train as fit
+
+        with _EpochProgress() as listener:
+            result = fit(dataset, out, model_config, train_config, force=force, listener=listener)
+        output.stdout.print(_metrics_table(result.metrics))
+        output.stderr.print(f"Wrote {result.out}")
+
+
+def _download(url: str | None, sha256: str | None) -> Path:
+    from ..data import fetch_dataset
+
+    with Progress(
+        TextColumn("Downloading"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=output.stderr,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("download", total=None)
+        path = fetch_dataset(
+            url, sha256, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    output.stderr.print(f"Dataset: {path}")
+    return path
+
+
+class _EpochProgress:
+    """Rich progress for epochs and batches, on stderr."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            TimeElapsedColumn(),
+            console=output.stderr,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _EpochProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def on_stage(self, message: str) -> None:
+        self.progress.console.print(message)
+
+    def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:
+        self.task = self.progress.add_task(f"Epoch {epoch}/{epochs}", total=steps, metrics="")
+
+    def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
+        self.progress.update(self.task, completed=step, metrics=_fmt(logs))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self.progress.update(self.task, metrics=_fmt(logs))
+        if not self.progress.console.is_terminal:  # no live bars in a log file: one line per epoch
+            self.progress.console.print(f"Epoch {epoch}: {_fmt(logs)}")
+
+
+def _fmt(logs: dict[str, float]) -> str:
+    names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
+    return "  ".join(f"{short} {logs[key]:.4f}" for key, short in names.items() if key in logs)
+
+
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="Metrics", header_style="bold")
+    table.add_column("split")
+    table.add_column("reviews", justify="right")
+    for column in ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC"):
+        table.add_column(column, justify="right")
+    for split, values in metrics.items():
+        cells = [values.get(k) for k in ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")]
+        table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
+    return table

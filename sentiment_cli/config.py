@@ -1,0 +1,75 @@
+"""Model and training settings. Every default lives here and only here.
+
+The defaults reproduce the classic Keras IMDB notebook model:
+Embedding(10,000 words, 64) -> Bidirectional(LSTM(64)) -> Dense(64, relu) -> Dense(1, sigmoid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+LABELS: tuple[str, str] = ("negative", "positive")
+"""Label names, indexed by class id: 0 is negative, 1 is positive."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The shape of the network and of its input."""
+
+    vocab_size: int = 10_000
+    """Vocabulary entries, the out-of-vocabulary token included (id 0 is padding)."""
+    max_length: int = 256
+    """Tokens kept per review at training time (the first ones)."""
+    embedding_dim: int = 64
+    lstm_units: int = 64
+    dense_units: int = 64
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
+        if self.vocab_size < 2:
+            raise ValueError("vocab_size must be at least 2 (one word and the unknown token)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How the network is fitted."""
+
+    epochs: int = 5
+    batch_size: int = 64
+    validation_split: float = 0.1
+    """Fraction of the training data held out for validation and early stopping."""
+    patience: int = 2
+    """Epochs without a better validation loss before training stops (best weights are kept)."""
+    learning_rate: float = 1e-3
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if not 0.0 <= self.validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}")
+        if self.patience < 0:
+            raise ValueError(f"patience must be 0 or more, got {self.patience}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+LITERT_BATCH_SIZE = 32
+"""Batch size baked into the exported LiteRT model (a fixed batch keeps it to builtin ops)."""

@@ -1,0 +1,37 @@
+"""Exceptions raised by the library. The CLI turns each into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+
+class SentimentError(Exception):
+    """Base class: something a user can cause and fix. ``hint`` says how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class DataError(SentimentError):
+    """Training or evaluation data that cannot be read or makes no sense."""
+
+
+class DownloadError(DataError):
+    """The dataset could not be fetched or failed verification."""
+
+
+class ModelError(SentimentError):
+    """A model directory or file that is missing, damaged or not safe to load."""
+
+
+class OutputError(SentimentError):
+    """Where a result should be written cannot take it."""
+
+
+class InputError(SentimentError):
+    """A review file that cannot be read as text."""

@@ -1,0 +1,207 @@
+"""What each layer outputs, how many weights it has, and why (formulas in the layer's own numbers)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._tensorflow import keras
+from .bundle import read_bundle
+from .errors import ModelError
+
+
+@dataclass
+class LayerInfo:
+    name: str
+    type: str
+    output_shape: str
+    params: int
+    trainable: bool
+    formula: str
+    """Expression whose value is ``params``, e.g. ``128×64 + 64``; empty when there are no weights."""
+    note: str = ""
+
+
+@dataclass
+class ModelReport:
+    name: str
+    layers: list[LayerInfo]
+    total_params: int
+    trainable_params: int
+    non_trainable_params: int
+    weight_bytes: int
+    source: str
+    card: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.card is None:
+            data.pop("card")
+        return data
+
+
+def load_keras(path: Path) -> keras.Model:
+    """Load a ``.keras`` file safely: no Lambda layers, no custom code, no compile."""
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as exc:
+        if "safe_mode" in str(exc):
+            raise ModelError(
+                f"{path}: refused to load: it contains a Lambda layer or other code that would run on load",
+                "only load such a model if you trust it, in your own Python session",
+            ) from None
+        raise ModelError(f"{path}: not a loadable Keras model ({_first_line(exc)})") from None
+    except TypeError as exc:
+        raise ModelError(
+            f"{path}: uses a custom layer or function that is not part of Keras ({_first_line(exc)})",
+            "custom objects are never imported from a model file",
+        ) from None
+    except Exception as exc:  # zipfile.BadZipFile, OSError, KeyError... from inside Keras
+        raise ModelError(f"{path}: not a readable .keras file ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception, limit: int = 160) -> str:
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def inspect_model(path: str | os.PathLike[str] | None = None) -> ModelReport:
+    """Layer table of a model directory, a ``.keras`` file, or the shipped model (``None``)."""
+    card = None
+    if path is not None and Path(path).is_file():
+        keras_path = Path(path)
+        if keras_path.suffix != ".keras":
+            raise ModelError(f"{keras_path}: expected a model directory or a .keras file")
+    else:
+        bundle = read_bundle(path)
+        keras_path, card = bundle.keras_path, bundle.card
+    model = load_keras(keras_path)
+    if not model.built:
+        try:
+            model.build((None, None))
+        except Exception as exc:
+            raise ModelError(f"{keras_path}: the model has no input shape and could not be built ({exc})") from None
+    layers = [_layer_info(layer) for layer in model.layers]
+    trainable = sum(_count(w) for w in model.trainable_weights)
+    total = model.count_params()
+    return ModelReport(
+        name=model.name,
+        layers=layers,
+        total_params=total,
+        trainable_params=trainable,
+        non_trainable_params=total - trainable,
+        weight_bytes=sum(_count(w) * np.dtype(w.dtype).itemsize for w in model.weights),
+        source=str(keras_path),
+        card=card,
+        notes=_notes(model),
+    )
+
+
+def _count(weight: Any) -> int:
+    n = 1
+    for dim in weight.shape:
+        n *= int(dim)
+    return n
+
+
+def _shape(layer: keras.layers.Layer) -> str:
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError):
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def _layer_info(layer: keras.layers.Layer) -> LayerInfo:
+    params = layer.count_params()
+    expression, value = _formula(layer)
+    if value != params:  # never show a formula that does not add up; fall back to the weights
+        expression, value = _weights_formula(layer)
+    return LayerInfo(
+        name=layer.name,
+        type=type(layer).__name__,
+        output_shape=_shape(layer),
+        params=params,
+        trainable=bool(layer.trainable),
+        formula=f"{expression} = {params:,}" if layer.weights else "",
+        note=_layer_note(layer),
+    )
+
+
+def _weights_formula(layer: keras.layers.Layer) -> tuple[str, int]:
+    parts = ["×".join(str(int(d)) for d in w.shape) for w in layer.weights]
+    return " + ".join(parts), sum(_count(w) for w in layer.weights)
+
+
+def _formula(layer: keras.layers.Layer) -> tuple[str, int]:
+    """(expression, value) for the layer types whose counts people ask about."""
+    if not layer.weights:
+        return "", 0
+    if isinstance(layer, keras.layers.Embedding):
+        rows, dim = layer.input_dim, layer.output_dim
+        return f"{rows}×{dim}", rows * dim
+    if isinstance(layer, keras.layers.Dense):
+        fan_in = int(layer.kernel.shape[0])
+        if layer.use_bias:
+            return f"{fan_in}×{layer.units} + {layer.units}", fan_in * layer.units + layer.units
+        return f"{fan_in}×{layer.units}", fan_in * layer.units
+    if isinstance(layer, keras.layers.Bidirectional):
+        forward, f_value = _formula(layer.forward_layer)
+        backward, b_value = _formula(layer.backward_layer)
+        if forward == backward:
+            return f"2 × {forward}", 2 * f_value
+        return f"({forward}) + ({backward})", f_value + b_value
+    if isinstance(layer, keras.layers.RNN):
+        cell = layer.cell
+        units = cell.units
+        fan_in = int(cell.kernel.shape[0])
+        bias = cell.use_bias
+        if isinstance(layer, keras.layers.LSTM):
+            return f"4 × (({fan_in}+{units})×{units}{f' + {units}' if bias else ''})", 4 * (
+                (fan_in + units) * units + (units if bias else 0)
+            )
+        if isinstance(layer, keras.layers.GRU):
+            biases = (2 if cell.reset_after else 1) * units if bias else 0
+            bias_text = "" if not bias else (f" + 2×{units}" if cell.reset_after else f" + {units}")
+            return f"3 × (({fan_in}+{units})×{units}{bias_text})", 3 * ((fan_in + units) * units + biases)
+        if isinstance(layer, keras.layers.SimpleRNN):
+            return f"({fan_in}+{units})×{units}{f' + {units}' if bias else ''}", (fan_in + units) * units + (
+                units if bias else 0
+            )
+    return _weights_formula(layer)
+
+
+def _layer_note(layer: keras.layers.Layer) -> str:
+    if isinstance(layer, keras.layers.Bidirectional):
+        inner = layer.forward_layer
+        units = getattr(inner, "units", None)
+        kind = type(inner).__name__
+        if layer.merge_mode == "concat" and units:
+            return f"forward and backward {kind}({units}) outputs concatenated: 2 × {units} = {2 * units} features"
+        return f"forward and backward {kind} merged by {layer.merge_mode}"
+    if isinstance(layer, keras.layers.Embedding) and layer.mask_zero:
+        return "id 0 is padding and is masked out of later layers"
+    return ""
+
+
+def _notes(model: keras.Model) -> list[str]:
+    """Explain each Dense layer's fan-in where a wrapper changed it."""
+    notes = []
+    previous = None
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense) and isinstance(previous, keras.layers.Bidirectional):
+            fan_in = int(layer.kernel.shape[0])
+            units = getattr(previous.forward_layer, "units", None)
+            if units and fan_in == 2 * units:
+                notes.append(
+                    f"{layer.name} receives {fan_in} features from {previous.name}, not {units}: "
+                    f"{fan_in}×{layer.units} + {layer.units} = {layer.count_params():,} weights "
+                    f"(not {units}×{layer.units} + {layer.units} = {units * layer.units + layer.units:,})"
+                )
+        previous = layer
+    return notes

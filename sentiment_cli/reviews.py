@@ -1,0 +1,188 @@
+"""Reading reviews to classify: whole files, files line by line, and standard input.
+
+Readers yield *chunks* (lists) so the caller can classify and print each chunk
+as soon as it is read: memory stays bounded and ``tail -f log | sentiment
+predict -`` answers as lines arrive.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InputError
+
+CHUNK_REVIEWS = 256
+STDIN = "<stdin>"
+_READ_SIZE = 1 << 16
+
+
+@dataclass(frozen=True)
+class Review:
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input that could not be read (the others still are); ``fatal`` means it was skipped."""
+
+    source: str
+    message: str
+    fatal: bool = True
+
+
+def decode(raw: bytes, source: str) -> tuple[str, Problem | None]:
+    """Bytes to text: UTF-8 (BOM dropped), UTF-16 with a BOM; invalid UTF-8 is replaced, with a warning."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: invalid UTF-16 text") from None
+    if b"\0" in raw:
+        raise InputError(f"{source}: not text (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        warning = Problem(source, f"{source}: invalid UTF-8, undecodable bytes replaced with U+FFFD", fatal=False)
+        return raw.decode("utf-8-sig", errors="replace"), warning
+
+
+def read_file(path: Path) -> list[Review | Problem]:
+    """One file as one review (preceded by a warning if it was not valid UTF-8)."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(_os_problem(source, exc)) from None
+    text, warning = decode(raw, source)
+    return [warning, Review(source, text)] if warning else [Review(source, text)]
+
+
+def _os_problem(source: str, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"{source}: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{source}: is a directory"
+    if isinstance(exc, PermissionError):
+        return f"{source}: permission denied"
+    return f"{source}: cannot read ({exc.strerror or exc})"
+
+
+def _chunks_of_bytes(stream: BinaryIO) -> Iterator[bytes]:
+    """What the stream has now, block by block (does not wait to fill a block on a pipe)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        fd = None
+    read = (lambda: os.read(fd, _READ_SIZE)) if fd is not None else getattr(stream, "read1", stream.read)
+    while True:
+        data = read() if fd is not None else read(_READ_SIZE)
+        if not data:
+            return
+        yield data
+
+
+def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Review | Problem]]:
+    """Each non-empty line one review, named ``SOURCE:LINE``; yields what has arrived, in chunks."""
+    pending = bytearray()
+    number = 0
+    first = True
+    for data in _chunks_of_bytes(stream):
+        if first and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # UTF-16 cannot be split on b"\n"; such input is read whole, then split.
+            data += b"".join(_chunks_of_bytes(stream))
+            text, _ = decode(data, source)
+            yield from _chunked(_line_reviews(text.splitlines(), source), chunk_size)
+            return
+        first = False
+        pending += data
+        cut = pending.rfind(b"\n", max(0, len(pending) - len(data)))
+        if cut < 0:
+            continue
+        lines = bytes(pending[:cut]).split(b"\n")
+        del pending[: cut + 1]
+        items = []
+        for line in lines:
+            number += 1
+            items.extend(_line(line, number, source))
+        yield from _chunked(items, chunk_size)
+    if pending:
+        yield from _chunked(list(_line(bytes(pending), number + 1, source)), chunk_size)
+
+
+def _line(raw: bytes, number: int, source: str) -> Iterator[Review | Problem]:
+    raw = raw.removesuffix(b"\r")
+    if number == 1:
+        raw = raw.removeprefix(codecs.BOM_UTF8)
+    if not raw.strip():
+        return
+    name = f"{source}:{number}"
+    try:
+        text, warning = decode(raw, name)
+    except InputError as exc:
+        yield Problem(name, exc.message)
+        return
+    if warning:
+        yield warning
+    yield Review(name, text)
+
+
+def _line_reviews(lines: list[str], source: str) -> list[Review]:
+    return [Review(f"{source}:{n}", line) for n, line in enumerate(lines, 1) if line.strip()]
+
+
+def _chunked(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_sources(
+    sources: list[str], stdin: BinaryIO, *, per_line: bool = False, whole: bool = False
+) -> Iterator[list[Review | Problem]]:
+    """Reviews and problems from every source in order, a chunk at a time.
+
+    A path is one review (``per_line``: one per non-empty line); ``-`` is standard
+    input, one review per non-empty line (``whole``: all of it one review).
+    """
+    pending: list[Review | Problem] = []
+    for source in sources:
+        if source == "-" and whole:
+            try:
+                text, warning = decode(stdin.read(), STDIN)
+            except InputError as exc:
+                pending.append(Problem(STDIN, exc.message))
+            else:
+                pending.extend([warning, Review(STDIN, text)] if warning else [Review(STDIN, text)])
+        elif source == "-" or per_line:
+            yield from _drain(pending)
+            if source == "-":
+                yield from read_lines(stdin, STDIN)
+                continue
+            try:
+                with open(source, "rb") as handle:
+                    yield from read_lines(handle, source)
+            except InputError as exc:
+                yield [Problem(source, exc.message)]
+            except OSError as exc:
+                yield [Problem(source, _os_problem(source, exc))]
+        else:
+            try:
+                pending.extend(read_file(Path(source)))
+            except InputError as exc:
+                pending.append(Problem(source, exc.message))
+            if len(pending) >= CHUNK_REVIEWS:
+                yield from _drain(pending)
+    yield from _drain(pending)
+
+
+def _drain(pending: list) -> Iterator[list]:
+    if pending:
+        chunk = pending[:]
+        pending.clear()
+        yield chunk

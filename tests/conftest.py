@@ -1,0 +1,87 @@
+"""Shared fixtures: small synthetic review data and one tiny model trained once per session."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+POSITIVE = ["great", "wonderful", "superb", "loved", "excellent", "brilliant", "moving", "delightful"]
+NEGATIVE = ["awful", "terrible", "boring", "hated", "worst", "dull", "painful", "dreadful"]
+FILLER = [
+    "the",
+    "movie",
+    "film",
+    "plot",
+    "acting",
+    "story",
+    "was",
+    "and",
+    "a",
+    "it",
+    "this",
+    "i",
+    "scenes",
+    "characters",
+    "director",
+    "of",
+]
+SHARED_ARCHIVE = Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb_labeled.tar.gz"
+
+
+def make_reviews(n: int, seed: int = 0) -> list[tuple[str, int]]:
+    """``n`` short reviews alternating negative (0) and positive (1), two sentiment words each."""
+    rng = random.Random(seed)
+    reviews = []
+    for i in range(n):
+        label = i % 2
+        words = rng.choices(FILLER, k=rng.randint(4, 14)) + rng.choices(POSITIVE if label else NEGATIVE, k=2)
+        rng.shuffle(words)
+        reviews.append((" ".join(words).capitalize() + ".", label))
+    return reviews
+
+
+def write_csv(path: Path, rows: list[tuple[str, int]], header=("text", "label"), delimiter=",") -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_folder(root: Path, splits: dict[str, list[tuple[str, int]]]) -> Path:
+    """An aclImdb-style tree: root/SPLIT/{pos,neg}/ID_RATING.txt."""
+    for split, rows in splits.items():
+        for i, (text, label) in enumerate(rows):
+            folder = root / split / ("pos" if label else "neg")
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i}_{8 if label else 2}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def imdb_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small aclImdb-style folder with train (400) and test (100) splits."""
+    root = tmp_path_factory.mktemp("data") / "aclImdb"
+    return write_folder(root, {"train": make_reviews(400, seed=1), "test": make_reviews(100, seed=2)})
+
+
+TINY_TRAIN_ARGS = [
+    "--vocab-size", "60", "--max-length", "24", "--embedding-dim", "8", "--lstm-units", "4",
+    "--dense-units", "4", "--epochs", "12", "--batch-size", "16", "--patience", "3", "--learning-rate", "0.01",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Path:
+    """A tiny model trained through the CLI on the synthetic folder (TensorFlow loads once per session)."""
+    from typer.testing import CliRunner
+
+    from sentiment_cli.cli import app
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    result = CliRunner().invoke(app, ["train", str(imdb_like), "--out", str(out), *TINY_TRAIN_ARGS])
+    assert result.exit_code == 0, result.output
+    return out

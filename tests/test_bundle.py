@@ -1,0 +1,122 @@
+import json
+import shutil
+
+import pytest
+
+from sentiment_cli.bundle import CARD_FORMAT, check_output, default_model_dir, read_bundle, staged
+from sentiment_cli.errors import ModelError, OutputError
+
+
+@pytest.fixture
+def model_copy(tiny_model, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model, copy)
+    return copy
+
+
+def test_a_trained_model_directory_verifies(tiny_model):
+    bundle = read_bundle(tiny_model)
+    assert sorted(p.name for p in tiny_model.iterdir()) == [
+        "card.json",
+        "model.keras",
+        "model.tflite",
+        "tokenizer.json",
+    ]
+    assert bundle.card["format_version"] == CARD_FORMAT
+    assert bundle.labels == ("negative", "positive")
+    assert len(bundle.vocabulary) == bundle.config.vocab_size
+
+
+def test_the_shipped_model_verifies():
+    bundle = read_bundle(default_model_dir())
+    assert bundle.card["data"]["splits"] == {"train": 25_000, "test": 25_000}
+    assert bundle.card["metrics"]["test"]["n"] == 25_000
+
+
+def test_missing_path_file_and_foreign_directory(tmp_path):
+    with pytest.raises(ModelError, match="no such model directory"):
+        read_bundle(tmp_path / "nothing")
+    (tmp_path / "m.keras").write_bytes(b"x")
+    with pytest.raises(ModelError, match="is a file, not a model directory") as info:
+        read_bundle(tmp_path / "m.keras")
+    assert "inspect" in info.value.hint
+    with pytest.raises(ModelError, match=r"not a model directory \(no card.json\)"):
+        read_bundle(tmp_path)
+
+
+def test_tampered_file_is_refused_by_name(model_copy):
+    with open(model_copy / "model.tflite", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match=r"model.tflite: contents do not match"):
+        read_bundle(model_copy)
+
+
+def test_missing_and_truncated_files(model_copy):
+    data = (model_copy / "tokenizer.json").read_bytes()
+    (model_copy / "tokenizer.json").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="tokenizer.json: contents do not match"):
+        read_bundle(model_copy)
+    (model_copy / "model.keras").unlink()
+    with pytest.raises(ModelError, match="model.keras is missing"):
+        read_bundle(model_copy)
+
+
+def test_newer_card_format_is_refused(model_copy):
+    card = json.loads((model_copy / "card.json").read_text())
+    card["format_version"] = CARD_FORMAT + 1
+    (model_copy / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="newer than this sentiment-cli understands"):
+        read_bundle(model_copy)
+
+
+def test_card_cannot_point_outside_the_directory(model_copy):
+    card = json.loads((model_copy / "card.json").read_text())
+    card["files"]["../secret"] = {"sha256": "0" * 64}
+    (model_copy / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="not allowed"):
+        read_bundle(model_copy)
+
+
+def test_existing_output_needs_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    check_output(out, force=False)  # empty is fine
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(OutputError, match="pass --force"):
+        check_output(out, force=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="not a directory"):
+        check_output(tmp_path / "file", force=True)
+
+
+def test_stage_is_all_or_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), staged(out) as stage:
+        (stage.path / "model.keras").write_bytes(b"partial")
+        raise RuntimeError("interrupted half way")
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # the stage is gone too
+
+    with staged(out) as stage:
+        (stage.path / "a.bin").write_bytes(b"one")
+        stage.commit({"name": "x"})
+    card = json.loads((out / "card.json").read_text())
+    assert card["files"]["a.bin"]["bytes"] == 3
+
+    with staged(out, force=True) as stage:
+        (stage.path / "b.bin").write_bytes(b"two")
+        stage.commit({"name": "y"})
+    assert sorted(p.name for p in out.iterdir()) == ["b.bin", "card.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_run_that_loses_the_race_refuses(tmp_path):
+    out = tmp_path / "out"
+    with staged(out) as first, staged(out) as second:
+        (first.path / "a").write_text("1")
+        (second.path / "b").write_text("2")
+        first.commit({})
+        with pytest.raises(OutputError, match="pass --force"):
+            second.commit({})
+    assert sorted(p.name for p in out.iterdir()) == ["a", "card.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

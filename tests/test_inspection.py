@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from sentiment_cli._tensorflow import keras
+from sentiment_cli.config import ModelConfig
+from sentiment_cli.errors import ModelError
+from sentiment_cli.inspection import inspect_model
+from sentiment_cli.model import build_model
+
+
+@pytest.fixture(scope="module")
+def seed_keras_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seed") / "seed.keras"
+    build_model(ModelConfig(vocab_size=10_000)).save(path)
+    return path
+
+
+def test_seed_architecture_counts_and_formulas(seed_keras_file):
+    report = inspect_model(seed_keras_file)
+    model = keras.saving.load_model(seed_keras_file, safe_mode=True, compile=False)
+    assert [layer.params for layer in report.layers] == [layer.count_params() for layer in model.layers]
+    assert [layer.params for layer in report.layers] == [640_064, 66_048, 8_256, 65]
+    assert report.total_params == 714_433 == model.count_params()
+    assert report.trainable_params == 714_433 and report.non_trainable_params == 0
+    assert report.weight_bytes == 714_433 * 4
+    assert [layer.formula for layer in report.layers] == [
+        "10001×64 = 640,064",
+        "2 × 4 × ((64+64)×64 + 64) = 66,048",
+        "128×64 + 64 = 8,256",
+        "64×1 + 1 = 65",
+    ]
+    assert [layer.output_shape for layer in report.layers] == [
+        "(None, None, 64)",
+        "(None, 128)",
+        "(None, 64)",
+        "(None, 1)",
+    ]
+    assert any("128×64 + 64 = 8,256" in note and "64×64 + 64" in note for note in report.notes)
+    assert report.card is None and "card" not in report.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        (keras.layers.Bidirectional(keras.layers.GRU(8)), "2 × 3 × ((16+8)×8 + 2×8)"),
+        (keras.layers.GRU(8, reset_after=False), "3 × ((16+8)×8 + 8)"),
+        (keras.layers.SimpleRNN(8), "(16+8)×8 + 8"),
+        (keras.layers.Conv1D(4, 3), "3×16×4 + 4"),
+    ],
+)
+def test_other_layers_have_formulas_that_add_up(tmp_path, layer, expected):
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(50, 16), layer])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    info = inspect_model(path).layers[1]
+    assert info.params == layer.count_params()
+    assert info.formula == f"{expected} = {layer.count_params():,}"
+
+
+def test_unbuilt_notebook_model_is_built(tmp_path):
+    model = keras.Sequential([keras.layers.Embedding(100, 8), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    path = tmp_path / "unbuilt.keras"
+    model.save(path)
+    report = inspect_model(path)
+    assert report.total_params == 100 * 8 + 4 * ((8 + 4) * 4 + 4) + 5
+
+
+def test_lambda_layer_is_refused_not_run(tmp_path):
+    marker = tmp_path / "ran"
+
+    # A real lambda (serialized as bytecode) with no closure, that writes the marker when called.
+    touch_marker = eval(f"lambda x: (open({str(marker)!r}, 'w').write('ran'), x * 2)[1]")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(touch_marker)])
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    marker.unlink()
+    with pytest.raises(ModelError, match="refused to load"):
+        inspect_model(path)
+    assert not marker.exists()
+    # The control: loading it unsafely does run the file's code, so the check above is meaningful.
+    keras.saving.load_model(path, safe_mode=False, compile=False)
+    assert marker.exists()
+
+
+def test_not_a_keras_file(tmp_path):
+    (tmp_path / "junk.keras").write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="junk.keras"):
+        inspect_model(tmp_path / "junk.keras")
+    (tmp_path / "weights.h5").write_bytes(b"x")
+    with pytest.raises(ModelError, match="expected a model directory or a .keras file"):
+        inspect_model(tmp_path / "weights.h5")
+
+
+def test_model_directory_carries_its_card(tiny_model):
+    report = inspect_model(tiny_model)
+    assert report.card["model"]["lstm_units"] == 4
+    data = json.loads(json.dumps(report.to_dict()))
+    assert set(data["layers"][0]) >= {"name", "type", "output_shape", "params", "trainable"}
+    assert data["total_params"] == sum(layer["params"] for layer in data["layers"])

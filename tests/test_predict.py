@@ -1,0 +1,84 @@
+"""The LiteRT prediction path: parity with Keras, batching, and no TensorFlow import."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from conftest import make_reviews
+from sentiment_cli._tensorflow import keras
+from sentiment_cli.bundle import default_model_dir, read_bundle
+from sentiment_cli.runtime import Predictor
+from sentiment_cli.text import pad
+
+
+def keras_probabilities(bundle, texts):
+    model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
+    ids = [bundle.vocabulary.encode(t, bundle.config.max_length) for t in texts]
+    return model.predict(pad(ids, bundle.config.max_length), verbose=0).ravel()
+
+
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_litert_matches_keras(tiny_model, which):
+    bundle = read_bundle(tiny_model if which == "tiny" else default_model_dir())
+    texts = [text for text, _ in make_reviews(70, seed=5)]
+    texts += ["", "!!!", "great " * 400, "unknownword " * 3]  # empty, no tokens, over max_length, all unknown
+    predictor = Predictor(bundle)
+    fast = predictor.probabilities(texts)
+    reference = keras_probabilities(bundle, texts)
+    np.testing.assert_allclose(fast, reference, atol=1e-4)
+    assert ((fast >= 0.5) == (reference >= 0.5)).all()
+
+
+def test_result_does_not_depend_on_batching(tiny_model):
+    predictor = Predictor(read_bundle(tiny_model))
+    texts = [text for text, _ in make_reviews(40, seed=6)]
+    together = predictor.probabilities(texts)
+    alone = np.array([predictor.probabilities([t])[0] for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+def test_tiny_model_learned_the_synthetic_task(tiny_model):
+    bundle = read_bundle(tiny_model)
+    assert bundle.card["metrics"]["test"]["accuracy"] >= 0.9
+    reviews = make_reviews(60, seed=7)
+    predictions = Predictor(bundle).classify([(str(i), text) for i, (text, _) in enumerate(reviews)])
+    assert [p.source for p in predictions] == [str(i) for i in range(60)]
+    accuracy = np.mean(
+        [(p.label == "positive") == bool(label) for p, (_, label) in zip(predictions, reviews, strict=True)]
+    )
+    assert accuracy >= 0.9
+
+
+def test_shipped_model_gets_obvious_reviews_right():
+    predictions = Predictor(read_bundle()).classify(
+        [
+            ("a", "One of the best films I have ever seen. Brilliant acting, a moving story, I loved it."),
+            ("b", "Terrible. The worst movie of the year, boring and stupid, a complete waste of time."),
+        ]
+    )
+    assert [p.label for p in predictions] == ["positive", "negative"]
+    assert predictions[0].probability > 0.8 and predictions[1].probability < 0.2
+
+
+def test_prediction_never_imports_tensorflow(tiny_model, tmp_path):
+    review = tmp_path / "review.txt"
+    review.write_text("A wonderful film.")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from sentiment_cli.cli import app
+        try:
+            app(["predict", "--model", {str(tiny_model)!r}, {str(review)!r}, "--format", "jsonl"])
+        except SystemExit as exit:
+            assert exit.code in (0, None), exit.code
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
+        print("HEAVY", heavy)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert '"source": ' in result.stdout
+    assert "HEAVY []" in result.stdout
