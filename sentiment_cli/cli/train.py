@@ -192,10 +192,10 @@ def _fmt(logs: dict[str, float]) -> str:
 
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     table = Table(title="Metrics", header_style="bold")
-    table.add_column("split")
-    table.add_column("reviews", justify="right")
+    table.add_column("split", no_wrap=True)
+    table.add_column("reviews", justify="right", no_wrap=True)
     for column in ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC"):
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=True)
     for split, values in metrics.items():
         cells = [values.get(k) for k in ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")]
         table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
