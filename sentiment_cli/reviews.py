@@ -60,7 +60,13 @@ def read_file(path: Path) -> list[Review | Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(_os_problem(source, exc)) from None
+    return _whole(raw, source)
+
+
+def _whole(raw: bytes, source: str) -> list[Review | Problem]:
     text, warning = decode(raw, source)
+    if not text.strip():
+        raise InputError(f"{source}: empty (no text to classify)")
     return [warning, Review(source, text)] if warning else [Review(source, text)]
 
 
@@ -89,48 +95,64 @@ def _chunks_of_bytes(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Review | Problem]]:
-    """Each non-empty line one review, named ``SOURCE:LINE``; yields what has arrived, in chunks."""
+    """Each non-empty line one review, named ``SOURCE:LINE``; yields what has arrived, in chunks.
+
+    Invalid UTF-8 is replaced and reported once per source; a NUL byte means the
+    source is not text: it is reported and the rest of it is skipped.
+    """
     pending = bytearray()
     number = 0
-    first = True
+    warned = False
     for data in _chunks_of_bytes(stream):
-        if first and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if number == 0 and not pending and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             # UTF-16 cannot be split on b"\n"; such input is read whole, then split.
             data += b"".join(_chunks_of_bytes(stream))
             text, _ = decode(data, source)
             yield from _chunked(_line_reviews(text.splitlines(), source), chunk_size)
             return
-        first = False
         pending += data
         cut = pending.rfind(b"\n", max(0, len(pending) - len(data)))
         if cut < 0:
             continue
         lines = bytes(pending[:cut]).split(b"\n")
         del pending[: cut + 1]
-        items = []
+        items: list[Review | Problem] = []
         for line in lines:
             number += 1
-            items.extend(_line(line, number, source))
+            if b"\0" in line:
+                yield from _chunked(items, chunk_size)
+                yield [Problem(source, f"{source}: not text (NUL bytes at line {number}); skipped from there")]
+                return
+            item = _line(line, number, source)
+            if item is None:
+                continue
+            if "\ufffd" in item.text and not warned and _invalid_utf8(line):
+                warned = True
+                message = f"{source}: invalid UTF-8 (first at line {number}), replaced with U+FFFD"
+                items.append(Problem(source, message, fatal=False))
+            items.append(item)
         yield from _chunked(items, chunk_size)
     if pending:
-        yield from _chunked(list(_line(bytes(pending), number + 1, source)), chunk_size)
+        item = _line(bytes(pending), number + 1, source)
+        if item is not None:
+            yield [item]
 
 
-def _line(raw: bytes, number: int, source: str) -> Iterator[Review | Problem]:
+def _invalid_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _line(raw: bytes, number: int, source: str) -> Review | None:
     raw = raw.removesuffix(b"\r")
     if number == 1:
         raw = raw.removeprefix(codecs.BOM_UTF8)
     if not raw.strip():
-        return
-    name = f"{source}:{number}"
-    try:
-        text, warning = decode(raw, name)
-    except InputError as exc:
-        yield Problem(name, exc.message)
-        return
-    if warning:
-        yield warning
-    yield Review(name, text)
+        return None
+    return Review(f"{source}:{number}", raw.decode("utf-8", errors="replace"))
 
 
 def _line_reviews(lines: list[str], source: str) -> list[Review]:
@@ -154,11 +176,9 @@ def read_sources(
     for source in sources:
         if source == "-" and whole:
             try:
-                text, warning = decode(stdin.read(), STDIN)
+                pending.extend(_whole(stdin.read(), STDIN))
             except InputError as exc:
                 pending.append(Problem(STDIN, exc.message))
-            else:
-                pending.extend([warning, Review(STDIN, text)] if warning else [Review(STDIN, text)])
         elif source == "-" or per_line:
             yield from _drain(pending)
             if source == "-":

@@ -8,6 +8,7 @@ vocabulary in order of frequency in the training texts.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -33,9 +34,15 @@ class Token:
     end: int
 
 
+def iter_tokens(text: str) -> Iterator[str]:
+    """Lower-cased word tokens of ``text``, lazily (a caller that needs the first N stops early)."""
+    for match in _TOKEN.finditer(_BREAK.sub(" ", text)):
+        yield match.group().lower()
+
+
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into lower-cased word tokens."""
-    return _TOKEN.findall(_BREAK.sub(" ", text).lower())
+    return list(iter_tokens(text))
 
 
 def tokenize_with_offsets(text: str) -> list[Token]:
@@ -78,9 +85,9 @@ class Vocabulary:
 
     def encode(self, text: str, max_length: int | None = None) -> list[int]:
         """Token ids of ``text``, truncated to its first ``max_length`` tokens."""
-        tokens = tokenize(text)
+        tokens = iter_tokens(text)
         if max_length is not None:
-            tokens = tokens[:max_length]
+            tokens = itertools.islice(tokens, max_length)
         get = self._ids.get
         return [get(token, UNKNOWN_ID) for token in tokens]
 

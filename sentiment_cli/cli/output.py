@@ -9,7 +9,9 @@ import contextlib
 import csv
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
 
 
@@ -51,9 +54,19 @@ def warning(message: str) -> None:
     stderr.print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that clean-up (``finally``, staged output) runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 @contextlib.contextmanager
 def reporting() -> Iterator[None]:
-    """Map our exceptions, Ctrl-C and a closed stdout to one line on stderr and an exit code."""
+    """Map our exceptions, Ctrl-C, SIGTERM and a closed stdout to one line on stderr and an exit code."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
         yield
     except SentimentError as exc:
@@ -62,9 +75,15 @@ def reporting() -> Iterator[None]:
     except KeyboardInterrupt:
         error("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        error("terminated")
+        raise typer.Exit(EXIT_TERMINATED) from None
     except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _silence_stdout() -> None:
