@@ -13,6 +13,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 with stderr_silenced():
     import keras
-    import tensorflow  # noqa: F401  (loaded here, under the silencer, rather than later by Keras)
+    import tensorflow as tf
 
-__all__ = ["keras"]
+__all__ = ["keras", "tf"]

@@ -3,7 +3,8 @@
 Layout (no pickles anywhere)::
 
     card.json        configuration, labels, metrics, data fingerprint, versions, file hashes
-    tokenizer.json   the vocabulary as plain JSON
+    tokenizer.json   the vocabulary and tokenizer settings as plain JSON
+    ngrams.npy       (hybrid models) the n-gram table: sorted uint32 keys, loaded with allow_pickle=False
     model.keras      the Keras model (loaded with safe_mode=True)
     model.tflite     the LiteRT flatbuffer used by ``predict``
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -22,15 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .config import LABELS, ModelConfig
 from .errors import ModelError, OutputError
-from .text import Vocabulary
+from .text import Encoder
 
 CARD_FORMAT = 1
 CARD_FILE = "card.json"
 TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
 LITERT_FILE = "model.tflite"
+NGRAMS_FILE = "ngrams.npy"
 REQUIRED_FILES = (TOKENIZER_FILE, KERAS_FILE, LITERT_FILE)
 
 
@@ -44,7 +49,7 @@ class Bundle:
 
     path: Path
     card: dict[str, Any]
-    vocabulary: Vocabulary
+    encoder: Encoder
 
     @property
     def config(self) -> ModelConfig:
@@ -81,8 +86,12 @@ def default_model_dir() -> Path:
     raise ModelError("the shipped default model is missing from this installation", "pass --model DIR")
 
 
-def read_bundle(path: str | os.PathLike[str] | None = None, *, verify: bool = True) -> Bundle:
-    """Open a model directory (the shipped one when ``path`` is None) and check every file's hash."""
+def read_bundle(path: str | os.PathLike[str] | None = None, *, skip: tuple[str, ...] = ()) -> Bundle:
+    """Open a model directory (the shipped one when ``path`` is None) and check its files' hashes.
+
+    Files named in ``skip`` (ones the caller will not use, such as ``model.keras`` for prediction)
+    must exist but are not read.
+    """
     path = default_model_dir() if path is None else Path(path)
     if not path.exists():
         raise ModelError(f"{path}: no such model directory")
@@ -110,26 +119,32 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, verify: bool = Tr
     for name in REQUIRED_FILES:
         if name not in card["files"]:
             raise ModelError(f"{card_path}: lists no {name}")
-    tokenizer_bytes = b""
+    contents: dict[str, bytes] = {}
     for name, meta in card["files"].items():
         file = path / name
         if Path(name).name != name:
             raise ModelError(f"{card_path}: file name {name!r} is not allowed")
         try:
-            data = file.read_bytes() if verify or name == TOKENIZER_FILE else b""
+            if name in skip:
+                file.stat()
+                continue
+            data = file.read_bytes()
         except FileNotFoundError:
             raise ModelError(f"{path}: {name} is missing") from None
         except OSError as exc:
             raise ModelError(f"{file}: cannot read ({exc.strerror})") from None
-        if verify and sha256_bytes(data) != meta.get("sha256"):
+        if sha256_bytes(data) != meta.get("sha256"):
             raise ModelError(f"{file}: contents do not match the model card's sha256 (damaged or altered)")
-        if name == TOKENIZER_FILE:
-            tokenizer_bytes = data
+        contents[name] = data
     try:
-        vocabulary = Vocabulary.from_json(tokenizer_bytes.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path / TOKENIZER_FILE}: {exc}") from None
-    return Bundle(path, card, vocabulary)
+        settings = json.loads(contents[TOKENIZER_FILE].decode("utf-8"))
+        keys = None
+        if NGRAMS_FILE in contents:
+            keys = np.load(io.BytesIO(contents[NGRAMS_FILE]), allow_pickle=False)
+        encoder = Encoder.from_dict(settings, keys)
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: unusable tokenizer ({exc})") from None
+    return Bundle(path, card, encoder)
 
 
 def check_output(out: Path, force: bool) -> None:
@@ -156,8 +171,10 @@ class Stage:
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
 
-    def write_tokenizer(self, vocabulary: Vocabulary) -> None:
-        (self.path / TOKENIZER_FILE).write_text(vocabulary.to_json(), encoding="utf-8")
+    def write_encoder(self, encoder: Encoder) -> None:
+        (self.path / TOKENIZER_FILE).write_text(json.dumps(encoder.to_dict(), ensure_ascii=False), encoding="utf-8")
+        if encoder.ngrams is not None:
+            np.save(self.path / NGRAMS_FILE, encoder.ngrams.keys, allow_pickle=False)
 
     def commit(self, card: dict[str, Any]) -> Path:
         card = dict(card, format_version=CARD_FORMAT)

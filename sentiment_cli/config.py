@@ -13,10 +13,18 @@ LABELS: tuple[str, str] = ("negative", "positive")
 """Label names, indexed by class id: 0 is negative, 1 is positive."""
 
 
+ARCHITECTURES = ("hybrid", "seed")
+"""``seed``: the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).
+``hybrid`` (default): the same BiLSTM stack beside a bag of 1-3-grams (a linear model, one
+weight per n-gram), each branch trained on its own, their logits combined by a final
+Dense(1, sigmoid) fitted on the validation split."""
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """The shape of the network and of its input."""
 
+    arch: str = "hybrid"
     vocab_size: int = 10_000
     """Vocabulary entries, the out-of-vocabulary token included (id 0 is padding)."""
     max_length: int = 256
@@ -24,12 +32,19 @@ class ModelConfig:
     embedding_dim: int = 64
     lstm_units: int = 64
     dense_units: int = 64
+    ngram_order: int = 3
+    """Longest n-gram in the hybrid model's bag (1 = words only)."""
+    ngram_vocab_size: int = 300_000
+    """N-grams in the hybrid model's bag: those found in the most training reviews (at least 2)."""
 
     def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, int) or value < 1:
+            if f.name != "arch" and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
+
         if self.vocab_size < 2:
             raise ValueError("vocab_size must be at least 2 (one word and the unknown token)")
 
@@ -54,6 +69,9 @@ class TrainConfig:
     """Epochs without a better validation loss before training stops (best weights are kept)."""
     learning_rate: float = 1e-3
     seed: int = 42
+    ngram_epochs: int = 8
+    """Most epochs for the hybrid model's n-gram bag (early stopping applies)."""
+    ngram_learning_rate: float = 1e-2
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -64,8 +82,10 @@ class TrainConfig:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}")
         if self.patience < 0:
             raise ValueError(f"patience must be 0 or more, got {self.patience}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not self.learning_rate > 0 or not self.ngram_learning_rate > 0:
+            raise ValueError("learning rates must be positive")
+        if self.ngram_epochs < 1:
+            raise ValueError(f"ngram_epochs must be at least 1, got {self.ngram_epochs}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

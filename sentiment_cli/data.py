@@ -62,6 +62,11 @@ class Dataset:
     splits: dict[str, Split]
     source: str
     fingerprint: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Records that could not be read, each as a one-line reason; the rest were used."""
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(split) for name, split in self.splits.items()}
 
     def split(self, name: str) -> Split:
         if name not in self.splits:
@@ -138,18 +143,23 @@ def _read_folder(path: Path) -> Dataset:
     digest = hashlib.sha256()
     count = size = 0
     items = []
+    skipped = []
     for file in sorted(p for p in root.rglob("*.txt") if p.is_file()):
         rel = file.relative_to(root).parts
         where = _classify(rel)
         if where is None:
             continue
-        raw = file.read_bytes()
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            skipped.append(f"{file}: {exc.strerror or exc}")
+            continue
         digest.update("/".join(rel).encode() + b"\0" + raw + b"\0")
         count += 1
         size += len(raw)
         items.append((*where, _decode(raw)))
     splits = _collect(items, str(path))
-    return Dataset(splits, str(path), _fingerprint("folder", path, count, size, digest.hexdigest()))
+    return Dataset(splits, str(path), _fingerprint("folder", path, count, size, digest.hexdigest()), skipped)
 
 
 def _read_archive(path: Path) -> Dataset:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import keras
-from .bundle import read_bundle
+from .bundle import LITERT_FILE, read_bundle
 from .errors import ModelError
 
 
@@ -78,7 +78,7 @@ def inspect_model(path: str | os.PathLike[str] | None = None) -> ModelReport:
         if keras_path.suffix != ".keras":
             raise ModelError(f"{keras_path}: expected a model directory or a .keras file")
     else:
-        bundle = read_bundle(path)
+        bundle = read_bundle(path, skip=(LITERT_FILE,))
         keras_path, card = bundle.keras_path, bundle.card
     model = load_keras(keras_path)
     if not model.built:
@@ -189,11 +189,19 @@ def _layer_note(layer: keras.layers.Layer) -> str:
     return ""
 
 
+def _source_layer(layer: keras.layers.Layer) -> keras.layers.Layer | None:
+    """The layer whose output feeds ``layer`` (its first input), if the model records it."""
+    try:
+        return layer._inbound_nodes[0].input_tensors[0]._keras_history.operation
+    except (AttributeError, IndexError):
+        return None
+
+
 def _notes(model: keras.Model) -> list[str]:
     """Explain each Dense layer's fan-in where a wrapper changed it."""
     notes = []
-    previous = None
     for layer in model.layers:
+        previous = _source_layer(layer)
         if isinstance(layer, keras.layers.Dense) and isinstance(previous, keras.layers.Bidirectional):
             fan_in = int(layer.kernel.shape[0])
             units = getattr(previous.forward_layer, "units", None)
@@ -203,5 +211,4 @@ def _notes(model: keras.Model) -> list[str]:
                     f"{fan_in}×{layer.units} + {layer.units} = {layer.count_params():,} weights "
                     f"(not {units}×{layer.units} + {layer.units} = {units * layer.units + layer.units:,})"
                 )
-        previous = layer
     return notes

@@ -1,4 +1,10 @@
-"""The network: Embedding -> Bidirectional(LSTM) -> Dense(relu) -> Dense(1, sigmoid)."""
+"""The networks.
+
+``seed`` is the notebook model: Embedding -> Bidirectional(LSTM) -> Dense(relu) -> Dense(1, sigmoid).
+``hybrid`` keeps that stack (its last Dense emits a logit) and adds a bag of n-grams, a linear
+model with one weight per n-gram (ids 0 padding and 1 "every review" included), averaged over
+the review's distinct n-grams; a final Dense(1, sigmoid) combines the two logits.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,47 @@ layers = keras.layers
 
 
 def build_model(config: ModelConfig) -> keras.Model:
-    """The seed notebook's model, with padding masked so review length does not matter.
+    """Input: token ids (batch, time), 0 for padding, any length; for ``hybrid`` also n-gram ids.
 
-    Input: token ids of shape (batch, time), 0 for padding; any length.
     Output: probability that the review is positive, shape (batch, 1).
     """
-    return keras.Sequential(
-        [
-            keras.Input(shape=(None,), dtype="int32", name="token_ids"),
-            layers.Embedding(config.vocab_size + 1, config.embedding_dim, mask_zero=True, name="embedding"),
-            layers.Bidirectional(layers.LSTM(config.lstm_units), name="bidirectional_lstm"),
-            layers.Dense(config.dense_units, activation="relu", name="dense"),
-            layers.Dense(1, activation="sigmoid", name="positive_probability"),
-        ],
-        name="sentiment_bilstm",
-    )
+    if config.arch == "seed":
+        return keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32", name="token_ids"),
+                *_bilstm_stack(config),
+                layers.Dense(1, activation="sigmoid", name="positive_probability"),
+            ],
+            name="sentiment_bilstm",
+        )
+    tokens = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    ngrams = keras.Input(shape=(None,), dtype="int32", name="ngram_ids")
+    x = tokens
+    for layer in _bilstm_stack(config):
+        x = layer(x)
+    bilstm_logit = layers.Dense(1, name="bilstm_logit")(x)
+    bag = layers.Embedding(config.ngram_vocab_size + 2, 1, mask_zero=True, name="ngram_weights")(ngrams)
+    bag = layers.GlobalAveragePooling1D(name="ngram_mean")(bag)
+    # Starts as the identity, so the bag starts from the naive Bayes weights training puts in it.
+    ngram_logit = layers.Dense(1, kernel_initializer="ones", name="ngram_logit")(bag)
+    both = layers.Concatenate(name="branch_logits")([bilstm_logit, ngram_logit])
+    probability = layers.Dense(1, activation="sigmoid", name="positive_probability")(both)
+    return keras.Model({"token_ids": tokens, "ngram_ids": ngrams}, probability, name="sentiment_hybrid")
+
+
+def _bilstm_stack(config: ModelConfig) -> list[keras.layers.Layer]:
+    return [
+        layers.Embedding(config.vocab_size + 1, config.embedding_dim, mask_zero=True, name="embedding"),
+        layers.Bidirectional(layers.LSTM(config.lstm_units), name="bidirectional_lstm"),
+        layers.Dense(config.dense_units, activation="relu", name="dense"),
+    ]
+
+
+def branch(model: keras.Model, name: str) -> keras.Model:
+    """A hybrid model's branch as a model of its own, sharing its layers: ``bilstm`` or ``ngram``.
+
+    Its output is the branch's logit (no sigmoid), for training with ``from_logits=True``.
+    """
+    inputs = {"bilstm": "token_ids", "ngram": "ngram_ids"}[name]
+    source = model.input[inputs] if isinstance(model.input, dict) else model.input
+    return keras.Model(source, model.get_layer(f"{name}_logit").output, name=f"{name}_branch")

@@ -16,7 +16,7 @@ import numpy as np
 from ._quiet import stderr_silenced
 from .bundle import Bundle
 from .errors import ModelError
-from .text import pad
+from .text import Encoded
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Predictor:
         from ai_edge_litert.interpreter import Interpreter
 
         self.bundle = bundle
-        self.vocabulary = bundle.vocabulary
-        self.max_length = bundle.config.max_length
+        self.encoder = bundle.encoder
         self.batch_size = bundle.litert_batch_size
         try:
             self._interpreter = Interpreter(
@@ -43,34 +42,50 @@ class Predictor:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
-        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._inputs = self._input_indices(self._interpreter.get_input_details())
         self._output = self._interpreter.get_output_details()[0]["index"]
-        self._shape: tuple[int, int] | None = None
+        self._shapes: dict[str, tuple[int, int]] = {}
 
-    def encode(self, texts: Sequence[str]) -> list[list[int]]:
-        return [self.vocabulary.encode(text, self.max_length) for text in texts]
+    def _input_indices(self, details: list[dict]) -> dict[str, int]:
+        names = self.encoder.input_names
+        if len(details) != len(names):
+            raise ModelError(f"{self.bundle.litert_path}: has {len(details)} inputs, the tokenizer makes {len(names)}")
+        if len(names) == 1:
+            return {names[0]: details[0]["index"]}
+        indices = {}
+        for name in names:
+            matches = [d["index"] for d in details if name in d["name"]]
+            if len(matches) != 1:
+                raise ModelError(f"{self.bundle.litert_path}: no input named {name}")
+            indices[name] = matches[0]
+        return indices
+
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        return [self.encoder.encode(text) for text in texts]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each text is positive, in input order."""
-        return self.probabilities_from_ids(self.encode(texts))
+        return self.probabilities_of(self.encode(texts))
 
-    def probabilities_from_ids(self, sequences: Sequence[list[int]]) -> np.ndarray:
-        result = np.empty(len(sequences), dtype=np.float32)
-        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    def probabilities_of(self, items: Sequence[Encoded]) -> np.ndarray:
+        result = np.empty(len(items), dtype=np.float32)
+        order = sorted(range(len(items)), key=lambda i: len(items[i].token_ids))
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
-            batch = pad([sequences[i] for i in index], rows=self.batch_size)
-            result[index] = self._run(batch)[: len(index)]
+            arrays = self.encoder.batch([items[i] for i in index], rows=self.batch_size)
+            result[index] = self._run(arrays)[: len(index)]
         return result
 
-    def _run(self, batch: np.ndarray) -> np.ndarray:
-        shape = (int(batch.shape[0]), int(batch.shape[1]))
-        if shape != self._shape:
-            self._interpreter.resize_tensor_input(self._input, list(shape))
+    def _run(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        shapes = {name: (int(a.shape[0]), int(a.shape[1])) for name, a in arrays.items()}
+        if shapes != self._shapes:
+            for name, shape in shapes.items():
+                self._interpreter.resize_tensor_input(self._inputs[name], list(shape))
             with stderr_silenced():  # LiteRT announces its CPU delegate on stderr
                 self._interpreter.allocate_tensors()
-            self._shape = shape
-        self._interpreter.set_tensor(self._input, batch)
+            self._shapes = shapes
+        for name, array in arrays.items():
+            self._interpreter.set_tensor(self._inputs[name], array)
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).reshape(-1)
 

@@ -1,9 +1,15 @@
-"""Tokenizer and vocabulary: plain Python, shared by training and prediction.
+"""Text to model inputs: plain Python, shared by training and prediction.
 
 A token is a run of letters or digits (any script), with inner apostrophes kept
 ("don't", "director's"). Text is lower-cased and the ``<br />`` tags that fill
-IMDB reviews are dropped. Ids: 0 is padding, 1 is the unknown word, 2.. the
-vocabulary in order of frequency in the training texts.
+IMDB reviews are dropped.
+
+- Word ids (the BiLSTM's input): 0 is padding, 1 the unknown word, 2.. the
+  vocabulary in order of frequency in the training texts; the first
+  ``max_length`` tokens of a review.
+- N-gram ids (the hybrid model's bag): every distinct 1..order-gram of the
+  review hashed with CRC-32 into ``buckets`` ids; 0 is padding and 1 a feature
+  every review has (so a review without words still has a well-defined bag).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -77,17 +84,22 @@ class Vocabulary:
     @classmethod
     def build(cls, texts: Iterable[str], size: int) -> Vocabulary:
         """The ``size - 1`` most frequent tokens of ``texts`` (ties in alphabetical order)."""
+        return cls.from_tokens((tokenize(text) for text in texts), size)
+
+    @classmethod
+    def from_tokens(cls, token_lists: Iterable[list[str]], size: int) -> Vocabulary:
         counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(tokenize(text))
+        for tokens in token_lists:
+            counts.update(tokens)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls([UNKNOWN_TOKEN] + [token for token, _ in ranked[: size - 1]])
 
     def encode(self, text: str, max_length: int | None = None) -> list[int]:
         """Token ids of ``text``, truncated to its first ``max_length`` tokens."""
         tokens = iter_tokens(text)
-        if max_length is not None:
-            tokens = itertools.islice(tokens, max_length)
+        return self.ids(tokens if max_length is None else itertools.islice(tokens, max_length))
+
+    def ids(self, tokens: Iterable[str]) -> list[int]:
         get = self._ids.get
         return [get(token, UNKNOWN_ID) for token in tokens]
 
@@ -134,3 +146,153 @@ def pad(sequences: list[list[int]], length: int | None = None, rows: int | None 
         ids = ids[:width]
         matrix[row, : len(ids)] = ids
     return matrix
+
+
+NGRAM_HASH = "crc32-splitmix64"
+DOCUMENT_ID = 1
+"""The n-gram id present in every review."""
+FIRST_NGRAM_ID = 2
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_STEP = np.uint64(0x9E3779B97F4A7C15)
+_NO_KEYS = np.zeros(0, dtype=np.uint32)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finalizer, element-wise on uint64 (multiplication wraps, as intended)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def ngram_keys(tokens: list[str], order: int) -> np.ndarray:
+    """Sorted distinct 32-bit keys of every 1..``order``-gram of ``tokens``.
+
+    A token's hash is its UTF-8 CRC-32; an n-gram's 64-bit hash chains its tokens' hashes through
+    splitmix64, computed for all positions at once with NumPy; the key is its upper 32 bits.
+    """
+    if not tokens:
+        return _NO_KEYS
+    crc32 = zlib.crc32
+    token_hashes = np.fromiter((crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
+    chained = _mix(token_hashes)
+    parts = [chained]
+    for n in range(2, min(order, len(tokens)) + 1):
+        chained = _mix(chained[:-1] * _STEP + token_hashes[n - 1 :])
+        parts.append(chained)
+    return np.unique((np.concatenate(parts) >> np.uint64(32)).astype(np.uint32))
+
+
+class NgramTable:
+    """The n-grams the hybrid model knows, stored as their sorted CRC-32 keys (a plain ``.npy`` array).
+
+    An n-gram's id is its key's position plus 2; 0 is padding and 1 is present in every review.
+    Storing keys instead of strings keeps the table to 4 bytes an n-gram.
+    """
+
+    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = 5000) -> None:
+        keys = np.asarray(keys, dtype=np.uint32)
+        if keys.ndim != 1 or (keys.size > 1 and not np.all(keys[1:] > keys[:-1])):
+            raise ValueError("n-gram keys must be a sorted array of distinct uint32")
+        self.keys, self.order, self.max_tokens = keys, order, max_tokens
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    @property
+    def input_dim(self) -> int:
+        return len(self) + FIRST_NGRAM_ID
+
+    @classmethod
+    def build(
+        cls, token_lists: Iterable[list[str]], order: int, size: int, min_count: int = 2, max_tokens: int = 5000
+    ) -> NgramTable:
+        """The ``size`` n-grams found in the most reviews (at least ``min_count``; ties by key)."""
+        per_review = [ngram_keys(tokens[:max_tokens], order) for tokens in token_lists]
+        keys, counts = np.unique(np.concatenate([_NO_KEYS, *per_review]), return_counts=True)
+        keep = counts >= min_count
+        keys, counts = keys[keep], counts[keep]
+        ranked = np.lexsort((keys, -counts))[:size]  # by count descending, then key
+        return cls(np.sort(keys[ranked]), order, max_tokens)
+
+    def ids(self, tokens: list[str]) -> list[int]:
+        keys = ngram_keys(tokens[: self.max_tokens], self.order)
+        if not self.keys.size:
+            return [DOCUMENT_ID]
+        where = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = where[self.keys[where] == keys]  # sorted, since both arrays are
+        return [DOCUMENT_ID, *(found + FIRST_NGRAM_ID).tolist()]
+
+    def settings(self) -> dict[str, Any]:
+        return {"hash": NGRAM_HASH, "order": self.order, "count": len(self), "max_tokens": self.max_tokens}
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], keys: np.ndarray) -> NgramTable:
+        if settings.get("hash") != NGRAM_HASH:
+            raise ValueError(f"unknown n-gram hash {settings.get('hash')!r}")
+        if int(settings["count"]) != len(keys):
+            raise ValueError(f"expected {settings['count']} n-gram keys, found {len(keys)}")
+        return cls(keys, int(settings["order"]), int(settings["max_tokens"]))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    token_ids: list[int]
+    ngram_ids: list[int] | None = None
+
+
+class Encoder:
+    """Turns a review into the model's inputs: word ids, and n-gram ids for the hybrid model."""
+
+    def __init__(self, vocabulary: Vocabulary, max_length: int, ngrams: NgramTable | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.max_length = max_length
+        self.ngrams = ngrams
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return ("token_ids",) if self.ngrams is None else ("token_ids", "ngram_ids")
+
+    @property
+    def tokens_needed(self) -> int:
+        return self.max_length if self.ngrams is None else max(self.max_length, self.ngrams.max_tokens)
+
+    def encode(self, text: str) -> Encoded:
+        return self.encode_tokens(list(itertools.islice(iter_tokens(text), self.tokens_needed)))
+
+    def encode_tokens(self, tokens: list[str]) -> Encoded:
+        word_ids = self.vocabulary.ids(tokens[: self.max_length])
+        return Encoded(word_ids, None if self.ngrams is None else self.ngrams.ids(tokens))
+
+    def encode_many(self, texts: Iterable[str]) -> list[Encoded]:
+        return [self.encode(text) for text in texts]
+
+    def encode_token_lists(self, token_lists: Iterable[list[str]]) -> list[Encoded]:
+        return [self.encode_tokens(tokens) for tokens in token_lists]
+
+    def batch(self, items: list[Encoded], rows: int | None = None, length: int | None = None) -> dict[str, np.ndarray]:
+        """Padded input arrays by input name; ``length`` fixes the word axis (default: longest)."""
+        arrays = {"token_ids": pad([e.token_ids for e in items], length, rows)}
+        if self.ngrams is not None:
+            arrays["ngram_ids"] = pad([e.ngram_ids or [] for e in items], None, rows)
+        return arrays
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the n-gram keys, which are stored as a ``.npy`` array beside it."""
+        data = self.vocabulary.to_dict()
+        data["max_length"] = self.max_length
+        if self.ngrams is not None:
+            data["ngrams"] = self.ngrams.settings()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], ngram_keys: np.ndarray | None = None) -> Encoder:
+        ngrams = None
+        if data.get("ngrams"):
+            if ngram_keys is None:
+                raise ValueError("the tokenizer needs its n-gram table")
+            ngrams = NgramTable.from_settings(data["ngrams"], ngram_keys)
+        return cls(Vocabulary.from_dict(data), int(data["max_length"]), ngrams)

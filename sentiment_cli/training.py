@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import platform
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import joblib
 import numpy as np
 
 from . import __version__
-from ._tensorflow import keras
+from ._tensorflow import keras, tf
 from .bundle import KERAS_FILE, LITERT_FILE, staged
 from .config import LABELS, LITERT_BATCH_SIZE, ModelConfig, TrainConfig
 from .data import Dataset, Split
 from .errors import DataError
 from .metrics import binary_metrics
-from .model import build_model
-from .text import Vocabulary, pad
+from .model import branch, build_model
+from .text import Encoded, Encoder, NgramTable, Vocabulary, tokenize
 
 
 class TrainingListener(Protocol):
-    """Receives progress; the CLI renders it. Every method is optional to act on."""
+    """Receives progress; the CLI renders it."""
 
     def on_stage(self, message: str) -> None: ...
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None: ...
@@ -74,8 +77,53 @@ def _floats(logs: dict | None) -> dict[str, float]:
     return {key: float(value) for key, value in (logs or {}).items()}
 
 
+class Batches:
+    """Encoded reviews in batches padded to their own longest review (padding is masked).
+
+    With a ``seed`` the order is shuffled with ``seed + epoch``, so a run's batches are the same
+    every time. :meth:`dataset` is what Keras consumes; it declares the time axes as free.
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        items: list[Encoded],
+        labels: np.ndarray | None,
+        batch_size: int,
+        *,
+        seed: int | None = None,
+        only: str | None = None,
+    ) -> None:
+        self.encoder, self.items, self.labels = encoder, items, labels
+        self.batch_size, self.seed, self.only = batch_size, seed, only
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.items) / self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.seed is None:
+            order = np.arange(len(self.items))
+        else:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(len(self.items))
+            self.epoch += 1
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            arrays = self.encoder.batch([self.items[i] for i in rows])
+            x = arrays[self.only] if self.only else arrays
+            yield (x,) if self.labels is None else (x, self.labels[rows].astype(np.float32))
+
+    def dataset(self) -> tf.data.Dataset:
+        names = (self.only,) if self.only else self.encoder.input_names
+        spec = {name: tf.TensorSpec(shape=(None, None), dtype=tf.int32) for name in names}
+        x_spec = spec[self.only] if self.only else spec
+        signature = (x_spec,) if self.labels is None else (x_spec, tf.TensorSpec(shape=(None,), dtype=tf.float32))
+        dataset = tf.data.Dataset.from_generator(self.__iter__, output_signature=signature)
+        return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+
 def split_validation(split: Split, fraction: float, seed: int) -> tuple[Split, Split | None]:
-    """Carve a stratified-at-random validation set out of the training split."""
+    """Carve a random validation set out of the training split."""
     order = np.random.default_rng(seed).permutation(len(split))
     n_val = round(len(split) * fraction)
     if fraction > 0 and n_val == 0:
@@ -96,6 +144,28 @@ def _check_trainable(split: Split) -> None:
         raise DataError(f"the training data has only {only} reviews", "both negative and positive examples are needed")
 
 
+def _in_parallel(function: Any, items: list, n_jobs: int = 2, chunk: int = 2500) -> list:
+    """``function`` over chunks of ``items`` in worker processes when there are enough to be worth it."""
+    if len(items) < 2 * chunk or n_jobs == 1:
+        return function(items)
+    parts = joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(function)(items[i : i + chunk]) for i in range(0, len(items), chunk)
+    )
+    return [item for part in parts for item in part]
+
+
+def _tokenize_all(texts: list[str]) -> list[list[str]]:
+    return [tokenize(text) for text in texts]
+
+
+def tokenize_texts(texts: list[str]) -> list[list[str]]:
+    return _in_parallel(_tokenize_all, texts)
+
+
+def encode_texts(encoder: Encoder, texts: list[str]) -> list[Encoded]:
+    return _in_parallel(encoder.encode_many, texts)
+
+
 def train(
     dataset: Dataset,
     out: Path,
@@ -105,98 +175,205 @@ def train(
     force: bool = False,
     listener: TrainingListener | None = None,
 ) -> TrainResult:
-    """Fit the model on ``dataset``'s train split, score it, and write the model directory ``out``."""
+    """Fit the model on ``dataset``'s train split, score it, and write the model directory ``out``.
+
+    ``seed`` models are fitted as the notebook does. ``hybrid`` models are fitted branch by branch
+    (the n-gram bag, then the BiLSTM, each with early stopping on the validation split), then the
+    final Dense(1, sigmoid) that combines their logits is fitted on the validation split.
+    """
     model_config = model_config or ModelConfig()
-    train_config = train_config or TrainConfig()
+    cfg = train_config or TrainConfig()
     listener = listener or SilentListener()
     started = time.monotonic()
 
     with staged(out, force) as stage:
-        train_split, val_split = split_validation(
-            dataset.split("train"), train_config.validation_split, train_config.seed
-        )
+        train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
         _check_trainable(train_split)
+        splits = {"train": train_split, "validation": val_split, "test": dataset.splits.get("test")}
+        splits = {name: split for name, split in splits.items() if split is not None}
+        encoder, encoded = _prepare(splits, model_config, listener)
+        model_config = dataclasses.replace(
+            model_config,
+            vocab_size=len(encoder.vocabulary),
+            ngram_vocab_size=len(encoder.ngrams) if encoder.ngrams else model_config.ngram_vocab_size,
+        )
 
-        listener.on_stage(f"Building a vocabulary from {len(train_split):,} reviews")
-        vocabulary = Vocabulary.build(train_split.texts, model_config.vocab_size)
-        model_config = dataclasses.replace(model_config, vocab_size=len(vocabulary))
-        x_train = pad(list(vocabulary.encode_many(train_split.texts, model_config.max_length)), model_config.max_length)
-        encode = lambda s: pad(list(vocabulary.encode_many(s.texts, model_config.max_length)))  # noqa: E731
-
-        keras.utils.set_random_seed(train_config.seed)
+        keras.utils.set_random_seed(cfg.seed)
         model = build_model(model_config)
-        model.compile(
-            optimizer=keras.optimizers.Adam(train_config.learning_rate),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-        )
-        steps = -(-len(train_split) // train_config.batch_size)
-        callbacks: list[keras.callbacks.Callback] = [_KerasProgress(listener, train_config.epochs, steps)]
-        validation = None
-        if val_split is not None:
-            validation = (encode(val_split), val_split.labels)
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=train_config.patience, restore_best_weights=True
-                )
+        session = _Session(encoder, encoded, splits, cfg, listener)
+        if model_config.arch == "seed":
+            session.fit("the BiLSTM", model, cfg.epochs, cfg.learning_rate, cfg.patience, logits=False)
+            listener.on_stage("Scoring")
+            probabilities = {name: session.predict(model, name) for name in splits}
+            combiner: dict[str, float] = {}
+            branches: dict[str, dict[str, float]] = {}
+        else:
+            prior = _naive_bayes_weights(encoded["train"], train_split.labels, encoder.ngrams.input_dim)
+            model.get_layer("ngram_weights").set_weights([prior])
+            bag, bilstm = branch(model, "ngram"), branch(model, "bilstm")
+            session.fit("the n-gram bag", bag, cfg.ngram_epochs, cfg.ngram_learning_rate, 1, logits=True)
+            session.fit("the BiLSTM", bilstm, cfg.epochs, cfg.learning_rate, cfg.patience, logits=True)
+            listener.on_stage("Fitting the combiner and scoring")
+            logits = {name: np.stack([session.predict(bilstm, name), session.predict(bag, name)], 1) for name in splits}
+            weights, bias = (
+                logistic_regression(logits["validation"], val_split.labels)
+                if val_split is not None
+                else (np.array([0.5, 0.5]), 0.0)  # no validation split: average the logits
             )
-        fit_started = time.monotonic()
-        history = model.fit(
-            x_train,
-            train_split.labels,
-            batch_size=train_config.batch_size,
-            epochs=train_config.epochs,
-            validation_data=validation,
-            callbacks=callbacks,
-            shuffle=True,
-            verbose=0,
-        )
-        fit_seconds = time.monotonic() - fit_started
-        history_lists = {key: [float(v) for v in values] for key, values in history.history.items()}
-        best_epoch = _best_epoch(history_lists)
-
-        listener.on_stage("Scoring")
-        metrics = {"train": _score(model, x_train, train_split.labels, train_config.batch_size)}
-        if val_split is not None:
-            metrics["validation"] = _score(model, validation[0], val_split.labels, train_config.batch_size)
-        if "test" in dataset.splits:
-            test = dataset.split("test")
-            metrics["test"] = _score(model, encode(test), test.labels, train_config.batch_size)
+            combiner = {"bilstm_weight": float(weights[0]), "ngram_weight": float(weights[1]), "bias": bias}
+            model.get_layer("positive_probability").set_weights(
+                [weights.reshape(2, 1).astype(np.float32), np.array([bias], dtype=np.float32)]
+            )
+            probabilities = {name: 1.0 / (1.0 + np.exp(-(z @ weights + bias))) for name, z in logits.items()}
+            branches = {
+                label: {name: float(np.mean((z[:, column] > 0) == splits[name].labels)) for name, z in logits.items()}
+                for column, label in enumerate(("bilstm", "ngram"))
+            }
+        metrics: dict[str, Any] = {name: binary_metrics(splits[name].labels, p) for name, p in probabilities.items()}
+        if branches:
+            metrics["branches"] = branches
 
         listener.on_stage("Writing the model directory")
         clean = build_model(model_config)  # same weights, no optimizer state: a smaller file
         clean.set_weights(model.get_weights())
         clean.save(stage.path / KERAS_FILE)
-        export_litert(clean, stage.path / LITERT_FILE, LITERT_BATCH_SIZE)
-        stage.write_tokenizer(vocabulary)
+        export_litert(clean, stage.path / LITERT_FILE, LITERT_BATCH_SIZE, encoder.input_names)
+        stage.write_encoder(encoder)
         card = {
             "name": out.name,
-            "description": "Bidirectional LSTM sentiment classifier (sentiment-cli)",
+            "description": f"{model_config.arch} BiLSTM sentiment classifier (sentiment-cli)",
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "labels": list(LABELS),
             "threshold": 0.5,
             "model": model_config.to_dict(),
             "training": {
-                **train_config.to_dict(),
-                "epochs_run": len(history_lists["loss"]),
-                "best_epoch": best_epoch,
+                **cfg.to_dict(),
+                **session.summary(),
+                "combiner": combiner,
                 "train_reviews": len(train_split),
                 "validation_reviews": 0 if val_split is None else len(val_split),
-                "fit_seconds": round(fit_seconds, 1),
                 "total_seconds": round(time.monotonic() - started, 1),
             },
             "metrics": metrics,
-            "history": history_lists,
-            "data": {
-                "source": dataset.source,
-                **dataset.fingerprint,
-                "splits": {k: len(v) for k, v in dataset.splits.items()},
-            },
-            "litert": {"file": LITERT_FILE, "batch_size": LITERT_BATCH_SIZE},
+            "history": session.history,
+            "data": {"source": dataset.source, **dataset.fingerprint, "splits": dataset.sizes()},
+            "litert": {"file": LITERT_FILE, "batch_size": LITERT_BATCH_SIZE, "inputs": list(encoder.input_names)},
             "versions": _versions(),
         }
         stage.commit(card)
     return TrainResult(out, card)
+
+
+def _prepare(
+    splits: dict[str, Split], config: ModelConfig, listener: TrainingListener
+) -> tuple[Encoder, dict[str, list[Encoded]]]:
+    """Build the vocabulary (and n-gram table) from the train split and encode every split."""
+    listener.on_stage(f"Building the vocabulary from {len(splits['train']):,} reviews")
+    token_lists = tokenize_texts(splits["train"].texts)
+    vocabulary = Vocabulary.from_tokens(token_lists, config.vocab_size)
+    ngrams = None
+    if config.arch == "hybrid":
+        ngrams = NgramTable.build(token_lists, config.ngram_order, config.ngram_vocab_size)
+    encoder = Encoder(vocabulary, config.max_length, ngrams)
+    listener.on_stage("Encoding reviews")
+    encoded = {"train": _in_parallel(encoder.encode_token_lists, token_lists)}
+    del token_lists
+    encoded |= {name: encode_texts(encoder, split.texts) for name, split in splits.items() if name != "train"}
+    return encoder, encoded
+
+
+class _Session:
+    """Fits models on the encoded splits and keeps their histories and timings."""
+
+    def __init__(self, encoder, encoded, splits, cfg: TrainConfig, listener: TrainingListener) -> None:
+        self.encoder, self.encoded, self.splits, self.cfg, self.listener = encoder, encoded, splits, cfg, listener
+        self.history: dict[str, dict[str, list[float]]] = {}
+        self.seconds: dict[str, float] = {}
+
+    def fit(self, name: str, net: keras.Model, epochs: int, rate: float, patience: int, logits: bool) -> None:
+        self.listener.on_stage(f"Training {name}")
+        begun = time.monotonic()
+        only = _single_input(net)
+        batches = Batches(
+            self.encoder, self.encoded["train"], self.splits["train"].labels, self.cfg.batch_size,
+            seed=self.cfg.seed, only=only,
+        )  # fmt: skip
+        validation = None
+        if "validation" in self.splits:
+            labels = self.splits["validation"].labels
+            validation = Batches(self.encoder, self.encoded["validation"], labels, self.cfg.batch_size, only=only)
+        self.history[name] = _fit(net, batches, validation, epochs, patience, rate, logits, self.listener)
+        self.seconds[name] = round(time.monotonic() - begun, 1)
+
+    def predict(self, net: keras.Model, split: str) -> np.ndarray:
+        """``net``'s output for every review of ``split``, in order."""
+        batches = Batches(self.encoder, self.encoded[split], None, self.cfg.batch_size, only=_single_input(net))
+        return net.predict(batches.dataset(), verbose=0).ravel()
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "epochs_run": {name: len(h["loss"]) for name, h in self.history.items()},
+            "best_epoch": {name: _best_epoch(h) for name, h in self.history.items()},
+            "fit_seconds": self.seconds,
+        }
+
+
+def _fit(
+    model: keras.Model,
+    train_batches: Batches,
+    val_batches: Batches | None,
+    epochs: int,
+    patience: int,
+    learning_rate: float,
+    logits: bool,
+    listener: TrainingListener,
+) -> dict[str, list[float]]:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.BinaryCrossentropy(from_logits=logits),
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0 if logits else 0.5, name="accuracy")],
+    )
+    callbacks: list[keras.callbacks.Callback] = [_KerasProgress(listener, epochs, len(train_batches))]
+    validation = None
+    if val_batches is not None:
+        validation = val_batches.dataset()
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+        callbacks.append(stopper)
+    data = train_batches.dataset()
+    result = model.fit(data, validation_data=validation, epochs=epochs, callbacks=callbacks, shuffle=False, verbose=0)
+    return {key: [float(v) for v in values] for key, values in result.history.items()}
+
+
+def _naive_bayes_weights(items: list[Encoded], labels: np.ndarray, buckets: int) -> np.ndarray:
+    """Start each n-gram weight at its naive Bayes log-count ratio (Wang and Manning, 2012)."""
+    positive = np.ones(buckets)
+    negative = np.ones(buckets)
+    for item, label in zip(items, labels, strict=True):
+        (positive if label else negative)[item.ngram_ids] += 1
+    ratio = np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+    ratio[0] = 0.0
+    return ratio.reshape(-1, 1).astype(np.float32)
+
+
+def logistic_regression(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:
+    """Newton's method for a small L2-regularized logistic regression (weights, bias)."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    theta = np.zeros(design.shape[1])
+    penalty = np.diag([l2] * x.shape[1] + [0.0]) * len(x)
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
+        gradient = design.T @ (p - y) + penalty @ theta
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty + 1e-9 * np.eye(len(theta))
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def _single_input(net: keras.Model) -> str | None:
+    """The name of a model's only input, or None for a model that takes the dict of all inputs."""
+    return None if len(net.inputs) > 1 else net.inputs[0].name
 
 
 def _best_epoch(history: dict[str, list[float]]) -> int:
@@ -204,19 +381,11 @@ def _best_epoch(history: dict[str, list[float]]) -> int:
     return int(np.argmin(history[key])) + 1
 
 
-def _score(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict[str, Any]:
-    probabilities = model.predict(x, batch_size=batch_size, verbose=0).ravel()
-    return binary_metrics(y, probabilities)
-
-
-def export_litert(model: keras.Model, path: Path, batch_size: int) -> None:
-    """Write a LiteRT flatbuffer with a fixed batch and free sequence length (builtin ops only)."""
-    model.export(
-        str(path),
-        format="litert",
-        input_signature=[keras.InputSpec(shape=(batch_size, None), dtype="int32")],
-        verbose=False,
-    )
+def export_litert(model: keras.Model, path: Path, batch_size: int, inputs: tuple[str, ...]) -> None:
+    """Write a LiteRT flatbuffer with a fixed batch and free sequence lengths (builtin ops only)."""
+    specs = {name: keras.InputSpec(shape=(batch_size, None), dtype="int32", name=name) for name in inputs}
+    signature = [specs] if len(inputs) > 1 else [specs[inputs[0]]]
+    model.export(str(path), format="litert", input_signature=signature, verbose=False)
 
 
 def _versions() -> dict[str, str]:

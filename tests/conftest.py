@@ -71,17 +71,27 @@ def imdb_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
 TINY_TRAIN_ARGS = [
     "--vocab-size", "60", "--max-length", "24", "--embedding-dim", "8", "--lstm-units", "4",
     "--dense-units", "4", "--epochs", "12", "--batch-size", "16", "--patience", "3", "--learning-rate", "0.01",
+    "--ngram-vocab-size", "500",
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Path:
-    """A tiny model trained through the CLI on the synthetic folder (TensorFlow loads once per session)."""
+def train_tiny(out: Path, data: Path, *extra: str) -> Path:
     from typer.testing import CliRunner
 
     from sentiment_cli.cli import app
 
-    out = tmp_path_factory.mktemp("models") / "tiny"
-    result = CliRunner().invoke(app, ["train", str(imdb_like), "--out", str(out), *TINY_TRAIN_ARGS])
+    result = CliRunner().invoke(app, ["train", str(data), "--out", str(out), *TINY_TRAIN_ARGS, *extra])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Path:
+    """A tiny hybrid model trained through the CLI on the synthetic folder (TensorFlow loads once per session)."""
+    return train_tiny(tmp_path_factory.mktemp("models") / "tiny", imdb_like)
+
+
+@pytest.fixture(scope="session")
+def tiny_seed_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Path:
+    """The same, with the seed notebook's architecture."""
+    return train_tiny(tmp_path_factory.mktemp("models") / "tiny-seed", imdb_like, "--arch", "seed")

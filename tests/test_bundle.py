@@ -14,17 +14,15 @@ def model_copy(tiny_model, tmp_path):
     return copy
 
 
-def test_a_trained_model_directory_verifies(tiny_model):
+def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
     bundle = read_bundle(tiny_model)
-    assert sorted(p.name for p in tiny_model.iterdir()) == [
-        "card.json",
-        "model.keras",
-        "model.tflite",
-        "tokenizer.json",
-    ]
+    files = ["card.json", "model.keras", "model.tflite", "ngrams.npy", "tokenizer.json"]
+    assert sorted(p.name for p in tiny_model.iterdir()) == files
+    assert sorted(p.name for p in tiny_seed_model.iterdir()) == [f for f in files if f != "ngrams.npy"]
     assert bundle.card["format_version"] == CARD_FORMAT
     assert bundle.labels == ("negative", "positive")
-    assert len(bundle.vocabulary) == bundle.config.vocab_size
+    assert len(bundle.encoder.vocabulary) == bundle.config.vocab_size
+    assert len(bundle.encoder.ngrams) == bundle.config.ngram_vocab_size <= 500
 
 
 def test_the_shipped_model_verifies():

@@ -216,3 +216,50 @@ def test_closed_stdout_exits_quietly(tiny_model, tmp_path):
     assert len(result.stdout.splitlines()) == 1
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
     assert result.returncode == 141
+
+
+def test_evaluate_table_and_json(tiny_model, imdb_like):
+    table = runner.invoke(app, ["evaluate", str(imdb_like), "-m", str(tiny_model)])
+    assert table.exit_code == 0, table.stderr
+    assert "accuracy" in table.stdout and f"{imdb_like}, test split" in table.stdout
+    result = runner.invoke(app, ["evaluate", str(imdb_like), "-m", str(tiny_model), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "confusion_matrix", "n"} <= set(data)
+    assert data["n"] == 100 and data["split"] == "test" and data["reviews_per_second"] > 0
+    (tn, fp), (fn, tp) = data["confusion_matrix"]
+    assert tn + fp + fn + tp == 100 and data["accuracy"] == (tn + tp) / 100
+    card = json.loads((tiny_model / "card.json").read_text())
+    assert data["accuracy"] == card["metrics"]["test"]["accuracy"]  # the runtime agrees with training's scoring
+    train = json.loads(
+        runner.invoke(app, ["evaluate", str(imdb_like), "-m", str(tiny_model), "-f", "json", "--split", "train"]).stdout
+    )
+    assert train["n"] == 400
+
+
+def test_evaluate_reports_unreadable_reviews_and_goes_on(tiny_model, imdb_like, tmp_path, monkeypatch):
+    data = shutil.copytree(imdb_like, tmp_path / "copy")
+    broken = sorted((data / "test" / "pos").iterdir())[0]
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self == broken:
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model), "-f", "json"])
+    assert result.exit_code == 1
+    assert f"warning: skipped {broken}: Permission denied" in result.stderr
+    assert json.loads(result.stdout)["n"] == 99
+
+
+def test_inspect_shows_the_training_history(tiny_model):
+    result = runner.invoke(app, ["inspect", str(tiny_model)])
+    assert "Training history: the BiLSTM" in result.stdout and "Training history: the n-gram bag" in result.stdout
+    card = json.loads((tiny_model / "card.json").read_text())
+    epochs = len(card["history"]["the BiLSTM"]["loss"])
+    chart = result.stdout.split("Training history: the BiLSTM")[1]
+    assert [line.split()[0] for line in chart.splitlines() if line.strip()[:1].isdigit()] == [
+        str(e) for e in range(1, epochs + 1)
+    ]
+    assert chart.count("← kept") == 1

@@ -12,7 +12,7 @@ from sentiment_cli.model import build_model
 @pytest.fixture(scope="module")
 def seed_keras_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("seed") / "seed.keras"
-    build_model(ModelConfig(vocab_size=10_000)).save(path)
+    build_model(ModelConfig(arch="seed", vocab_size=10_000)).save(path)
     return path
 
 

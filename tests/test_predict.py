@@ -11,18 +11,22 @@ from conftest import make_reviews
 from sentiment_cli._tensorflow import keras
 from sentiment_cli.bundle import default_model_dir, read_bundle
 from sentiment_cli.runtime import Predictor
-from sentiment_cli.text import pad
 
 
 def keras_probabilities(bundle, texts):
+    """The reference: Keras on the same weights, every review padded to the training length."""
     model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
-    ids = [bundle.vocabulary.encode(t, bundle.config.max_length) for t in texts]
-    return model.predict(pad(ids, bundle.config.max_length), verbose=0).ravel()
+    encoder = bundle.encoder
+    arrays = encoder.batch([encoder.encode(t) for t in texts], length=encoder.max_length)
+    assert arrays["token_ids"].shape == (len(texts), encoder.max_length)
+    inputs = arrays if len(model.inputs) > 1 else arrays["token_ids"]
+    return model.predict(inputs, verbose=0).ravel()
 
 
-@pytest.mark.parametrize("which", ["tiny", "shipped"])
-def test_litert_matches_keras(tiny_model, which):
-    bundle = read_bundle(tiny_model if which == "tiny" else default_model_dir())
+@pytest.mark.parametrize("which", ["tiny", "tiny_seed", "shipped"])
+def test_litert_matches_keras(request, which):
+    path = default_model_dir() if which == "shipped" else request.getfixturevalue(f"{which}_model")
+    bundle = read_bundle(path)
     texts = [text for text, _ in make_reviews(70, seed=5)]
     texts += ["", "!!!", "great " * 400, "unknownword " * 3]  # empty, no tokens, over max_length, all unknown
     predictor = Predictor(bundle)
@@ -40,8 +44,9 @@ def test_result_does_not_depend_on_batching(tiny_model):
     np.testing.assert_allclose(together, alone, atol=1e-6)
 
 
-def test_tiny_model_learned_the_synthetic_task(tiny_model):
-    bundle = read_bundle(tiny_model)
+@pytest.mark.parametrize("which", ["tiny", "tiny_seed"])
+def test_tiny_models_learned_the_synthetic_task(request, which):
+    bundle = read_bundle(request.getfixturevalue(f"{which}_model"))
     assert bundle.card["metrics"]["test"]["accuracy"] >= 0.9
     reviews = make_reviews(60, seed=7)
     predictions = Predictor(bundle).classify([(str(i), text) for i, (text, _) in enumerate(reviews)])

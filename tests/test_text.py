@@ -1,7 +1,21 @@
+import json
+
 import numpy as np
 import pytest
 
-from sentiment_cli.text import PAD_ID, UNKNOWN_ID, UNKNOWN_TOKEN, Vocabulary, pad, tokenize, tokenize_with_offsets
+from sentiment_cli.text import (
+    DOCUMENT_ID,
+    PAD_ID,
+    UNKNOWN_ID,
+    UNKNOWN_TOKEN,
+    Encoder,
+    NgramTable,
+    Vocabulary,
+    ngram_keys,
+    pad,
+    tokenize,
+    tokenize_with_offsets,
+)
 
 
 def test_tokenize_lowercases_keeps_apostrophes_and_drops_html_breaks():
@@ -49,3 +63,39 @@ def test_pad_right_pads_truncates_and_adds_rows():
     np.testing.assert_array_equal(matrix, [[5, 6], [8, PAD_ID], [PAD_ID, PAD_ID]])
     assert matrix.dtype == np.int32
     assert pad([[]]).shape == (1, 1)
+
+
+def test_ngram_table_finds_known_ngrams_only():
+    reviews = [tokenize("not good at all"), tokenize("not good, really"), tokenize("very good")]
+    table = NgramTable.build(reviews, order=2, size=100)  # kept: seen in at least 2 reviews
+    assert len(table) == 3  # "good" (3 reviews), "not" and "not good" (2 each)
+    assert len(table.ids(tokenize("not good"))) == 1 + 3
+    assert len(table.ids(tokenize("good not"))) == 1 + 2  # "good not" is unknown
+    only_most_frequent = NgramTable.build(reviews, order=2, size=1)
+    assert only_most_frequent.keys.tolist() == ngram_keys(["good"], 1).tolist()
+    ids = table.ids(tokenize("not good"))
+    assert ids[0] == DOCUMENT_ID and ids == sorted(ids)
+    assert table.ids(tokenize("")) == [DOCUMENT_ID]
+    assert table.ids(tokenize("unseen words entirely")) == [DOCUMENT_ID]
+    keys = ngram_keys(["a", "b", "a"], 3)
+    assert keys.dtype == np.uint32 and keys.tolist() == sorted(set(keys.tolist()))
+    assert len(keys) == 2 + 2 + 1  # a, b; "a b", "b a"; "a b a"
+    assert set(ngram_keys(["b", "a"], 2)) <= set(keys)  # "b a" inside "a b a" has the same key
+    ab, ba = set(ngram_keys(["a", "b"], 2).tolist()), set(ngram_keys(["b", "a"], 2).tolist())
+    assert len(ab) == len(ba) == 3 and len(ab ^ ba) == 2  # word order matters: "a b" differs from "b a"
+
+
+def test_encoder_round_trip_and_batches():
+    reviews = ["great film great cast", "awful film", "great fun"]
+    tokens = [tokenize(r) for r in reviews]
+    encoder = Encoder(Vocabulary.from_tokens(tokens, 10), 3, NgramTable.build(tokens, 2, 50, min_count=1))
+    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), encoder.ngrams.keys)
+    items = [encoder.encode(r) for r in reviews]
+    assert [again.encode(r) for r in reviews] == items
+    assert items[0].token_ids == encoder.vocabulary.encode("great film great")  # max_length 3
+    arrays = encoder.batch(items, rows=4)
+    assert set(arrays) == {"token_ids", "ngram_ids"}
+    assert arrays["token_ids"].shape == (4, 3)
+    assert arrays["ngram_ids"].shape[0] == 4 and (arrays["ngram_ids"][3] == 0).all()
+    with pytest.raises(ValueError, match="n-gram table"):
+        Encoder.from_dict(encoder.to_dict())

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from . import evaluate as evaluate_command
 from . import inspect as inspect_command
 from . import predict as predict_command
 from . import train as train_command
@@ -44,6 +45,7 @@ def _root(
 
 app.command("predict")(predict_command.predict)
 app.command("train")(train_command.train)
+app.command("evaluate")(evaluate_command.evaluate)
 app.command("inspect")(inspect_command.inspect)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from . import output
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 class InspectFormat(StrEnum):
@@ -50,9 +52,13 @@ def inspect(
             output.stdout.print(f"[bold]Why:[/] {line}", highlight=False)
         if report.card:
             output.stdout.print(_card_table(report.card))
+            for name, history in report.card.get("history", {}).items():
+                output.stdout.print(_history_chart(name, history))
 
 
 def _layers_table(report: Any) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{report.name}  ({report.source})", header_style="bold")
     table.add_column("layer (type)", no_wrap=True)
     table.add_column("output shape", no_wrap=True)
@@ -80,22 +86,67 @@ def _why(report: Any) -> list[str]:
 
 
 def _card_table(card: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Model card", show_header=False)
-    table.add_column("fact", style="bold")
+    table.add_column("fact", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     model, training, data = card.get("model", {}), card.get("training", {}), card.get("data", {})
-    table.add_row("vocabulary", f"{model.get('vocab_size', '?'):,} entries (+1 padding id)")
-    table.add_row("sequence length", f"{model.get('max_length', '?')} tokens at training time")
-    table.add_row(
-        "data",
-        f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {str(data.get('sha256', '?'))[:12]}…)",
-    )
-    if training:
+    table.add_row("architecture", str(model.get("arch", "seed")))
+    table.add_row("vocabulary", f"{model.get('vocab_size', 0):,} words (+1 padding id)")
+    if model.get("arch") == "hybrid":
+        order = model.get("ngram_order")
+        table.add_row("n-gram bag", f"{model.get('ngram_vocab_size', 0):,} n-grams of 1 to {order} words (+2 ids)")
+    table.add_row("sequence length", f"{model.get('max_length', '?')} tokens at training time (the first ones)")
+    sha = str(data.get("sha256", "?"))[:12]
+    table.add_row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
+    epochs, best = training.get("epochs_run", {}), training.get("best_epoch", {})
+    for name, seconds in training.get("fit_seconds", {}).items():
+        table.add_row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
+    combiner = training.get("combiner")
+    if combiner:
         table.add_row(
-            "training",
-            f"{training.get('epochs_run')} epochs (best {training.get('best_epoch')}), {training.get('fit_seconds')} s",
+            "combiner",
+            f"p = sigmoid({combiner['bilstm_weight']:.3f} × BiLSTM logit + {combiner['ngram_weight']:.3f} × n-gram "
+            f"logit {combiner['bias']:+.3f}), fitted on the validation split",
         )
     for split, values in card.get("metrics", {}).items():
-        table.add_row(f"{split} accuracy", f"{values['accuracy']:.4f} on {values['n']:,} reviews")
+        if "accuracy" in values:
+            table.add_row(f"{split} accuracy", f"{values['accuracy']:.4f} on {values['n']:,} reviews")
+    for name, scores in card.get("metrics", {}).get("branches", {}).items():
+        shown = ", ".join(f"{split} {value:.4f}" for split, value in scores.items())
+        table.add_row(f"{name} branch alone", shown)
     table.add_row("created", str(card.get("created", "?")))
+    return table
+
+
+def _bar(value: float, top: float, width: int = 16) -> str:
+    cells = 0 if top <= 0 else round(width * min(value, top) / top)
+    return "█" * cells + "·" * (width - cells)
+
+
+def _history_chart(name: str, history: dict[str, list[float]]) -> Table:
+    """Loss and accuracy per epoch, training against validation, as bars: over-fitting shows at a glance."""
+    from rich.table import Table
+
+    losses = history.get("loss", [])
+    val_losses = history.get("val_loss", [])
+    top = max(losses + val_losses, default=0.0)
+    best = min(range(len(val_losses)), key=val_losses.__getitem__) if val_losses else None
+    table = Table(title=f"Training history: {name}", header_style="bold", show_edge=False)
+    table.add_column("epoch", justify="right")
+    table.add_column("loss (train)")
+    table.add_column("loss (validation)")
+    table.add_column("accuracy train / val", justify="right")
+    for epoch, loss in enumerate(losses):
+        val_loss = val_losses[epoch] if epoch < len(val_losses) else None
+        accuracy = history.get("accuracy", [None] * len(losses))[epoch]
+        val_accuracy = (history.get("val_accuracy") or [None] * len(losses))[epoch]
+        marker = " [bold green]← kept[/]" if epoch == best else ""
+        table.add_row(
+            str(epoch + 1),
+            f"[cyan]{_bar(loss, top)}[/] {loss:.3f}",
+            "" if val_loss is None else f"[magenta]{_bar(val_loss, top)}[/] {val_loss:.3f}{marker}",
+            " / ".join("-" if a is None else f"{a:.3f}" for a in (accuracy, val_accuracy)),
+        )
     return table

@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..errors import SentimentError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from ..runtime import Prediction
 
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
+if not stdout.is_terminal and not os.environ.get("COLUMNS"):
+    stdout.width = 120  # no terminal to fit (a file, a pipe, CI logs): room for the wide tables
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -132,6 +135,8 @@ class PredictionWriter:
 
     @staticmethod
     def _table(predictions: list[Prediction]) -> Table:
+        from rich.table import Table
+
         source_width = min(max(6, min(40, stdout.width // 3)), max(6, *(len(p.source) for p in predictions)))
         # label 8 + probability 11 + source, and 3 characters of padding and rule per column
         review_width = max(10, stdout.width - source_width - 8 - 11 - 4 * 3)

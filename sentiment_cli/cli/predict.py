@@ -68,11 +68,11 @@ def predict(
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
 
     with output.reporting():
-        from ..bundle import read_bundle
+        from ..bundle import KERAS_FILE, read_bundle
         from ..reviews import Problem, read_sources
         from ..runtime import Predictor
 
-        predictor = Predictor(read_bundle(model))
+        predictor = Predictor(read_bundle(model, skip=(KERAS_FILE,)))
         writer = output.PredictionWriter(fmt)
         failed = False
         for chunk in read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole):

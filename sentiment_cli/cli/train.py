@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ..config import ModelConfig, TrainConfig
+from ..config import ARCHITECTURES, ModelConfig, TrainConfig
 from . import output
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
 _MODEL = ModelConfig()
+_DEFAULT_ARCH = Architecture(_MODEL.arch)
 _TRAIN = TrainConfig()
 _SHAPE = "Model shape"
 _FIT = "Training"
@@ -31,6 +35,15 @@ def train(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("model"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists and is not empty.")] = False,
+    arch: Annotated[
+        Architecture,
+        typer.Option(
+            help="hybrid: the BiLSTM beside a bag of 1-3-grams, combined (the shipped model). "
+            "seed: exactly the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).",
+            case_sensitive=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _DEFAULT_ARCH,
     vocab_size: Annotated[
         int,
         typer.Option(
@@ -50,6 +63,13 @@ def train(
     dense_units: Annotated[
         int, typer.Option(min=1, help="Units of the hidden Dense(relu) layer.", rich_help_panel=_SHAPE)
     ] = (_MODEL.dense_units),
+    ngram_order: Annotated[
+        int, typer.Option(min=1, help="Longest n-gram in the hybrid model's bag.", rich_help_panel=_SHAPE)
+    ] = _MODEL.ngram_order,
+    ngram_vocab_size: Annotated[
+        int,
+        typer.Option(min=1, help="N-grams in the hybrid model's bag (the most frequent).", rich_help_panel=_SHAPE),
+    ] = _MODEL.ngram_vocab_size,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.", rich_help_panel=_FIT)] = _TRAIN.epochs,
     batch_size: Annotated[int, typer.Option(min=1, help="Reviews per training step.", rich_help_panel=_FIT)] = (
         _TRAIN.batch_size
@@ -74,6 +94,9 @@ def train(
     learning_rate: Annotated[float, typer.Option(min=0.0, help="Adam learning rate.", rich_help_panel=_FIT)] = (
         _TRAIN.learning_rate
     ),
+    ngram_epochs: Annotated[
+        int, typer.Option(min=1, help="Most epochs for the hybrid model's n-gram bag.", rich_help_panel=_FIT)
+    ] = _TRAIN.ngram_epochs,
     seed: Annotated[
         int, typer.Option(help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT)
     ] = _TRAIN.seed,
@@ -105,8 +128,19 @@ def train(
     """
     with output.reporting():
         try:
-            model_config = ModelConfig(vocab_size, max_length, embedding_dim, lstm_units, dense_units)
-            train_config = TrainConfig(epochs, batch_size, validation_split, patience, learning_rate, seed)
+            model_config = ModelConfig(
+                arch.value,
+                vocab_size,
+                max_length,
+                embedding_dim,
+                lstm_units,
+                dense_units,
+                ngram_order,
+                ngram_vocab_size,
+            )
+            train_config = TrainConfig(
+                epochs, batch_size, validation_split, patience, learning_rate, seed, ngram_epochs=ngram_epochs
+            )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
 
@@ -131,6 +165,8 @@ def train(
 
 
 def _download(url: str | None, sha256: str | None) -> Path:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
     from ..data import fetch_dataset
 
     with Progress(
@@ -153,6 +189,8 @@ class _EpochProgress:
     """Rich progress for epochs and batches, on stderr."""
 
     def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -191,12 +229,20 @@ def _fmt(logs: dict[str, float]) -> str:
 
 
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Metrics", header_style="bold")
     table.add_column("split", no_wrap=True)
     table.add_column("reviews", justify="right", no_wrap=True)
     for column in ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC"):
         table.add_column(column, justify="right", no_wrap=True)
     for split, values in metrics.items():
+        if split == "branches":
+            continue
         cells = [values.get(k) for k in ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")]
         table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
+    for name, scores in metrics.get("branches", {}).items():
+        table.add_section()
+        for split, accuracy in scores.items():
+            table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
     return table

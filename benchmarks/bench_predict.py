@@ -1,0 +1,192 @@
+"""Prediction speed, memory and parity against the Keras reference (issue: prediction fast enough for pipelines).
+
+Runs with public tools only (subprocess, os.wait4 for each child's peak memory, time.perf_counter)
+and prints medians with min/max and the ratios against the reference. Exits 1 if a goal is missed.
+
+    python benchmarks/bench_predict.py [--data ../shared/data/aclImdb_labeled.tar.gz] [--model DIR] [--quick]
+
+Goals (medians, side by side in the same run):
+  1. cold start of `sentiment predict review.txt` <= 0.25 s and <= 80 MB, >= 15x faster than a plain
+     Keras script predicting the same review with the same model.keras; `sentiment --help` <= 0.25 s
+  2. throughput over the test reviews (`sentiment predict --per-line`) >= 1.5x the Keras reference
+     (same tokenizer, model.predict at its best batch size, every review padded to the training length)
+  3. peak memory of that run <= 250 MB
+  4. LiteRT probabilities equal Keras's within 1e-4 on 2,000 test reviews, labels agree on all
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "aclImdb_labeled.tar.gz"
+
+REFERENCE = textwrap.dedent(
+    """
+    import sys, time, json
+    import numpy as np
+    from sentiment_cli.bundle import read_bundle
+    import keras
+    bundle = read_bundle(sys.argv[1])
+    model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
+    encoder = bundle.encoder
+    texts = [line for line in open(sys.argv[2], encoding="utf-8").read().split("\\n") if line.strip()]
+    batch = int(sys.argv[3])
+    items = [encoder.encode(t) for t in texts]
+    arrays = encoder.batch(items, length=encoder.max_length)
+    inputs = arrays if len(model.inputs) > 1 else arrays["token_ids"]
+    p = model.predict(inputs, batch_size=batch, verbose=0).ravel()
+    labels = ["positive" if v >= 0.5 else "negative" for v in p]
+    sys.stdout.write("".join(json.dumps({"label": l, "probability": float(v)}) + "\\n" for l, v in zip(labels, p)))
+    """
+)
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one fresh process (os.wait4 reports that child's own peak)."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            raise SystemExit(f"failed ({code}): {' '.join(command)}\n{errors.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def repeat(label: str, command: list[str], times: int) -> dict:
+    walls, peaks = [], []
+    for _ in range(times):
+        wall, peak = run(command)
+        walls.append(wall)
+        peaks.append(peak)
+    result = {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "rss": statistics.median(peaks)}
+    print(
+        f"  {label:<34} median {result['median']:7.3f} s  (min {result['min']:.3f}, max {result['max']:.3f})"
+        f"  peak {result['rss']:6.1f} MB",
+        flush=True,
+    )
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="IMDB archive or folder")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs and 5,000 reviews (not the goals' setting)")
+    args = parser.parse_args()
+    if not args.data.exists():
+        print(f"IMDB data not found at {args.data}; pass --data PATH (the aclImdb archive or folder)", file=sys.stderr)
+        return 2
+
+    from sentiment_cli.bundle import default_model_dir
+    from sentiment_cli.data import load_dataset
+
+    model = args.model or default_model_dir()
+    script = shutil.which("sentiment", path=str(Path(sys.executable).parent)) or shutil.which("sentiment")
+    if script is None:
+        print("the sentiment command is not installed next to this Python", file=sys.stderr)
+        return 2
+    test = load_dataset(args.data).split("test")
+    n = 5_000 if args.quick else len(test)
+    cold_runs, big_runs = (3, 1) if args.quick else (9, 3)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    review = work / "review.txt"
+    review.write_text(test.texts[0], encoding="utf-8")
+    lines = work / "reviews.txt"
+    lines.write_text("".join(" ".join(t.split()) + "\n" for t in test.texts[:n]), encoding="utf-8")
+    reference = work / "reference.py"
+    reference.write_text(REFERENCE)
+    print(f"model {model}; {n:,} test reviews from {args.data}; {os.cpu_count()} CPUs")
+    failures = []
+
+    def goal(ok: bool, text: str) -> None:
+        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
+        if not ok:
+            failures.append(text)
+
+    print("1. cold start, one review")
+    ours = repeat("sentiment predict review.txt", [script, "predict", "--model", str(model), str(review)], cold_runs)
+    keras_one = repeat(
+        "keras reference, one review",
+        [sys.executable, str(reference), str(model), str(review), "1"],
+        max(1, cold_runs // 3),
+    )
+    help_ = repeat("sentiment --help", [script, "--help"], cold_runs)
+    speedup = keras_one["median"] / ours["median"]
+    goal(ours["median"] <= 0.25, f"cold start {ours['median']:.3f} s <= 0.25 s")
+    goal(ours["rss"] <= 80, f"cold start peak {ours['rss']:.1f} MB <= 80 MB")
+    goal(speedup >= 15, f"cold start {speedup:.1f}x faster than Keras (>= 15x)")
+    goal(help_["median"] <= 0.25, f"--help {help_['median']:.3f} s <= 0.25 s")
+
+    print(f"2./3. throughput, {n:,} reviews one per line")
+    batches = {}
+    for batch in (64, 256):
+        batches[batch] = repeat(
+            f"keras reference, batch {batch}", [sys.executable, str(reference), str(model), str(lines), str(batch)], 1
+        )
+    best = min(batches, key=lambda b: batches[b]["median"])
+    keras_many = (
+        batches[best]
+        if big_runs == 1
+        else repeat(
+            f"keras reference, batch {best}",
+            [sys.executable, str(reference), str(model), str(lines), str(best)],
+            big_runs,
+        )
+    )
+    many = repeat(
+        "sentiment predict --per-line",
+        [script, "predict", "--model", str(model), "--per-line", str(lines), "-f", "jsonl"],
+        big_runs,
+    )
+    ratio = keras_many["median"] / many["median"]
+    print(f"  ours {n / many['median']:,.0f} reviews/s; Keras {n / keras_many['median']:,.0f} reviews/s (batch {best})")
+    goal(ratio >= 1.5, f"throughput {ratio:.2f}x the Keras reference (>= 1.5x)")
+    goal(many["rss"] <= 250, f"throughput peak {many['rss']:.1f} MB <= 250 MB")
+
+    print("4. parity on 2,000 test reviews")
+    parity = subprocess.run(
+        [sys.executable, "-c", PARITY, str(model), str(lines)], capture_output=True, text=True, check=False
+    )
+    print(textwrap.indent(parity.stdout.strip(), "  "))
+    goal(parity.returncode == 0, "LiteRT within 1e-4 of Keras, labels agree")
+
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(failures)} goal(s) missed" if failures else "all goals met")
+    return 1 if failures else 0
+
+
+PARITY = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from sentiment_cli.bundle import read_bundle
+    from sentiment_cli.runtime import Predictor
+    import keras
+    bundle = read_bundle(sys.argv[1])
+    texts = [l for l in open(sys.argv[2], encoding="utf-8").read().split("\\n") if l.strip()][:2000]
+    fast = Predictor(bundle).probabilities(texts)
+    model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
+    arrays = bundle.encoder.batch([bundle.encoder.encode(t) for t in texts], length=bundle.encoder.max_length)
+    ref = model.predict(arrays if len(model.inputs) > 1 else arrays["token_ids"], verbose=0).ravel()
+    diff = float(np.abs(fast - ref).max())
+    agree = int(((fast >= 0.5) == (ref >= 0.5)).sum())
+    print(f"max |LiteRT - Keras| = {diff:.2e}; labels agree on {agree}/{len(texts)}")
+    sys.exit(0 if diff <= 1e-4 and agree == len(texts) else 1)
+    """
+)
+
+if __name__ == "__main__":
+    sys.exit(main())
