@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import select
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from .errors import InputError
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
 _READ_SIZE = 1 << 16
+_BLOCK_SIZE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -81,17 +83,38 @@ def _os_problem(source: str, exc: OSError) -> str:
 
 
 def _chunks_of_bytes(stream: BinaryIO) -> Iterator[bytes]:
-    """What the stream has now, block by block (does not wait to fill a block on a pipe)."""
+    """What the stream has now, up to a block at a time.
+
+    A read returns as soon as some data is there, and more is read only while more is ready
+    at once: a slow pipe (``tail -f``) gives each line as it comes, a file or a fast pipe gives
+    large blocks.
+    """
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, io.UnsupportedOperation):
         fd = None
-    read = (lambda: os.read(fd, _READ_SIZE)) if fd is not None else getattr(stream, "read1", stream.read)
-    while True:
-        data = read() if fd is not None else read(_READ_SIZE)
-        if not data:
-            return
-        yield data
+    if fd is None:
+        read = getattr(stream, "read1", stream.read)
+        while data := read(_READ_SIZE):
+            yield data
+        return
+    while data := os.read(fd, _READ_SIZE):
+        parts = [data]
+        size = len(data)
+        while size < _BLOCK_SIZE and _ready(fd):
+            more = os.read(fd, _READ_SIZE)
+            if not more:
+                break
+            parts.append(more)
+            size += len(more)
+        yield b"".join(parts)
+
+
+def _ready(fd: int) -> bool:
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Review | Problem]]:

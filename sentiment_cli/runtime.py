@@ -7,9 +7,11 @@ does not depend on how a review was batched.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +19,13 @@ from ._quiet import stderr_silenced
 from .bundle import Bundle
 from .errors import ModelError
 from .text import Encoded
+
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
 
 
 @dataclass(frozen=True)
@@ -30,16 +39,14 @@ class Prediction:
 class Predictor:
     """Classifies texts with a model directory's LiteRT flatbuffer."""
 
-    def __init__(self, bundle: Bundle, threads: int | None = None) -> None:
+    def __init__(self, bundle: Bundle, threads: int = 1) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         self.bundle = bundle
         self.encoder = bundle.encoder
         self.batch_size = bundle.litert_batch_size
         try:
-            self._interpreter = Interpreter(
-                model_path=str(bundle.litert_path), num_threads=threads or min(2, os.cpu_count() or 1)
-            )
+            self._interpreter = Interpreter(model_path=str(bundle.litert_path), num_threads=threads)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
         self._inputs = self._input_indices(self._interpreter.get_input_details())
@@ -89,12 +96,54 @@ class Predictor:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).reshape(-1)
 
-    def classify(self, items: Sequence[tuple[str, str]], threshold: float | None = None) -> list[Prediction]:
-        """``(source, text)`` pairs to predictions, in input order."""
+    def stream(self, chunks: Iterable[list[Any]], threshold: float | None = None) -> Iterator[list[Any]]:
+        """Classify chunks of items as they come, each item read as ``(item.source, item.text)``.
+
+        Items without a ``text`` (problems met while reading) pass through in place. Reading and
+        tokenizing run in a background thread while LiteRT (which releases the GIL) classifies
+        the chunk before, so both cores work; each chunk is yielded as soon as it is classified.
+        """
+        handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    handoff.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for chunk in chunks:
+                    reviews = [item for item in chunk if hasattr(item, "text")]
+                    if not put((chunk, self.encode([review.text for review in reviews]))):
+                        return
+                put(_DONE)
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                put(_Failure(exc))
+
+        reader = threading.Thread(target=produce, name="sentiment-reader", daemon=True)
+        reader.start()
+        try:
+            while (item := handoff.get()) is not _DONE:
+                if isinstance(item, _Failure):
+                    raise item.error
+                chunk, encoded = item
+                probabilities = iter(self._label(self.probabilities_of(encoded), threshold))
+                yield [Prediction(x.source, x.text, *next(probabilities)) if hasattr(x, "text") else x for x in chunk]
+        finally:
+            stop.set()  # a reader between chunks stops now; one waiting on input is a daemon and dies at exit
+            reader.join(timeout=0.5)
+
+    def _label(self, probabilities: np.ndarray, threshold: float | None) -> list[tuple[float, str]]:
         cut = self.bundle.threshold if threshold is None else threshold
         negative, positive = self.bundle.labels
-        probabilities = self.probabilities([text for _, text in items])
-        return [
-            Prediction(source, text, float(p), positive if p >= cut else negative)
-            for (source, text), p in zip(items, probabilities, strict=True)
-        ]
+        return [(float(p), positive if p >= cut else negative) for p in probabilities]
+
+    def classify(self, items: Sequence[tuple[str, str]], threshold: float | None = None) -> list[Prediction]:
+        """``(source, text)`` pairs to predictions, in input order."""
+        labelled = self._label(self.probabilities([text for _, text in items]), threshold)
+        return [Prediction(source, text, *result) for (source, text), result in zip(items, labelled, strict=True)]

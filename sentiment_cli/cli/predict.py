@@ -75,14 +75,17 @@ def predict(
         predictor = Predictor(read_bundle(model, skip=(KERAS_FILE,)))
         writer = output.PredictionWriter(fmt)
         failed = False
-        for chunk in read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole):
-            reviews = []
+        chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole)
+        for chunk in predictor.stream(chunks, threshold):
+            predictions = []
             for item in chunk:
                 if isinstance(item, Problem):
+                    writer.write(predictions)  # keep the order: results before the problem, then the problem
+                    predictions = []
                     (output.error if item.fatal else output.warning)(item.message)
                     failed = failed or item.fatal
                 else:
-                    reviews.append((item.source, item.text))
-            writer.write(predictor.classify(reviews, threshold))
+                    predictions.append(item)
+            writer.write(predictions)
         if failed:
             raise typer.Exit(output.EXIT_FAILURE)
