@@ -17,6 +17,7 @@ Goals (medians, side by side in the same run):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -24,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,28 +51,28 @@ REFERENCE = textwrap.dedent(
 )
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one fresh process.
+# Runs one command and prints its wall time and peak memory. A separate small process does the
+# spawning because Linux records the spawning process's memory high-water mark into the child's
+# ru_maxrss at exec, and this script holds the whole dataset.
+LAUNCHER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=[
+    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps([time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
+"""
 
-    posix_spawn (vfork-style) rather than fork, so the child's peak memory is its own and not a copy of
-    this process's (which holds the whole dataset); os.wait4 reports that child's peak.
-    """
-    program = shutil.which(command[0]) or command[0]
-    with tempfile.TemporaryFile() as errors:
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-            (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
-        ]
-        started = time.perf_counter()
-        pid = os.posix_spawn(program, command, os.environ, file_actions=actions)
-        _, status, usage = os.wait4(pid, 0)
-        wall = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        if code != 0:
-            errors.seek(0)
-            raise SystemExit(f"failed ({code}): {' '.join(command)}\n{errors.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one fresh process running ``command``."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"launcher failed: {done.stderr}")
+    wall, peak, code = json.loads(done.stdout)
+    if code != 0:
+        raise SystemExit(f"failed ({code}): {' '.join(command)}\n{done.stderr}")
+    return wall, peak
 
 
 def repeat(label: str, command: list[str], times: int) -> dict:

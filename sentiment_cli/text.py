@@ -52,14 +52,15 @@ def tokenize(text: str) -> list[str]:
     return list(iter_tokens(text))
 
 
-def tokenize_with_offsets(text: str) -> list[Token]:
-    """Tokens with their character offsets into ``text``.
+def tokenize_with_offsets(text: str, limit: int | None = None) -> list[Token]:
+    """The first ``limit`` tokens (all by default) with their character offsets into ``text``.
 
     The ``<br />`` substitution keeps the length of the text (it pads with
     spaces), so offsets index the original string.
     """
     cleaned = _BREAK.sub(lambda m: " " * len(m.group()), text)
-    return [Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(cleaned)]
+    matches = itertools.islice(_TOKEN.finditer(cleaned), limit)
+    return [Token(m.group().lower(), m.start(), m.end()) for m in matches]
 
 
 class Vocabulary:

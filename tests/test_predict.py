@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import make_reviews
+from conftest import SHARED_ARCHIVE, make_reviews
 from sentiment_cli._tensorflow import keras
 from sentiment_cli.bundle import default_model_dir, read_bundle
 from sentiment_cli.runtime import Predictor
@@ -87,3 +87,16 @@ def test_prediction_never_imports_tensorflow(tiny_model, tmp_path):
     assert result.returncode == 0, result.stderr
     assert '"source": ' in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+@pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
+def test_shipped_model_parity_on_2000_imdb_test_reviews():
+    from sentiment_cli.data import load_dataset
+
+    texts = load_dataset(SHARED_ARCHIVE).split("test").texts[::12][:2000]
+    bundle = read_bundle(default_model_dir())
+    fast = Predictor(bundle).probabilities(texts)
+    reference = keras_probabilities(bundle, texts)
+    assert len(texts) == 2000
+    np.testing.assert_allclose(fast, reference, atol=1e-4)
+    assert ((fast >= 0.5) == (reference >= 0.5)).all()

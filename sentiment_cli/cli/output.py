@@ -25,6 +25,7 @@ from ..errors import SentimentError
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from ..explain import Explanation
     from ..runtime import Prediction
 
 stdout = Console(soft_wrap=False)
@@ -114,16 +115,23 @@ class PredictionWriter:
         self.format = resolve_format(fmt)
         self._header_done = False
 
-    def write(self, predictions: list[Prediction]) -> None:
+    def write(self, predictions: list[Prediction], explanations: list[Explanation] | None = None) -> None:
         if not predictions:
             return
         if self.format is PredictFormat.table:
-            stdout.print(self._table(predictions))
+            if explanations is None:
+                stdout.print(self._table(predictions))
+            for p, e in zip(predictions, explanations or [], strict=False):
+                stdout.print(*_explained(p, e), sep="\n")
             return
         out = sys.stdout
         if self.format is PredictFormat.jsonl:
-            for p in predictions:
-                record = {"source": p.source, "label": p.label, "probability": round(p.probability, 6)}
+            for i, p in enumerate(predictions):
+                record: dict[str, Any] = {"source": p.source, "label": p.label, "probability": round(p.probability, 6)}
+                if explanations is not None:
+                    record["explanation"] = [
+                        {**t.to_dict(), "weight": round(t.weight, 6)} for t in explanations[i].tokens
+                    ]
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
@@ -149,6 +157,30 @@ class PredictionWriter:
             style = "green" if p.label == "positive" else "red"
             table.add_row(p.source, Text(p.label, style=style), f"{p.probability:.3f}", preview(p.text, review_width))
         return table
+
+
+def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
+    """The review with each token coloured by its weight (green toward positive, red toward negative)."""
+    text = prediction.text
+    top = max((abs(t.weight) for t in explanation.tokens), default=0.0) or 1.0
+    shown = Text(text)
+    for t in explanation.tokens:
+        strength = abs(t.weight) / top
+        if strength < 0.05:
+            continue
+        level = int(90 + 165 * strength)
+        colour = f"rgb(0,{level},0)" if t.weight > 0 else f"rgb({level},0,0)"
+        shown.stylize(f"bold white on {colour}", t.start, t.end)
+    style = "green" if prediction.label == "positive" else "red"
+    head = Text.assemble(
+        (prediction.source, "bold"), "  ", (prediction.label, style), f"  P(positive) {prediction.probability:.3f}"
+    )
+    pushed_up, pushed_down = explanation.strongest()
+    lines = [head, shown]
+    for name, tokens in (("toward positive", pushed_up), ("toward negative", pushed_down)):
+        if tokens:
+            lines.append(Text(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
+    return [*lines, Text("")]
 
 
 def print_json(data: Any) -> None:

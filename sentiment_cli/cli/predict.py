@@ -35,6 +35,14 @@ def predict(
             case_sensitive=False,
         ),
     ] = PredictFormat.auto,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show how much each word pushed the prediction (the change in P(positive) when it is left out): "
+            "coloured on a terminal, an 'explanation' list with character offsets in JSON lines.",
+        ),
+    ] = False,
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -67,25 +75,33 @@ def predict(
     if sources.count("-") > 1:
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
 
+    if explain and fmt in (PredictFormat.csv, PredictFormat.tsv):
+        raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
+
     with output.reporting():
         from ..bundle import KERAS_FILE, read_bundle
+        from ..explain import explain as explain_one
         from ..reviews import Problem, read_sources
         from ..runtime import Predictor
 
         predictor = Predictor(read_bundle(model, skip=(KERAS_FILE,)))
         writer = output.PredictionWriter(fmt)
+
+        def write(predictions: list) -> None:
+            writer.write(predictions, [explain_one(predictor, p.text) for p in predictions] if explain else None)
+
         failed = False
         chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole)
         for chunk in predictor.stream(chunks, threshold):
             predictions = []
             for item in chunk:
                 if isinstance(item, Problem):
-                    writer.write(predictions)  # keep the order: results before the problem, then the problem
+                    write(predictions)  # in input order: the results before the problem, then the problem
                     predictions = []
                     (output.error if item.fatal else output.warning)(item.message)
                     failed = failed or item.fatal
                 else:
                     predictions.append(item)
-            writer.write(predictions)
+            write(predictions)
         if failed:
             raise typer.Exit(output.EXIT_FAILURE)
