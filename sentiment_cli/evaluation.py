@@ -10,6 +10,7 @@ import numpy as np
 from .bundle import Bundle
 from .data import Dataset
 from .metrics import binary_metrics
+from .reviews import Review
 from .runtime import Predictor
 
 CHUNK = 1024
@@ -27,10 +28,12 @@ def evaluate(
     name = split or default_split(dataset)
     reviews = dataset.split(name)
     predictor = Predictor(bundle)
-    started = time.perf_counter()
-    probabilities = np.concatenate(
-        [predictor.probabilities(reviews.texts[i : i + CHUNK]) for i in range(0, len(reviews), CHUNK)]
+    chunks = (
+        [Review(str(i), text) for i, text in enumerate(reviews.texts[start : start + CHUNK], start)]
+        for start in range(0, len(reviews), CHUNK)
     )
+    started = time.perf_counter()
+    probabilities = np.array([p.probability for chunk in predictor.stream(chunks) for p in chunk])
     seconds = time.perf_counter() - started
     cut = bundle.threshold if threshold is None else threshold
     result = binary_metrics(reviews.labels, probabilities, cut)
