@@ -15,6 +15,15 @@ from .errors import ModelError
 
 
 @dataclass
+class WeightInfo:
+    name: str
+    shape: list[int]
+    params: int
+    role: str
+    """What the matrix does, e.g. "input → the 4 gates (i, f, c, o), 64 columns each"."""
+
+
+@dataclass
 class LayerInfo:
     name: str
     type: str
@@ -24,6 +33,11 @@ class LayerInfo:
     formula: str
     """Expression whose value is ``params``, e.g. ``128×64 + 64``; empty when there are no weights."""
     note: str = ""
+    macs: int = 0
+    """Multiply-adds for one review of ``ModelReport.sequence_length`` tokens."""
+    weights: list[WeightInfo] = field(default_factory=list)
+    children: list[LayerInfo] = field(default_factory=list)
+    """The layers inside a wrapper (the forward and backward RNNs of a Bidirectional)."""
 
 
 @dataclass
@@ -37,6 +51,9 @@ class ModelReport:
     source: str
     card: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    sequence_length: int = 1
+    """Tokens per review behind ``macs`` (the card's training length, ``input_length``, or 1 = per token)."""
+    total_macs: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -70,8 +87,12 @@ def _first_line(exc: Exception, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def inspect_model(path: str | os.PathLike[str] | None = None) -> ModelReport:
-    """Layer table of a model directory, a ``.keras`` file, or the shipped model (``None``)."""
+def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int | None = None) -> ModelReport:
+    """Layer table of a model directory, a ``.keras`` file, or the shipped model (``None``).
+
+    ``input_length`` builds a model saved before it was built (a notebook's ``Sequential`` without
+    an ``Input``) and sets the review length that multiply-adds are counted for.
+    """
     card = None
     if path is not None and Path(path).is_file():
         keras_path = Path(path)
@@ -83,10 +104,11 @@ def inspect_model(path: str | os.PathLike[str] | None = None) -> ModelReport:
     model = load_keras(keras_path)
     if not model.built:
         try:
-            model.build((None, None))
+            model.build((None, input_length))
         except Exception as exc:
             raise ModelError(f"{keras_path}: the model has no input shape and could not be built ({exc})") from None
-    layers = [_layer_info(layer) for layer in model.layers]
+    length = input_length or (card or {}).get("model", {}).get("max_length") or 1
+    layers = [_layer_info(layer, length) for layer in model.layers]
     trainable = sum(_count(w) for w in model.trainable_weights)
     total = model.count_params()
     return ModelReport(
@@ -99,6 +121,8 @@ def inspect_model(path: str | os.PathLike[str] | None = None) -> ModelReport:
         source=str(keras_path),
         card=card,
         notes=_notes(model),
+        sequence_length=length,
+        total_macs=sum(layer.macs for layer in layers),
     )
 
 
@@ -117,20 +141,85 @@ def _shape(layer: keras.layers.Layer) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def _layer_info(layer: keras.layers.Layer) -> LayerInfo:
+def _layer_info(layer: keras.layers.Layer, length: int, shape: str | None = None) -> LayerInfo:
     params = layer.count_params()
     expression, value = _formula(layer)
     if value != params:  # never show a formula that does not add up; fall back to the weights
         expression, value = _weights_formula(layer)
+    children = []
+    if isinstance(layer, keras.layers.Bidirectional):
+        children = [_layer_info(inner, length, "") for inner in (layer.forward_layer, layer.backward_layer)]
     return LayerInfo(
         name=layer.name,
         type=type(layer).__name__,
-        output_shape=_shape(layer),
+        output_shape=_shape(layer) if shape is None else shape,
         params=params,
         trainable=bool(layer.trainable),
         formula=f"{expression} = {params:,}" if layer.weights else "",
         note=_layer_note(layer),
+        macs=_macs(layer, length),
+        weights=[] if children else _weights(layer),
+        children=children,
     )
+
+
+_GATES = {
+    "LSTM": "4 gates (input i, forget f, cell candidate c, output o)",
+    "GRU": "3 gates (update z, reset r, candidate h)",
+}
+
+
+def _weights(layer: keras.layers.Layer) -> list[WeightInfo]:
+    """Each weight matrix of the layer, and what it does."""
+    kind = type(layer).__name__
+    units = getattr(layer, "units", None)
+    gates = _GATES.get(kind)
+    roles = {}
+    if gates:
+        roles = {
+            "kernel": f"input → the {gates}, {units} columns each",
+            "recurrent_kernel": f"previous output → the {gates}, {units} columns each",
+            "bias": f"one bias per gate unit: {gates.split(' ', 1)[0]} × {units}",
+        }
+        if getattr(layer, "reset_after", False):
+            roles["bias"] = f"input and recurrent biases (reset_after=True): 2 × 3 × {units}"
+    elif isinstance(layer, keras.layers.SimpleRNN):
+        roles = {"kernel": "input → state", "recurrent_kernel": "previous state → state", "bias": "one per unit"}
+    elif isinstance(layer, keras.layers.Dense):
+        roles = {"kernel": "one weight per input feature and unit", "bias": "one per unit"}
+    elif isinstance(layer, keras.layers.Embedding):
+        roles = {"embeddings": "one row of weights per vocabulary id"}
+    result = []
+    for weight in layer.weights:
+        name = weight.path.rsplit("/", 1)[-1] if hasattr(weight, "path") else weight.name
+        shape = [int(d) for d in weight.shape]
+        result.append(WeightInfo(name, shape, _count(weight), roles.get(name, "")))
+    return result
+
+
+def _macs(layer: keras.layers.Layer, length: int) -> int:
+    """Multiply-adds for one review of ``length`` tokens (lookups, pooling and biases not counted)."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        return _macs(layer.forward_layer, length) + _macs(layer.backward_layer, length)
+    if isinstance(layer, keras.layers.RNN):
+        cell = layer.cell
+        fan_in, units = int(cell.kernel.shape[0]), cell.units
+        blocks = 4 if isinstance(layer, keras.layers.LSTM) else 3 if isinstance(layer, keras.layers.GRU) else 1
+        return length * blocks * units * (fan_in + units)
+    if isinstance(layer, keras.layers.Dense):
+        steps = length if _rank(layer) == 3 else 1
+        return steps * int(layer.kernel.shape[0]) * layer.units
+    if isinstance(layer, keras.layers.Conv1D):
+        kernel = layer.kernel.shape
+        return length * int(kernel[0]) * int(kernel[1]) * int(kernel[2])
+    return 0
+
+
+def _rank(layer: keras.layers.Layer) -> int:
+    try:
+        return len(layer.input.shape)
+    except (AttributeError, ValueError):
+        return 2
 
 
 def _weights_formula(layer: keras.layers.Layer) -> tuple[str, int]:
@@ -181,11 +270,22 @@ def _layer_note(layer: keras.layers.Layer) -> str:
         inner = layer.forward_layer
         units = getattr(inner, "units", None)
         kind = type(inner).__name__
+        sequences = " at every time step (return_sequences=True)" if getattr(inner, "return_sequences", False) else ""
         if layer.merge_mode == "concat" and units:
-            return f"forward and backward {kind}({units}) outputs concatenated: 2 × {units} = {2 * units} features"
-        return f"forward and backward {kind} merged by {layer.merge_mode}"
+            return (
+                f"forward and backward {kind}({units}) outputs concatenated{sequences}: "
+                f"2 × {units} = {2 * units} features"
+            )
+        return f"forward and backward {kind} merged by {layer.merge_mode}{sequences}"
     if isinstance(layer, keras.layers.Embedding) and layer.mask_zero:
         return "id 0 is padding and is masked out of later layers"
+    if isinstance(layer, keras.layers.RNN):
+        if layer.return_sequences:
+            return (
+                f"return_sequences=True: one {layer.cell.units}-vector per time step, (batch, time, "
+                f"{layer.cell.units}), instead of only the last step's (batch, {layer.cell.units})"
+            )
+        return "returns only the last time step's output"
     return ""
 
 

@@ -263,3 +263,15 @@ def test_inspect_shows_the_training_history(tiny_model):
         str(e) for e in range(1, epochs + 1)
     ]
     assert chart.count("← kept") == 1
+
+
+def test_inspect_expand_and_input_length(tiny_seed_model):
+    result = runner.invoke(app, ["inspect", str(tiny_seed_model), "--expand"])
+    assert result.exit_code == 0, result.stderr
+    assert "· recurrent_kernel" in result.stdout and "backward_lstm" in result.stdout
+    assert "mult-adds: per review of 24 tokens" in result.stdout  # the card's training length
+    data = json.loads(
+        runner.invoke(app, ["inspect", str(tiny_seed_model), "-f", "json", "--input-length", "10"]).stdout
+    )
+    assert data["sequence_length"] == 10
+    assert data["layers"][1]["macs"] == 2 * 10 * 4 * 4 * (8 + 4)

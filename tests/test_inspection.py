@@ -98,3 +98,79 @@ def test_model_directory_carries_its_card(tiny_model):
     data = json.loads(json.dumps(report.to_dict()))
     assert set(data["layers"][0]) >= {"name", "type", "output_shape", "params", "trainable"}
     assert data["total_params"] == sum(layer["params"] for layer in data["layers"])
+
+
+def save(model, tmp_path, name="m.keras"):
+    path = tmp_path / name
+    model.save(path)
+    return path
+
+
+def test_expand_shows_both_directions_and_their_matrices(seed_keras_file):
+    report = inspect_model(seed_keras_file, input_length=256)
+    bilstm = report.layers[1]
+    forward, backward = bilstm.children
+    assert forward.params == backward.params == 33_024 and forward.formula == "4 × ((64+64)×64 + 64) = 33,024"
+    assert [(w.name, w.shape) for w in forward.weights] == [
+        ("kernel", [64, 256]), ("recurrent_kernel", [64, 256]), ("bias", [256])
+    ]  # fmt: skip
+    assert "forget f" in forward.weights[0].role and "64 columns each" in forward.weights[0].role
+    assert sum(w.params for w in forward.weights) == forward.params
+    # multiply-adds for a 256-token review: each direction 256 × 4 × 64 × (64 + 64)
+    assert bilstm.macs == 2 * 256 * 4 * 64 * 128
+    assert report.layers[2].macs == 128 * 64 and report.layers[0].macs == 0
+    assert report.total_macs == sum(layer.macs for layer in report.layers)
+
+
+def test_gru_variant_counts_match_keras(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(1001, 32),
+            keras.layers.Bidirectional(keras.layers.GRU(16)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    report = inspect_model(save(model, tmp_path), input_length=100)
+    assert [layer.params for layer in report.layers] == [layer.count_params() for layer in model.layers]
+    assert report.total_params == model.count_params()
+    gru = report.layers[1]
+    assert [child.params for child in gru.children] == [model.layers[1].forward_layer.count_params()] * 2
+    assert "update z" in gru.children[0].weights[0].role
+    assert gru.children[0].weights[2].shape == [2, 48] and "reset_after" in gru.children[0].weights[2].role
+    assert gru.macs == 2 * 100 * 3 * 16 * (32 + 16)
+    assert report.layers[2].formula == "32×8 + 8 = 264"
+
+
+def test_return_sequences_and_pooling_variant(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(500, 16),
+            keras.layers.Bidirectional(keras.layers.LSTM(8, return_sequences=True)),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(4),
+        ]
+    )
+    report = inspect_model(save(model, tmp_path), input_length=50)
+    assert [layer.params for layer in report.layers] == [layer.count_params() for layer in model.layers]
+    bilstm = report.layers[1]
+    assert bilstm.output_shape == "(None, None, 16)"  # the time axis is kept
+    assert "return_sequences=True" in bilstm.note and "every time step" in bilstm.note
+    assert report.layers[2].output_shape == "(None, 16)" and report.layers[2].macs == 0
+    assert report.layers[3].macs == 16 * 4  # after pooling: once per review, not per token
+
+
+def test_unbuilt_model_is_built_at_the_given_length(tmp_path):
+    model = keras.Sequential([keras.layers.Embedding(100, 8), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    report = inspect_model(save(model, tmp_path, "unbuilt.keras"), input_length=30)
+    assert report.layers[0].output_shape == "(None, 30, 8)"
+    assert report.sequence_length == 30 and report.layers[1].macs == 30 * 4 * 4 * (8 + 4)
+
+
+def test_json_carries_expansion_and_mult_adds(seed_keras_file):
+    data = json.loads(json.dumps(inspect_model(seed_keras_file).to_dict()))
+    assert data["sequence_length"] == 1  # no card, no --input-length: per token
+    assert data["layers"][1]["children"][0]["weights"][0]["shape"] == [64, 256]
+    assert data["total_macs"] == 2 * 4 * 64 * 128 + 128 * 64 + 64

@@ -31,6 +31,24 @@ def inspect(
     fmt: Annotated[
         InspectFormat, typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False)
     ] = InspectFormat.table,
+    expand: Annotated[
+        bool,
+        typer.Option(
+            "--expand",
+            "-e",
+            help="Show what is inside each layer: the forward and backward RNNs of a Bidirectional and "
+            "every weight matrix (kernel, recurrent kernel, bias) with what its gate blocks are.",
+        ),
+    ] = False,
+    input_length: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Tokens per review: builds a model saved before it was built, and counts multiply-adds "
+            "for reviews of this length. Default: the card's training length, else per token.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show each layer's output shape and parameter count, with the arithmetic behind it.
 
@@ -43,11 +61,11 @@ def inspect(
         with output.stderr.status("Loading TensorFlow"):
             from ..inspection import inspect_model
 
-        report = inspect_model(model)
+        report = inspect_model(model, input_length)
         if fmt is InspectFormat.json:
             output.print_json(report.to_dict())
             return
-        output.stdout.print(_layers_table(report))
+        output.stdout.print(_layers_table(report, expand))
         for line in _why(report):
             output.stdout.print(f"[bold]Why:[/] {line}", highlight=False)
         if report.card:
@@ -56,32 +74,48 @@ def inspect(
                 output.stdout.print(_history_chart(name, history))
 
 
-def _layers_table(report: Any) -> Table:
+def _layers_table(report: Any, expand: bool = False) -> Table:
     from rich.table import Table
 
-    table = Table(title=f"{report.name}  ({report.source})", header_style="bold")
+    per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
+    table = Table(title=f"{report.name}  ({report.source})", caption=f"mult-adds: {per}", header_style="bold")
     table.add_column("layer (type)", no_wrap=True)
     table.add_column("output shape", no_wrap=True)
     table.add_column("params", justify="right", no_wrap=True)
     longest = max((len(layer.formula) for layer in report.layers), default=0)
     table.add_column("how the count arises", min_width=min(40, longest))
+    table.add_column("mult-adds", justify="right", no_wrap=True)
     for layer in report.layers:
-        frozen = "" if layer.trainable else " [yellow](frozen)[/]"
-        table.add_row(
-            f"{layer.name}{frozen}\n[dim]{layer.type}[/]",
-            layer.output_shape,
-            f"{layer.params:,}",
-            layer.formula or "[dim]no weights[/]",
-        )
+        _add_layer(table, layer, expand, "")
     table.add_section()
-    table.add_row("total", "", f"{report.total_params:,}", f"{report.weight_bytes:,} bytes")
-    table.add_row("trainable", "", f"{report.trainable_params:,}", "")
-    table.add_row("non-trainable", "", f"{report.non_trainable_params:,}", "")
+    table.add_row("total", "", f"{report.total_params:,}", f"{report.weight_bytes:,} bytes", f"{report.total_macs:,}")
+    table.add_row("trainable", "", f"{report.trainable_params:,}", "", "")
+    table.add_row("non-trainable", "", f"{report.non_trainable_params:,}", "", "")
     return table
+
+
+def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
+    frozen = "" if layer.trainable else " [yellow](frozen)[/]"
+    table.add_row(
+        f"{indent}{layer.name}{frozen}\n{indent}[dim]{layer.type}[/]",
+        layer.output_shape,
+        f"{layer.params:,}",
+        layer.formula or "[dim]no weights[/]",
+        f"{layer.macs:,}" if layer.macs else "",
+    )
+    if not expand:
+        return
+    for child in layer.children:
+        _add_layer(table, child, expand, indent + "  ")
+    for weight in layer.weights:
+        shape = "×".join(str(d) for d in weight.shape)
+        table.add_row(f"{indent}  [dim]· {weight.name}[/]", shape, f"{weight.params:,}", f"[dim]{weight.role}[/]", "")
 
 
 def _why(report: Any) -> list[str]:
     lines = [f"{layer.name}: {layer.note}" for layer in report.layers if layer.note]
+    if report.sequence_length == 1:
+        lines.append("mult-adds are per token here: pass --input-length N for a whole review")
     return lines + list(report.notes)
 
 
