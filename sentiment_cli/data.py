@@ -31,7 +31,6 @@ from .errors import DataError, DownloadError
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
-IMDB_BYTES = 84_125_825
 URL_ENV = "SENTIMENT_DATA_URL"
 SHA256_ENV = "SENTIMENT_DATA_SHA256"
 CACHE_ENV = "SENTIMENT_CLI_CACHE"

@@ -15,7 +15,6 @@ IMDB reviews are dropped.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import zlib
 from collections import Counter
@@ -104,10 +103,6 @@ class Vocabulary:
         get = self._ids.get
         return [get(token, UNKNOWN_ID) for token in tokens]
 
-    def encode_many(self, texts: Iterable[str], max_length: int | None = None) -> Iterator[list[int]]:
-        for text in texts:
-            yield self.encode(text, max_length)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": TOKENIZER_FORMAT,
@@ -126,13 +121,6 @@ class Vocabulary:
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("tokenizer 'tokens' must be a list of strings")
         return cls(tokens)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Vocabulary:
-        return cls.from_dict(json.loads(text))
 
 
 def pad(sequences: list[list[int]], length: int | None = None, rows: int | None = None) -> np.ndarray:

@@ -257,7 +257,12 @@ def train(
             "metrics": metrics,
             "history": session.history,
             "data": {"source": dataset.source, **dataset.fingerprint, "splits": dataset.sizes()},
-            "litert": {"file": LITERT_FILE, "batch_size": LITERT_BATCH_SIZE, "inputs": list(encoder.input_names)},
+            "litert": {
+                "file": LITERT_FILE,
+                "batch_size": LITERT_BATCH_SIZE,
+                "inputs": list(encoder.input_names),
+                "output": "logit",
+            },
             "versions": _versions(),
         }
         stage.commit(card)
@@ -382,10 +387,19 @@ def _best_epoch(history: dict[str, list[float]]) -> int:
 
 
 def export_litert(model: keras.Model, path: Path, batch_size: int, inputs: tuple[str, ...]) -> None:
-    """Write a LiteRT flatbuffer with a fixed batch and free sequence lengths (builtin ops only)."""
+    """Write a LiteRT flatbuffer with a fixed batch and free sequence lengths (builtin ops only).
+
+    It outputs the final layer's logit, before the sigmoid: the runtime applies the sigmoid in
+    float64, so probabilities near 0 or 1 keep their log-odds (explanations need them).
+    """
+    final = model.get_layer("positive_probability")
+    linear = keras.layers.Dense(1, name="positive_logit")
+    logit = linear(final.input)
+    linear.set_weights(final.get_weights())
+    logits = keras.Model(model.inputs if len(inputs) > 1 else model.inputs[0], logit)
     specs = {name: keras.InputSpec(shape=(batch_size, None), dtype="int32", name=name) for name in inputs}
     signature = [specs] if len(inputs) > 1 else [specs[inputs[0]]]
-    model.export(str(path), format="litert", input_signature=signature, verbose=False)
+    logits.export(str(path), format="litert", input_signature=signature, verbose=False)
 
 
 def _versions() -> dict[str, str]:

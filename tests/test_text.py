@@ -45,7 +45,7 @@ def test_vocabulary_ranks_by_frequency_then_alphabet_and_reserves_ids():
 
 def test_vocabulary_json_round_trip():
     vocab = Vocabulary.build(["ünïcode words here", "words"], size=10)
-    again = Vocabulary.from_json(vocab.to_json())
+    again = Vocabulary.from_dict(json.loads(json.dumps(vocab.to_dict())))
     assert again.tokens == vocab.tokens
     assert again.encode("words here") == vocab.encode("words here")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import output
-from .options import ModelOpt
+from .options import ModelOpt, ThresholdOpt
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -42,10 +42,7 @@ def evaluate(
             help="Which split to score: test or train. Default: test when the data has one.", show_default=False
         ),
     ] = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option(min=0.0, max=1.0, help="Decision threshold. Default: the model card's.", show_default=False),
-    ] = None,
+    threshold: ThresholdOpt = None,
     fmt: Annotated[
         EvaluateFormat, typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False)
     ] = EvaluateFormat.table,

@@ -16,3 +16,13 @@ ModelOpt = Annotated[
         show_default=False,
     ),
 ]
+
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Probability at or above which a review is positive. Default: the model card's (0.5).",
+        show_default=False,
+    ),
+]

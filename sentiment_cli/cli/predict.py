@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import output
-from .options import ModelOpt
+from .options import ModelOpt, ThresholdOpt
 from .output import PredictFormat
 
 
@@ -39,19 +39,11 @@ def predict(
         bool,
         typer.Option(
             "--explain",
-            help="Show how much each word pushed the prediction (the change in P(positive) when it is left out): "
-            "coloured on a terminal, an 'explanation' list with character offsets in JSON lines.",
+            help="Show how much each word pushed the prediction (the change in log-odds of positive when it is "
+            "left out): coloured on a terminal, an 'explanation' list with character offsets in JSON lines.",
         ),
     ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help="Probability at or above which a review is positive. Default: the model card's (0.5).",
-            show_default=False,
-        ),
-    ] = None,
+    threshold: ThresholdOpt = None,
 ) -> None:
     """Classify reviews as positive or negative.
 
@@ -66,6 +58,8 @@ def predict(
       cat reviews.txt | sentiment predict - --format csv
 
       sentiment predict --per-line reviews.txt --model my-model
+
+      sentiment predict review.txt --explain
     """
     sources = list(inputs or [])
     if not sources:

@@ -115,16 +115,17 @@ def train(
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
 
-    The directory holds model.keras, model.tflite (used by predict), tokenizer.json
-    and card.json (configuration, metrics, data fingerprint, file hashes). It is
-    written to a temporary folder and moved into place at the end, so an interrupted
-    run leaves nothing behind.
+    --arch hybrid (default) trains the BiLSTM beside a bag of 1-3-grams and combines them;
+    --arch seed trains exactly the notebook's model. The directory holds model.keras,
+    model.tflite (used by predict), tokenizer.json, ngrams.npy (hybrid) and card.json
+    (configuration, metrics, history, data fingerprint, file hashes). It is written to a
+    temporary folder and moved into place at the end, so an interrupted run leaves nothing.
 
     Examples:
 
-      sentiment train aclImdb_v1.tar.gz --out my-model --epochs 2
+      sentiment train aclImdb_v1.tar.gz --out my-model
 
-      sentiment train reviews.csv --out my-model --vocab-size 20000
+      sentiment train reviews.csv --out my-model --arch seed --epochs 2
     """
     with output.reporting():
         try:
