@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import json
 import os
 import signal
@@ -17,21 +18,46 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from ..errors import SentimentError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from ..explain import Explanation
     from ..runtime import Prediction
 
-stdout = Console(soft_wrap=False)
-stderr = Console(stderr=True)
-if not stdout.is_terminal and not os.environ.get("COLUMNS"):
-    stdout.width = 120  # no terminal to fit (a file, a pipe, CI logs): room for the wide tables
+
+@functools.cache
+def _out() -> Console:
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = 120  # no terminal to fit (a file, a pipe, CI logs): room for the wide tables
+    return console
+
+
+@functools.cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def __getattr__(name: str) -> Console:
+    """``output.stdout`` and ``output.stderr``: Rich consoles, made (and Rich imported) on first use.
+
+    ``sentiment predict`` writing JSON lines to a pipe never needs Rich, and its import costs
+    about a tenth of the start-up budget.
+    """
+    if name == "stdout":
+        return _out()
+    if name == "stderr":
+        return _err()
+    raise AttributeError(name)
+
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -51,11 +77,15 @@ class PredictFormat(StrEnum):
 
 def error(message: str) -> None:
     """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
-    stderr.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+    from rich.text import Text
+
+    _err().print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
 
 
 def warning(message: str) -> None:
-    stderr.print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
+    from rich.text import Text
+
+    _err().print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
 
 
 class Terminated(BaseException):
@@ -97,9 +127,16 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def resolve_format(fmt: PredictFormat) -> PredictFormat:
     if fmt is PredictFormat.auto:
-        return PredictFormat.table if stdout.is_terminal else PredictFormat.jsonl
+        return PredictFormat.table if _is_terminal(sys.stdout) else PredictFormat.jsonl
     return fmt
 
 
@@ -120,9 +157,9 @@ class PredictionWriter:
             return
         if self.format is PredictFormat.table:
             if explanations is None:
-                stdout.print(self._table(predictions))
+                _out().print(self._table(predictions))
             for p, e in zip(predictions, explanations or [], strict=False):
-                stdout.print(*_explained(p, e), sep="\n")
+                _out().print(*_explained(p, e), sep="\n")
             return
         out = sys.stdout
         if self.format is PredictFormat.jsonl:
@@ -144,10 +181,12 @@ class PredictionWriter:
     @staticmethod
     def _table(predictions: list[Prediction]) -> Table:
         from rich.table import Table
+        from rich.text import Text
 
-        source_width = min(max(6, min(40, stdout.width // 3)), max(6, *(len(p.source) for p in predictions)))
+        width = _out().width
+        source_width = min(max(6, min(40, width // 3)), max(6, *(len(p.source) for p in predictions)))
         # label 8 + probability 11 + source, and 3 characters of padding and rule per column
-        review_width = max(10, stdout.width - source_width - 8 - 11 - 4 * 3)
+        review_width = max(10, width - source_width - 8 - 11 - 4 * 3)
         table = Table(show_edge=False, header_style="bold")
         table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
         table.add_column("label", min_width=8, no_wrap=True)
@@ -161,6 +200,8 @@ class PredictionWriter:
 
 def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
     """The review with each token coloured by its weight (green toward positive, red toward negative)."""
+    from rich.text import Text
+
     text = prediction.text
     top = max((abs(t.weight) for t in explanation.tokens), default=0.0) or 1.0
     shown = Text(text)
