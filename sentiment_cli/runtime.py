@@ -52,7 +52,8 @@ class Predictor:
         self._inputs = self._input_indices(self._interpreter.get_input_details())
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._shapes: dict[str, tuple[int, int]] = {}
-        self._logits = bundle.card["litert"].get("output") == "logit"
+        if bundle.card["litert"].get("output") != "logit":
+            raise ModelError(f"{bundle.path}: written by an older sentiment-cli (LiteRT output is not a logit)")
 
     def _input_indices(self, details: list[dict]) -> dict[str, int]:
         names = self.encoder.input_names
@@ -77,18 +78,13 @@ class Predictor:
 
     def probabilities_of(self, items: Sequence[Encoded]) -> np.ndarray:
         """Probability that each encoded review is positive, in input order."""
-        raw = self._outputs(items)
-        return (1.0 / (1.0 + np.exp(-raw))).astype(np.float32) if self._logits else raw.astype(np.float32)
+        return (1.0 / (1.0 + np.exp(-self.logits_of(items)))).astype(np.float32)
 
     def logits_of(self, items: Sequence[Encoded]) -> np.ndarray:
-        """Log-odds that each encoded review is positive (float64), in input order."""
-        raw = self._outputs(items)
-        if self._logits:
-            return raw
-        p = np.clip(raw, 1e-12, 1 - 1e-7)  # a model exported before logits were: as good as it gets
-        return np.log(p) - np.log1p(-p)
+        """Log-odds that each encoded review is positive (float64), in input order.
 
-    def _outputs(self, items: Sequence[Encoded]) -> np.ndarray:
+        The flatbuffer outputs the final layer's logit; the sigmoid is applied here in float64.
+        """
         result = np.empty(len(items), dtype=np.float64)
         order = sorted(range(len(items)), key=lambda i: len(items[i].token_ids))
         for start in range(0, len(order), self.batch_size):
