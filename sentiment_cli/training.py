@@ -17,6 +17,7 @@ import numpy as np
 from . import __version__
 from ._tensorflow import keras, tf
 from .bundle import KERAS_FILE, LITERT_FILE, staged
+from .checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from .config import LABELS, LITERT_BATCH_SIZE, ModelConfig, TrainConfig
 from .data import Dataset, Split
 from .errors import DataError
@@ -173,9 +174,13 @@ def train(
     train_config: TrainConfig | None = None,
     *,
     force: bool = False,
+    resume: bool = False,
     listener: TrainingListener | None = None,
 ) -> TrainResult:
     """Fit the model on ``dataset``'s train split, score it, and write the model directory ``out``.
+
+    After every epoch a checkpoint is kept beside ``out``; if the run is interrupted, the same call
+    with ``resume=True`` continues from the last finished epoch and ends with the same model.
 
     ``seed`` models are fitted as the notebook does. ``hybrid`` models are fitted branch by branch
     (the n-gram bag, then the BiLSTM, each with early stopping on the validation split), then the
@@ -186,7 +191,11 @@ def train(
     listener = listener or SilentListener()
     started = time.monotonic()
 
+    checkpoint = Checkpoint(
+        checkpoint_dir(out), fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint)
+    )
     with staged(out, force) as stage:
+        state = checkpoint.start(resume) or State(checkpoint.run)
         train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
         _check_trainable(train_split)
         splits = {"train": train_split, "validation": val_split, "test": dataset.splits.get("test")}
@@ -200,7 +209,13 @@ def train(
 
         keras.utils.set_random_seed(cfg.seed)
         model = build_model(model_config)
-        session = _Session(encoder, encoded, splits, cfg, listener)
+        if model_config.arch == "hybrid":
+            prior = _naive_bayes_weights(encoded["train"], train_split.labels, encoder.ngrams.input_dim)
+            model.get_layer("ngram_weights").set_weights([prior])
+        if resume and (saved := checkpoint.arrays("model")) is not None:
+            model.set_weights(saved)
+            listener.on_stage(f"Resuming from {checkpoint.path}")
+        session = _Session(encoder, encoded, splits, cfg, listener, model, checkpoint, state)
         if model_config.arch == "seed":
             session.fit("the BiLSTM", model, cfg.epochs, cfg.learning_rate, cfg.patience, logits=False)
             listener.on_stage("Scoring")
@@ -208,8 +223,6 @@ def train(
             combiner: dict[str, float] = {}
             branches: dict[str, dict[str, float]] = {}
         else:
-            prior = _naive_bayes_weights(encoded["train"], train_split.labels, encoder.ngrams.input_dim)
-            model.get_layer("ngram_weights").set_weights([prior])
             bag, bilstm = branch(model, "ngram"), branch(model, "bilstm")
             session.fit("the n-gram bag", bag, cfg.ngram_epochs, cfg.ngram_learning_rate, 1, logits=True)
             session.fit("the BiLSTM", bilstm, cfg.epochs, cfg.learning_rate, cfg.patience, logits=True)
@@ -266,6 +279,7 @@ def train(
             "versions": _versions(),
         }
         stage.commit(card)
+    checkpoint.discard()
     return TrainResult(out, card)
 
 
@@ -288,16 +302,22 @@ def _prepare(
 
 
 class _Session:
-    """Fits models on the encoded splits and keeps their histories and timings."""
+    """Fits models on the encoded splits, keeps their histories and timings, and checkpoints each epoch."""
 
-    def __init__(self, encoder, encoded, splits, cfg: TrainConfig, listener: TrainingListener) -> None:
+    def __init__(self, encoder, encoded, splits, cfg, listener, model, checkpoint: Checkpoint, state: State) -> None:
         self.encoder, self.encoded, self.splits, self.cfg, self.listener = encoder, encoded, splits, cfg, listener
+        self.model, self.checkpoint, self.state = model, checkpoint, state
         self.history: dict[str, dict[str, list[float]]] = {}
         self.seconds: dict[str, float] = {}
 
     def fit(self, name: str, net: keras.Model, epochs: int, rate: float, patience: int, logits: bool) -> None:
+        state = self.state
+        if name in state.finished:  # done before the interruption; its weights came with the checkpoint
+            self.history[name], self.seconds[name] = state.histories[name], state.seconds.get(name, 0.0)
+            return
         self.listener.on_stage(f"Training {name}")
         begun = time.monotonic()
+        resuming = state.phase == name and state.epochs_done > 0
         only = _single_input(net)
         batches = Batches(
             self.encoder, self.encoded["train"], self.splits["train"].labels, self.cfg.batch_size,
@@ -307,8 +327,39 @@ class _Session:
         if "validation" in self.splits:
             labels = self.splits["validation"].labels
             validation = Batches(self.encoder, self.encoded["validation"], labels, self.cfg.batch_size, only=only)
-        self.history[name] = _fit(net, batches, validation, epochs, patience, rate, logits, self.listener)
-        self.seconds[name] = round(time.monotonic() - begun, 1)
+        net.compile(
+            optimizer=keras.optimizers.Adam(rate),
+            loss=keras.losses.BinaryCrossentropy(from_logits=logits),
+            metrics=[keras.metrics.BinaryAccuracy(threshold=0.0 if logits else 0.5, name="accuracy")],
+        )
+        history = {key: list(values) for key, values in state.histories.get(name, {}).items()} if resuming else {}
+        if resuming:
+            net.optimizer.build(net.trainable_variables)
+            for variable, value in zip(net.optimizer.variables, self.checkpoint.arrays("optimizer"), strict=True):
+                variable.assign(value)
+        stopper = None
+        if validation is not None:
+            stopper = _EarlyStopping(
+                monitor="val_loss", patience=patience, restore_best_weights=True,
+                resume=(state.stopper, self.checkpoint.arrays("best")) if resuming else None,
+            )  # fmt: skip
+        initial = state.epochs_done if resuming else 0
+        if resuming and stopper is not None and state.stopper["wait"] >= patience:
+            net.set_weights(self.checkpoint.arrays("best"))  # it had stopped; only the save was missing
+        elif initial < epochs:
+            batches.epoch = initial  # the same shuffles as an uninterrupted run
+            callbacks = [_KerasProgress(self.listener, epochs, len(batches)), *([stopper] if stopper else [])]
+            callbacks.append(_SaveEachEpoch(self, name, net, stopper, history))
+            net.fit(
+                batches.dataset(), validation_data=validation.dataset() if validation else None, epochs=epochs,
+                initial_epoch=initial, callbacks=callbacks, shuffle=False, verbose=0,
+            )  # fmt: skip
+        self.history[name] = history
+        self.seconds[name] = round(state.seconds.get(name, 0.0) + time.monotonic() - begun, 1)
+        state.finished.append(name)
+        state.phase, state.epochs_done, state.histories[name] = None, 0, history
+        state.seconds[name] = self.seconds[name]
+        self.checkpoint.save(state, self.model.get_weights(), {"optimizer": None, "best": None})
 
     def predict(self, net: keras.Model, split: str) -> np.ndarray:
         """``net``'s output for every review of ``split``, in order."""
@@ -323,30 +374,39 @@ class _Session:
         }
 
 
-def _fit(
-    model: keras.Model,
-    train_batches: Batches,
-    val_batches: Batches | None,
-    epochs: int,
-    patience: int,
-    learning_rate: float,
-    logits: bool,
-    listener: TrainingListener,
-) -> dict[str, list[float]]:
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.BinaryCrossentropy(from_logits=logits),
-        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0 if logits else 0.5, name="accuracy")],
-    )
-    callbacks: list[keras.callbacks.Callback] = [_KerasProgress(listener, epochs, len(train_batches))]
-    validation = None
-    if val_batches is not None:
-        validation = val_batches.dataset()
-        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
-        callbacks.append(stopper)
-    data = train_batches.dataset()
-    result = model.fit(data, validation_data=validation, epochs=epochs, callbacks=callbacks, shuffle=False, verbose=0)
-    return {key: [float(v) for v in values] for key, values in result.history.items()}
+class _EarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras's early stopping, able to start from a checkpoint's counters and best weights."""
+
+    def __init__(self, *args: Any, resume: tuple[dict, list] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resume = resume
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        if self.resume:
+            counters, self.best_weights = self.resume
+            self.wait, self.best, self.best_epoch = counters["wait"], counters["best"], counters["best_epoch"]
+
+    def counters(self) -> dict[str, Any]:
+        return {"wait": self.wait, "best": float(self.best), "best_epoch": self.best_epoch}
+
+
+class _SaveEachEpoch(keras.callbacks.Callback):
+    """After each epoch (and after early stopping has looked at it): history and a checkpoint."""
+
+    def __init__(self, session: _Session, name: str, net: keras.Model, stopper, history) -> None:
+        super().__init__()
+        self.session, self.name, self.net, self.stopper, self.history = session, name, net, stopper, history
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in _floats(logs).items():
+            self.history.setdefault(key, []).append(value)
+        state = self.session.state
+        state.phase, state.epochs_done, state.histories[self.name] = self.name, epoch + 1, self.history
+        state.stopper = self.stopper.counters() if self.stopper else {}
+        optimizer = [np.asarray(v) for v in self.net.optimizer.variables]
+        best = self.stopper.best_weights if self.stopper else None
+        self.session.checkpoint.save(state, self.session.model.get_weights(), {"optimizer": optimizer, "best": best})
 
 
 def _naive_bayes_weights(items: list[Encoded], labels: np.ndarray, buckets: int) -> np.ndarray:

@@ -119,7 +119,8 @@ def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, co
     assert process.returncode == code
     assert errors.strip().splitlines()[-1] in ("error: interrupted", "error: terminated")
     assert "Traceback" not in errors
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no model, no stage
+    # No model and no half-written stage; only the checkpoint that --resume continues from.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".model.checkpoint", "d.csv"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -143,3 +144,59 @@ def test_model_directory_round_trips(tiny_model, tmp_path_factory, texts):
     np.testing.assert_array_equal(
         Predictor(read_bundle(copy)).probabilities(texts), Predictor(read_bundle(tiny_model)).probabilities(texts)
     )
+
+
+def test_resume_after_sigterm_reaches_the_same_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from sentiment_cli.cli import app
+
+    data = write_csv(tmp_path / "d.csv", make_reviews(600, seed=9))
+    args = [*TINY_TRAIN_ARGS, "--epochs", "5", "--patience", "5", "--ngram-epochs", "3"]
+    full = tmp_path / "full"
+    assert CliRunner().invoke(app, ["train", str(data), "--out", str(full), *args]).exit_code == 0
+
+    out = tmp_path / "resumed"
+    process = subprocess.Popen(
+        [*sentiment_command(), "train", str(data), "--out", str(out), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    in_bilstm = False
+    for line in process.stderr:
+        in_bilstm = in_bilstm or line.startswith("Training the BiLSTM")
+        if in_bilstm and line.startswith("Epoch 2"):
+            break
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert "add --resume to the same command to continue" in errors
+    assert not out.exists() and (tmp_path / ".resumed.checkpoint" / "state.json").is_file()
+
+    result = CliRunner().invoke(app, ["train", str(data), "--out", str(out), *args, "--resume"])
+    assert result.exit_code == 0, result.stderr
+    assert "Resuming from" in result.stderr
+    assert not (tmp_path / ".resumed.checkpoint").exists()
+    expected, resumed = (json.loads((d / "card.json").read_text()) for d in (full, out))
+    for phase, history in expected["history"].items():
+        for key, values in history.items():
+            np.testing.assert_allclose(resumed["history"][phase][key], values, rtol=1e-5, err_msg=f"{phase} {key}")
+    assert resumed["training"]["epochs_run"] == expected["training"]["epochs_run"]
+    texts = [text for text, _ in make_reviews(50, seed=10)]
+    np.testing.assert_allclose(
+        Predictor(read_bundle(out)).probabilities(texts), Predictor(read_bundle(full)).probabilities(texts), atol=1e-5
+    )
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
+    from typer.testing import CliRunner
+
+    from sentiment_cli.cli import app
+
+    data = write_csv(tmp_path / "d.csv", make_reviews(40))
+    result = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--resume"])
+    assert result.exit_code == 1 and "no checkpoint to resume from" in result.stderr
+    checkpoint = tmp_path / ".m.checkpoint"
+    checkpoint.mkdir()
+    (checkpoint / "state.json").write_text(json.dumps({"fingerprint": "another run"}))
+    result = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--resume"])
+    assert result.exit_code == 1 and "other data or settings" in result.stderr

@@ -35,6 +35,14 @@ def train(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("model"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists and is not empty.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted run from its checkpoint (kept beside --out after every epoch); "
+            "give the same DATA and options. The result is the same as an uninterrupted run.",
+        ),
+    ] = False,
     arch: Annotated[
         Architecture,
         typer.Option(
@@ -159,8 +167,18 @@ def train(
         with output.stderr.status("Loading TensorFlow"):
             from ..training import train as fit
 
-        with _EpochProgress() as listener:
-            result = fit(dataset, out, model_config, train_config, force=force, listener=listener)
+        from ..checkpoint import checkpoint_dir
+
+        try:
+            with _EpochProgress() as listener:
+                result = fit(dataset, out, model_config, train_config, force=force, resume=resume, listener=listener)
+        except (KeyboardInterrupt, output.Terminated):
+            if checkpoint_dir(out).is_dir():
+                output.stderr.print(
+                    f"Checkpoint kept in {checkpoint_dir(out)}: add --resume to the same command to continue.",
+                    soft_wrap=True,
+                )
+            raise
         output.stdout.print(_metrics_table(result.metrics))
         output.stderr.print(f"Wrote {result.out}")
 
