@@ -174,3 +174,15 @@ def test_json_carries_expansion_and_mult_adds(seed_keras_file):
     assert data["sequence_length"] == 1  # no card, no --input-length: per token
     assert data["layers"][1]["children"][0]["weights"][0]["shape"] == [64, 256]
     assert data["total_macs"] == 2 * 4 * 64 * 128 + 128 * 64 + 64
+
+
+def test_custom_layer_is_refused_with_a_reason(tmp_path):
+    @keras.saving.register_keras_serializable(package="someone_elses")
+    class Doubler(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    path = save(keras.Sequential([keras.Input((3,)), Doubler()]), tmp_path, "custom.keras")
+    del keras.saving.get_custom_objects()["someone_elses>Doubler"]  # as on a machine without their code
+    with pytest.raises(ModelError, match="custom layer or function that is not part of Keras"):
+        inspect_model(path)
