@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
+from .metrics import sigmoid
 from .runtime import Predictor
 from .text import tokenize_with_offsets
 
@@ -54,7 +53,7 @@ def explain(predictor: Predictor, text: str) -> Explanation:
     variants += [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
     logits = predictor.logits_of(variants)
     weights = logits[0] - logits[1:]
-    probability = float(1.0 / (1.0 + np.exp(-logits[0])))
+    probability = float(sigmoid(logits[0]))
     return Explanation(
         probability, [TokenWeight(t.text, t.start, t.end, float(w)) for t, w in zip(tokens, weights, strict=True)]
     )

@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def sigmoid(logits: np.ndarray | float) -> np.ndarray:
+    """Probability from log-odds, in float64."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+
+
 def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
     """Accuracy, precision, recall, F1, ROC-AUC and log loss of positive-class probabilities."""
     y = np.asarray(labels, dtype=np.int64).ravel()

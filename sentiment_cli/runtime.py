@@ -18,6 +18,7 @@ import numpy as np
 from ._quiet import stderr_silenced
 from .bundle import Bundle
 from .errors import ModelError
+from .metrics import sigmoid
 from .text import Encoded
 
 _DONE = object()
@@ -78,7 +79,7 @@ class Predictor:
 
     def probabilities_of(self, items: Sequence[Encoded]) -> np.ndarray:
         """Probability that each encoded review is positive, in input order."""
-        return (1.0 / (1.0 + np.exp(-self.logits_of(items)))).astype(np.float32)
+        return sigmoid(self.logits_of(items)).astype(np.float32)
 
     def logits_of(self, items: Sequence[Encoded]) -> np.ndarray:
         """Log-odds that each encoded review is positive (float64), in input order.

@@ -21,7 +21,7 @@ from .checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from .config import LABELS, LITERT_BATCH_SIZE, ModelConfig, TrainConfig
 from .data import Dataset, Split
 from .errors import DataError
-from .metrics import binary_metrics
+from .metrics import binary_metrics, sigmoid
 from .model import branch, build_model
 from .text import Encoded, Encoder, NgramTable, Vocabulary, tokenize
 
@@ -237,7 +237,7 @@ def train(
             model.get_layer("positive_probability").set_weights(
                 [weights.reshape(2, 1).astype(np.float32), np.array([bias], dtype=np.float32)]
             )
-            probabilities = {name: 1.0 / (1.0 + np.exp(-(z @ weights + bias))) for name, z in logits.items()}
+            probabilities = {name: sigmoid(z @ weights + bias) for name, z in logits.items()}
             branches = {
                 label: {name: float(np.mean((z[:, column] > 0) == splits[name].labels)) for name, z in logits.items()}
                 for column, label in enumerate(("bilstm", "ngram"))
@@ -426,7 +426,7 @@ def logistic_regression(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: i
     theta = np.zeros(design.shape[1])
     penalty = np.diag([l2] * x.shape[1] + [0.0]) * len(x)
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
+        p = sigmoid(design @ theta)
         gradient = design.T @ (p - y) + penalty @ theta
         hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty + 1e-9 * np.eye(len(theta))
         step = np.linalg.solve(hessian, gradient)
