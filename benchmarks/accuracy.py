@@ -37,7 +37,7 @@ def main() -> int:
         print(f"IMDB data not found at {args.data}; pass --data PATH", file=sys.stderr)
         return 2
 
-    from sentiment_cli.bundle import KERAS_FILE, read_bundle
+    from sentiment_cli.bundle import read_bundle
     from sentiment_cli.config import ModelConfig
     from sentiment_cli.data import load_dataset
     from sentiment_cli.evaluation import evaluate
@@ -49,16 +49,16 @@ def main() -> int:
     result = train(dataset, out, ModelConfig(arch=args.arch), force=True)
     wall = time.perf_counter() - started
     print(f"trained {args.arch} on {len(dataset.split('train')):,} reviews in {wall:.0f} s wall ({wall / 60:.1f} min)")
-    for name, history in result.card["history"].items():
+    for name, history in result.card.history.items():
         curve = ", ".join(
             f"{epoch}: {loss:.4f}/{acc:.4f}"
             for epoch, (loss, acc) in enumerate(zip(history["val_loss"], history["val_accuracy"], strict=True), 1)
         )
         print(f"  {name} validation loss/accuracy by epoch: {curve}")
-    for name, scores in result.card["metrics"].get("branches", {}).items():
+    for name, scores in result.card.metrics.get("branches", {}).items():
         print(f"  {name} branch alone: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
-    print(f"  combiner: {result.card['training']['combiner']}")
-    scored = evaluate(dataset, read_bundle(out, skip=(KERAS_FILE,)), "test")
+    print(f"  combiner: {result.card.training['combiner']}")
+    scored = evaluate(dataset, read_bundle(out, purpose="evaluate"), "test")
     accuracy = scored["accuracy"]
     print(
         f"test accuracy (LiteRT runtime): {accuracy:.4f} on {scored['n']:,} reviews; F1 {scored['f1']:.4f}; "

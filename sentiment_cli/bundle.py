@@ -17,60 +17,218 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import LABELS, ModelConfig
+from .config import ModelConfig
 from .errors import ModelError, OutputError
 from .text import Encoder
 
-CARD_FORMAT = 1
+CARD_FORMAT = 2
+"""Version 2 added ``label_scheme`` and ``command`` and N-class models; version 1 cards (binary) still load."""
 CARD_FILE = "card.json"
 TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
 LITERT_FILE = "model.tflite"
 NGRAMS_FILE = "ngrams.npy"
 REQUIRED_FILES = (TOKENIZER_FILE, KERAS_FILE, LITERT_FILE)
+PURPOSES = {
+    "predict": (TOKENIZER_FILE, LITERT_FILE, NGRAMS_FILE),
+    "evaluate": (TOKENIZER_FILE, LITERT_FILE, NGRAMS_FILE),
+    "inspect": (TOKENIZER_FILE, KERAS_FILE, NGRAMS_FILE),
+}
+"""The files each use of a model directory reads (and verifies); the others must exist but are not read."""
+MAX_FILE_BYTES = 1 << 30
+"""Largest file a model directory may list (the shipped model's largest is 4 MB)."""
+MAX_CARD_BYTES = 64 << 20
+MAX_LITERT_BATCH = 4096
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class LiteRTInfo:
+    batch_size: int
+    inputs: tuple[str, ...]
+    output: str = "logit"
+    """``logit``: one log-odds per review (two classes); ``logits``: one logit per class."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """The model card (``card.json``): the one typed record of what a model directory is.
+
+    Written by :class:`Stage` and read by :func:`read_bundle` only; :meth:`from_dict` validates every
+    field the program uses (types, ranges, required keys) and raises ``ValueError`` naming the field.
+    Descriptive sections (``training``, ``metrics``, ``history``, ``data``, ``versions``) are kept as
+    JSON objects.
+    """
+
+    labels: tuple[str, ...]
+    model: ModelConfig
+    litert: LiteRTInfo
+    threshold: float | None = 0.5
+    """Probability of the second class at or above which it is predicted (two-class models only)."""
+    name: str = ""
+    description: str = ""
+    created: str = ""
+    label_scheme: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    format_version: int = CARD_FORMAT
+
+    @property
+    def binary(self) -> bool:
+        return len(self.labels) == 2
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["model"] = self.model.to_dict()
+        data["labels"] = list(self.labels)
+        data["litert"]["inputs"] = list(self.litert.inputs)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Card:
+        if not isinstance(data, dict):
+            raise ValueError("the card is not a JSON object")
+        version = data.get("format_version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"format_version must be a positive integer, got {version!r}")
+        if version > CARD_FORMAT:
+            raise _NewerFormat(version)
+        labels = data.get("labels", ["negative", "positive"])
+        if (
+            not isinstance(labels, list)
+            or len(labels) < 2
+            or not all(isinstance(x, str) and x for x in labels)
+            or len(set(labels)) != len(labels)
+        ):
+            raise ValueError("labels must be a list of at least 2 distinct non-empty strings")
+        threshold = data.get("threshold", 0.5 if len(labels) == 2 else None)
+        if len(labels) == 2:
+            if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+                raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
+            threshold = float(threshold)
+        model = data.get("model")
+        if not isinstance(model, dict):
+            raise ValueError("model must be an object")
+        config = ModelConfig.from_dict({**model, "tokenizer": model.get("tokenizer", "words")})
+        litert = data.get("litert")
+        if not isinstance(litert, dict):
+            raise ValueError("litert must be an object")
+        batch, inputs, output = litert.get("batch_size"), litert.get("inputs"), litert.get("output")
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_LITERT_BATCH:
+            raise ValueError(f"litert.batch_size must be an integer from 1 to {MAX_LITERT_BATCH}, got {batch!r}")
+        expected_inputs = ["token_ids"] if config.arch == "seed" else ["token_ids", "ngram_ids"]
+        if inputs != expected_inputs:
+            raise ValueError(f"litert.inputs must be {expected_inputs} for a {config.arch} model, got {inputs!r}")
+        expected_output = "logit" if len(labels) == 2 else "logits"
+        if output != expected_output:
+            raise ValueError(f"litert.output must be {expected_output!r} for {len(labels)} labels, got {output!r}")
+        files = data.get("files")
+        if not isinstance(files, dict):
+            raise ValueError("files must be an object")
+        entries = {}
+        for name, meta in files.items():
+            if not isinstance(name, str) or Path(name).name != name or name.startswith(".") or name == CARD_FILE:
+                raise ValueError(f"file name {name!r} is not allowed")
+            sha, size = (meta.get("sha256"), meta.get("bytes")) if isinstance(meta, dict) else (None, None)
+            if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+                raise ValueError(f"files.{name}.sha256 must be 64 hexadecimal digits")
+            if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_FILE_BYTES:
+                raise ValueError(f"files.{name}.bytes must be an integer from 0 to {MAX_FILE_BYTES}")
+            entries[name] = FileEntry(sha, size)
+        for name in REQUIRED_FILES + ((NGRAMS_FILE,) if config.arch == "hybrid" else ()):
+            if name not in entries:
+                raise ValueError(f"lists no {name}")
+        sections = {}
+        for key in ("label_scheme", "training", "metrics", "history", "data", "versions"):
+            value = data.get(key, {})
+            if not isinstance(value, dict):
+                raise ValueError(f"{key} must be an object")
+            sections[key] = value
+        command = data.get("command", [])
+        if not isinstance(command, list) or not all(isinstance(x, str) for x in command):
+            raise ValueError("command must be a list of strings")
+        texts = {key: data.get(key, "") for key in ("name", "description", "created")}
+        for key, value in texts.items():
+            if not isinstance(value, str):
+                raise ValueError(f"{key} must be a string")
+        return cls(
+            labels=tuple(labels),
+            model=config,
+            litert=LiteRTInfo(batch, tuple(inputs), output),
+            threshold=threshold if len(labels) == 2 else None,
+            command=command,
+            files=entries,
+            format_version=version,
+            **texts,
+            **sections,
+        )
+
+
+class _NewerFormat(ValueError):
+    def __init__(self, version: int) -> None:
+        super().__init__(f"format version {version}")
+        self.version = version
+
+
 @dataclass
 class Bundle:
-    """A verified model directory."""
+    """A verified model directory, opened for one purpose (its files read once, hashed as read)."""
 
     path: Path
-    card: dict[str, Any]
+    card: Card
     encoder: Encoder
+    contents: dict[str, bytes]
+    """The verified bytes of the files this purpose reads (``model.tflite``, ``model.keras``...)."""
 
     @property
     def config(self) -> ModelConfig:
-        return ModelConfig.from_dict(self.card["model"])
+        return self.card.model
 
     @property
     def threshold(self) -> float:
-        return float(self.card.get("threshold", 0.5))
+        return 0.5 if self.card.threshold is None else self.card.threshold
 
     @property
-    def labels(self) -> tuple[str, str]:
-        names = self.card.get("labels", LABELS)
-        return (str(names[0]), str(names[1]))
+    def labels(self) -> tuple[str, ...]:
+        return self.card.labels
 
     @property
     def litert_path(self) -> Path:
         return self.path / LITERT_FILE
 
     @property
+    def litert_model(self) -> bytes:
+        return self.contents[LITERT_FILE]
+
+    @property
     def litert_batch_size(self) -> int:
-        return int(self.card["litert"]["batch_size"])
+        return self.card.litert.batch_size
 
     @property
     def keras_path(self) -> Path:
@@ -86,12 +244,30 @@ def default_model_dir() -> Path:
     raise ModelError("the shipped default model is missing from this installation", "pass --model DIR")
 
 
-def read_bundle(path: str | os.PathLike[str] | None = None, *, skip: tuple[str, ...] = ()) -> Bundle:
-    """Open a model directory (the shipped one when ``path`` is None) and check its files' hashes.
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file inside the model directory: no symbolic link, FIFO or device is followed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelError(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise ModelError(f"{path}: {info.st_size:,} bytes, more than a model file may have ({limit:,})")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
 
-    Files named in ``skip`` (ones the caller will not use, such as ``model.keras`` for prediction)
-    must exist but are not read.
+
+def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "predict") -> Bundle:
+    """Open a model directory (the shipped one when ``path`` is None) for ``purpose``.
+
+    ``predict`` and ``evaluate`` read the LiteRT model, ``inspect`` the Keras model; each reads the
+    tokenizer (and n-gram table). Every file read is checked against the card's sha256 from the
+    same bytes that are then used; the files not read must exist.
     """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
     path = default_model_dir() if path is None else Path(path)
     if not path.exists():
         raise ModelError(f"{path}: no such model directory")
@@ -102,49 +278,69 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, skip: tuple[str, 
         raise ModelError(f"{path}: is a file, not a model directory", hint)
     card_path = path / CARD_FILE
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card_data = json.loads(_read_regular(card_path, MAX_CARD_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{path}: not a model directory (no {CARD_FILE})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise ModelError(f"{card_path}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ModelError(f"{card_path}: unreadable model card ({exc})") from None
-    if not isinstance(card, dict) or not isinstance(card.get("files"), dict):
-        raise ModelError(f"{card_path}: not a sentiment-cli model card")
-    version = card.get("format_version")
-    if not isinstance(version, int) or version > CARD_FORMAT:
+    try:
+        card = Card.from_dict(card_data)
+    except _NewerFormat as exc:
         raise ModelError(
-            f"{card_path}: model format version {version!r} is newer than this sentiment-cli understands "
+            f"{card_path}: model format version {exc.version} is newer than this sentiment-cli understands "
             f"({CARD_FORMAT})",
             "upgrade sentiment-cli",
-        )
-    for name in REQUIRED_FILES:
-        if name not in card["files"]:
-            raise ModelError(f"{card_path}: lists no {name}")
+        ) from None
+    except ValueError as exc:
+        raise ModelError(f"{card_path}: not a valid model card ({exc})") from None
     contents: dict[str, bytes] = {}
-    for name, meta in card["files"].items():
+    wanted = PURPOSES[purpose]
+    for name, entry in card.files.items():
         file = path / name
-        if Path(name).name != name:
-            raise ModelError(f"{card_path}: file name {name!r} is not allowed")
         try:
-            if name in skip:
-                file.stat()
+            if name not in wanted:
+                if not stat.S_ISREG(file.lstat().st_mode):
+                    raise ModelError(f"{file}: not a regular file")
                 continue
-            data = file.read_bytes()
+            data = _read_regular(file, MAX_FILE_BYTES)
         except FileNotFoundError:
             raise ModelError(f"{path}: {name} is missing") from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ModelError(f"{file}: a symbolic link; a model directory holds regular files only") from None
             raise ModelError(f"{file}: cannot read ({exc.strerror})") from None
-        if sha256_bytes(data) != meta.get("sha256"):
+        if sha256_bytes(data) != entry.sha256:
             raise ModelError(f"{file}: contents do not match the model card's sha256 (damaged or altered)")
         contents[name] = data
     try:
         settings = json.loads(contents[TOKENIZER_FILE].decode("utf-8"))
+        if not isinstance(settings, dict):
+            raise ValueError("not a JSON object")
         keys = None
         if NGRAMS_FILE in contents:
-            keys = np.load(io.BytesIO(contents[NGRAMS_FILE]), allow_pickle=False)
+            keys = _load_keys(contents[NGRAMS_FILE])
         encoder = Encoder.from_dict(settings, keys)
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
         raise ModelError(f"{path}: unusable tokenizer ({exc})") from None
-    return Bundle(path, card, encoder)
+    return Bundle(path, card, encoder, contents)
+
+
+def _load_keys(data: bytes) -> np.ndarray:
+    """The n-gram table from ``.npy`` bytes: a 1-D uint32 array whose header matches the bytes that follow."""
+    handle = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(handle)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(handle, max_header_size=10_000)
+    except ValueError as exc:
+        raise ValueError(f"{NGRAMS_FILE} is not a NumPy array file ({exc})") from None
+    if dtype != np.dtype("<u4") or len(shape) != 1 or fortran:
+        raise ValueError(f"{NGRAMS_FILE} must hold a 1-D little-endian uint32 array, found {dtype} {shape}")
+    if shape[0] * 4 != len(data) - handle.tell():
+        raise ValueError(f"{NGRAMS_FILE} header claims {shape[0]:,} keys but the file holds a different amount")
+    return np.frombuffer(data, dtype="<u4", offset=handle.tell()).astype(np.uint32)
 
 
 def check_output(out: Path, force: bool) -> None:
@@ -176,14 +372,17 @@ class Stage:
         if encoder.ngrams is not None:
             np.save(self.path / NGRAMS_FILE, encoder.ngrams.keys, allow_pickle=False)
 
-    def commit(self, card: dict[str, Any]) -> Path:
-        card = dict(card, format_version=CARD_FORMAT)
-        card["files"] = {
-            file.name: {"sha256": sha256_bytes(file.read_bytes()), "bytes": file.stat().st_size}
+    def commit(self, card: Card) -> Card:
+        """Hash the staged files into ``card``, write it, and move the directory into place."""
+        files = {
+            file.name: FileEntry(sha256_bytes(file.read_bytes()), file.stat().st_size)
             for file in sorted(self.path.iterdir())
             if file.name != CARD_FILE
         }
-        (self.path / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        card = replace(card, files=files, format_version=CARD_FORMAT)
+        Card.from_dict(json.loads(json.dumps(card.to_dict())))  # what is written must read back
+        text = json.dumps(card.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        (self.path / CARD_FILE).write_text(text, encoding="utf-8")
         os.chmod(self.path, 0o755)
         old = None
         if self.out.is_dir() and any(self.out.iterdir()):
@@ -202,7 +401,7 @@ class Stage:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
-        return self.out
+        return card
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

@@ -13,6 +13,11 @@ LABELS: tuple[str, str] = ("negative", "positive")
 """Label names, indexed by class id: 0 is negative, 1 is positive."""
 
 
+TOKENIZERS = ("auto", "words", "chars")
+"""``words``: the BiLSTM reads words, the bag holds word n-grams. ``chars``: the BiLSTM reads characters and
+the bag adds character n-grams (Korean, Japanese, Chinese, Thai...). ``auto``: ``chars`` when most letters of
+the training texts are in such scripts, else ``words``; the choice is stored in the card."""
+
 ARCHITECTURES = ("hybrid", "seed")
 """``seed``: the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).
 ``hybrid`` (default): the same BiLSTM stack beside a bag of 1-3-grams (a linear model, one
@@ -25,6 +30,7 @@ class ModelConfig:
     """The shape of the network and of its input."""
 
     arch: str = "hybrid"
+    tokenizer: str = "auto"
     vocab_size: int = 10_000
     """Vocabulary entries, the out-of-vocabulary token included (id 0 is padding)."""
     max_length: int = 256
@@ -36,13 +42,19 @@ class ModelConfig:
     """Longest n-gram in the hybrid model's bag (1 = words only)."""
     ngram_vocab_size: int = 300_000
     """N-grams in the hybrid model's bag: those found in the most training reviews (at least 2)."""
+    char_ngram_order: int = 4
+    """Longest character n-gram in the bag when the tokenizer reads characters."""
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name != "arch" and (not isinstance(value, int) or value < 1):
+            if f.name not in ("arch", "tokenizer") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
                 raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
 
         if self.vocab_size < 2:

@@ -1,4 +1,4 @@
-"""Reading labelled reviews: aclImdb folders and archives, CSV/TSV/JSONL files, and the download.
+"""Reading labelled reviews: aclImdb folders and archives, tables (:mod:`.tables`), and the download.
 
 Everything here returns plain data (:class:`Dataset`) or raises :class:`DataError`.
 Archives are read member by member and never extracted, so a hostile archive
@@ -7,27 +7,23 @@ Archives are read member by member and never extracted, so a hostile archive
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
-import json
 import os
 import re
-import sys
 import tarfile
 import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from .errors import DataError, DownloadError
+from .labels import DROP, LabelMap, LabelScheme, infer_scheme, scheme_for_classes
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -35,23 +31,71 @@ URL_ENV = "SENTIMENT_DATA_URL"
 SHA256_ENV = "SENTIMENT_DATA_SHA256"
 CACHE_ENV = "SENTIMENT_CLI_CACHE"
 
-TEXT_COLUMNS = ("text", "review")
-LABEL_COLUMNS = ("label", "sentiment")
-LABEL_VALUES = {"0": 0, "1": 1, "neg": 0, "pos": 1, "negative": 0, "positive": 1}
 SPLITS = ("train", "test")
-CLASS_FOLDERS = {"neg": 0, "pos": 1}
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+CLASS_FOLDERS = ("neg", "pos")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+RATING_COLUMN = "rating"
+"""In the aclImdb layout, ``--label-column rating`` takes the 1-10 rating from file names ``ID_RATING.txt``."""
+SHOWN_LINES = 10
+"""Line numbers listed in a 'skipped' message; the count is always complete."""
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How to read a table of labelled reviews (every field optional: detected when None)."""
+
+    input_format: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+    id_column: str | None = None
+    label_map: str | None = None
+    """``'1-2=negative,3=drop,4-5=positive'``: see :class:`sentiment_cli.labels.LabelMap`."""
+    header: bool | None = None
 
 
 @dataclass
 class Split:
     texts: list[str]
     labels: np.ndarray
+    """Class ids (indices into :attr:`Dataset.classes`)."""
+    sources: list[str] = field(default_factory=list)
+    """Where each review came from: ``FILE:LINE``, the id column's value, or the review's file."""
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def take(self, index: np.ndarray) -> Split:
+        return Split(
+            [self.texts[i] for i in index],
+            self.labels[index],
+            [self.sources[i] for i in index] if self.sources else [],
+        )
+
+
+@dataclass
+class Skipped:
+    """Rows left out for one reason: how many, and the first lines (``SHOWN_LINES``) where it happened."""
+
+    reason: str
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    detail: str = ""
+    """What was wrong with the first such row, when rows differ (a parse error)."""
+
+    def add(self, line: int, detail: str = "") -> None:
+        self.count += 1
+        self.detail = self.detail or detail
+        if len(self.lines) < SHOWN_LINES:
+            self.lines.append(line)
+
+    def message(self) -> str:
+        shown = ", ".join(str(n) for n in self.lines)
+        more = f" and {self.count - len(self.lines):,} more" if self.count > len(self.lines) else ""
+        noun = "row" if self.count == 1 else "rows"
+        where = f": line{'s' if len(self.lines) > 1 else ''} {shown}{more}" if self.lines else ""
+        detail = f" (first: {self.detail})" if self.detail else ""
+        return f"skipped {self.count:,} {noun} {self.reason}{where}{detail}"
 
 
 @dataclass
@@ -62,7 +106,17 @@ class Dataset:
     source: str
     fingerprint: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
-    """Records that could not be read, each as a one-line reason; the rest were used."""
+    """Files that could not be read, each as a one-line reason; the rest were used."""
+    classes: tuple[str, ...] = ("negative", "positive")
+    label_scheme: dict[str, Any] = field(default_factory=dict)
+    """How the raw labels became classes (:meth:`sentiment_cli.labels.LabelScheme.to_dict`)."""
+    rows_read: int = 0
+    row_skips: list[Skipped] = field(default_factory=list)
+    """Rows read but not used, by reason (only reasons that happened)."""
+    columns: dict[str, str | None] = field(default_factory=dict)
+    """The columns used (``text``, ``label``, ``id``) and ``guessed``: those chosen automatically."""
+    notes: list[str] = field(default_factory=list)
+    """What was detected on the user's behalf (format, header, columns, label scheme), for stderr."""
 
     def sizes(self) -> dict[str, int]:
         return {name: len(split) for name, split in self.splits.items()}
@@ -75,52 +129,122 @@ class Dataset:
             )
         return self.splits[name]
 
+    def messages(self) -> list[str]:
+        """One line per reason rows were skipped, for stderr."""
+        return [skip.message() for skip in self.row_skips if skip.count]
 
-def load_dataset(path: str | os.PathLike[str]) -> Dataset:
-    """Read labelled reviews from a folder, archive, or CSV/TSV/JSONL file (optionally gzipped)."""
+    def report(self) -> dict[str, Any]:
+        """Counts for the model card and evaluate's output."""
+        used = sum(self.sizes().values())
+        return {
+            "rows_read": self.rows_read or used,
+            "rows_used": used,
+            "rows_skipped": {skip.reason: skip.count for skip in self.row_skips if skip.count},
+            "columns": dict(self.columns),
+            "files_skipped": len(self.skipped),
+        }
+
+
+def load_dataset(
+    path: str | os.PathLike[str],
+    options: TableOptions | None = None,
+    *,
+    classes: Sequence[str] | None = None,
+) -> Dataset:
+    """Read labelled reviews from an aclImdb-style folder or archive, or a table (CSV, TSV, JSON Lines,
+    Parquet, optionally gzipped; the format is detected from the extension or the content).
+
+    ``classes``: map the labels onto these (a trained model's) instead of inferring the classes.
+    """
+    options = options or TableOptions()
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file or directory")
     if path.is_dir():
-        return _read_folder(path)
-    name = path.name.lower()
-    if name.endswith(ARCHIVE_SUFFIXES):
-        return _read_archive(path)
-    stem = name[:-3] if name.endswith(".gz") else name
-    if stem.endswith(TABLE_SUFFIXES):
-        return _read_table(path, stem.rsplit(".", 1)[1])
-    raise DataError(
-        f"{path}: unknown data format",
-        "give an aclImdb-style folder or .tar.gz, or a .csv, .tsv or .jsonl file (optionally .gz)",
-    )
+        return _read_folder(path, options, classes)
+    if options.input_format is None and path.name.lower().endswith(ARCHIVE_SUFFIXES):
+        return _read_archive(path, options, classes)
+    return _read_table(path, options, classes)
+
+
+def _scheme(values: Iterable[Any], options: TableOptions, classes: Sequence[str] | None, source: str) -> LabelScheme:
+    label_map = None
+    if options.label_map:
+        try:
+            label_map = LabelMap.parse(options.label_map)
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+    if classes is not None:
+        return scheme_for_classes(classes, values, label_map, source=source)
+    return infer_scheme(values, label_map, source=source)
+
+
+@dataclass
+class _Rows:
+    """Rows gathered before the label scheme is known: (split, text, raw label, source, line)."""
+
+    items: list[tuple[str, str, Any, str, int]] = field(default_factory=list)
+    skips: dict[str, Skipped] = field(default_factory=dict)
+    read: int = 0
+
+    def skip(self, reason: str, line: int, detail: str = "") -> None:
+        self.skips.setdefault(reason, Skipped(reason)).add(line, detail)
+
+    def build(self, source: str, options: TableOptions, classes: Sequence[str] | None, **extra: Any) -> Dataset:
+        scheme = _scheme((item[2] for item in self.items), options, classes, source)
+        texts: dict[str, list[str]] = {}
+        labels: dict[str, list[int]] = {}
+        sources: dict[str, list[str]] = {}
+        for split, text, raw, where, line in self.items:
+            try:
+                label = scheme.encode(raw)
+            except KeyError:  # cannot happen: the scheme was made from these values
+                raise DataError(f"{where}: label {raw!r} is not one of the classes") from None
+            if label is None:
+                self.skip("without a label", line)
+                continue
+            if label is DROP:
+                self.skip("whose label the label map drops", line)
+                continue
+            texts.setdefault(split, []).append(text)
+            labels.setdefault(split, []).append(label)
+            sources.setdefault(split, []).append(where)
+        if not texts:
+            raise DataError(f"{source}: no labelled reviews", "; ".join(s.message() for s in self.skips.values()))
+        splits = {
+            name: Split(texts[name], np.asarray(labels[name], dtype=np.int64), sources[name])
+            for name in sorted(texts, key=lambda s: SPLITS.index(s))
+        }
+        notes = [scheme.describe()]
+        return Dataset(
+            splits, source, classes=scheme.classes, label_scheme=scheme.to_dict(), rows_read=self.read,
+            row_skips=list(self.skips.values()), notes=notes, **extra,
+        )  # fmt: skip
 
 
 # -- folders and archives in the aclImdb layout -------------------------------------------
 
 
-def _classify(parts: tuple[str, ...]) -> tuple[str, int] | None:
-    """(split, label) for a review path ending in ``[split/]pos|neg/NAME.txt``."""
+def _classify(parts: tuple[str, ...], label_column: str | None) -> tuple[str, str] | None:
+    """(split, raw label) for a review path ending in ``[split/]pos|neg/ID_RATING.txt``."""
     if len(parts) < 2 or not parts[-1].endswith(".txt") or parts[-2] not in CLASS_FOLDERS:
         return None
     split = parts[-3] if len(parts) >= 3 and parts[-3] in SPLITS else "train"
-    return split, CLASS_FOLDERS[parts[-2]]
+    if label_column is not None and label_column.strip().lower() == RATING_COLUMN:
+        stem = parts[-1][:-4]
+        rating = stem.rpartition("_")[2]
+        return split, rating if rating.isdigit() else ""
+    return split, parts[-2]
 
 
-def _collect(items: Iterable[tuple[str, int, str]], source: str) -> dict[str, Split]:
-    texts: dict[str, list[str]] = {}
-    labels: dict[str, list[int]] = {}
-    for split, label, text in items:
-        texts.setdefault(split, []).append(text)
-        labels.setdefault(split, []).append(label)
-    if not texts:
+def _layout_column(options: TableOptions) -> str | None:
+    column = options.label_column
+    if column is not None and column.strip().lower() not in (RATING_COLUMN, "label", "folder"):
         raise DataError(
-            f"{source}: no reviews found",
-            "expected pos/ and neg/ folders of .txt files, optionally under train/ and test/",
+            f"--label-column {column!r} does not apply to an aclImdb folder or archive",
+            "its labels are the pos/neg folders, or 'rating' for the 1-10 ratings in the file names",
         )
-    return {
-        name: Split(texts[name], np.asarray(labels[name], dtype=np.int64))
-        for name in sorted(texts, key=lambda s: SPLITS.index(s))
-    }
+    return column
 
 
 def _decode(raw: bytes) -> str:
@@ -137,15 +261,19 @@ def _folder_root(path: Path) -> Path:
         path = children[0]
 
 
-def _read_folder(path: Path) -> Dataset:
+_NO_REVIEWS_HINT = "expected pos/ and neg/ folders of .txt files, optionally under train/ and test/"
+
+
+def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+    column = _layout_column(options)
     root = _folder_root(path)
     digest = hashlib.sha256()
     count = size = 0
-    items = []
+    rows = _Rows()
     skipped = []
     for file in sorted(p for p in root.rglob("*.txt") if p.is_file()):
         rel = file.relative_to(root).parts
-        where = _classify(rel)
+        where = _classify(rel, column)
         if where is None:
             continue
         try:
@@ -156,112 +284,91 @@ def _read_folder(path: Path) -> Dataset:
         digest.update("/".join(rel).encode() + b"\0" + raw + b"\0")
         count += 1
         size += len(raw)
-        items.append((*where, _decode(raw)))
-    splits = _collect(items, str(path))
-    return Dataset(splits, str(path), _fingerprint("folder", path, count, size, digest.hexdigest()), skipped)
+        rows.read += 1
+        rows.items.append((where[0], _decode(raw), where[1], str(file), count))
+    if not rows.items:
+        raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
+    fingerprint = _fingerprint("folder", path, count, size, digest.hexdigest())
+    return rows.build(str(path), options, classes, fingerprint=fingerprint, skipped=skipped)
 
 
-def _read_archive(path: Path) -> Dataset:
-    items = []
-    count = 0
+def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+    column = _layout_column(options)
+    rows = _Rows()
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:
                 if not member.isfile():  # links, devices, folders: never followed
                     continue
-                where = _classify(PurePosixPath(member.name).parts)
+                where = _classify(PurePosixPath(member.name).parts, column)
                 if where is None:
                     continue
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                items.append((*where, _decode(handle.read())))
-                count += 1
+                rows.read += 1
+                rows.items.append((where[0], _decode(handle.read()), where[1], f"{path}:{member.name}", rows.read))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DataError(f"{path}: not a readable archive ({exc})", "the file may be truncated or corrupt") from None
-    splits = _collect(items, str(path))
+    if not rows.items:
+        raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     sha, size = file_sha256(path), path.stat().st_size
-    return Dataset(splits, str(path), _fingerprint("archive", path, count, size, sha))
+    fingerprint = _fingerprint("archive", path, rows.read, size, sha)
+    return rows.build(str(path), options, classes, fingerprint=fingerprint)
 
 
 def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict[str, Any]:
     return {"kind": kind, "path": str(path), "files": files, "bytes": size, "sha256": sha}
 
 
-# -- CSV, TSV and JSONL -----------------------------------------------------------------------
+# -- tables -------------------------------------------------------------------------------------
 
 
-def _open_text(path: Path) -> IO[str]:
-    raw: IO[bytes] = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+    from .tables import Malformed, choose_columns, open_table
 
-
-def _pick(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
-    lookup = {c.strip().lower(): c for c in columns if c is not None}
-    return next((lookup[w] for w in wanted if w in lookup), None)
-
-
-def _rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) pairs of a table file."""
-    with _open_text(path) as handle:
-        if kind == "jsonl":
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-                if not isinstance(record, dict):
-                    raise DataError(f"{path}:{number}: expected a JSON object per line")
-                yield number, record
-            return
-        csv.field_size_limit(sys.maxsize)
-        reader = csv.DictReader(handle, delimiter="\t" if kind == "tsv" else ",")
-        for record in reader:
-            yield reader.line_num, record
-
-
-def _read_table(path: Path, kind: str) -> Dataset:
-    text_key = label_key = split_key = None
-    items = []
-    bad_labels: dict[str, int] = {}
-    try:
-        for number, record in _rows(path, kind):
-            if text_key is None:
-                text_key = _pick(record, TEXT_COLUMNS)
-                label_key = _pick(record, LABEL_COLUMNS)
-                split_key = _pick(record, ("split",))
-                if text_key is None or label_key is None:
-                    found = ", ".join(repr(c) for c in record if c is not None) or "none"
-                    missing = "a text column ('text' or 'review')" if text_key is None else ""
-                    if label_key is None:
-                        missing += (" and " if missing else "") + "a label column ('label' or 'sentiment')"
-                    raise DataError(f"{path}: needs {missing}; columns found: {found}")
-            text, label = record.get(text_key), record.get(label_key)
-            value = "" if label is None else str(label).strip().lower()
-            if value not in LABEL_VALUES:
-                bad_labels.setdefault(value, number)
+    table = open_table(path, options.input_format, header=options.header)
+    choice = choose_columns(table, options.text_column, options.label_column, options.id_column, need_label=True)
+    split_key = next((c for c in table.columns if c.strip().lower() == "split"), None)
+    rows = _Rows()
+    for chunk in table.records():
+        for record in chunk:
+            rows.read += 1
+            if isinstance(record, Malformed):
+                rows.skip("that could not be parsed", record.line, f"line {record.line}: {record.reason}")
                 continue
-            split = str(record.get(split_key) or "train").strip().lower() if split_key else "train"
-            if split not in SPLITS:
-                raise DataError(f"{path}:{number}: split must be 'train' or 'test', got {split!r}")
-            items.append((split, LABEL_VALUES[value], "" if text is None else str(text)))
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
-    except csv.Error as exc:
-        raise DataError(f"{path}: not valid {kind.upper()} ({exc})") from None
-    if bad_labels:
-        shown = ", ".join(repr(v) if v else "(empty)" for v in list(bad_labels)[:10])
-        first = min(bad_labels.values())
-        raise DataError(
-            f"{path}: labels must be 0/1, neg/pos or negative/positive; found {shown} (first at line {first})"
-        )
-    if text_key is None:
+            values = record.values
+            text = values.get(choice.text)
+            if text is not None and not isinstance(text, str):
+                rows.skip("whose text is not a string", record.line)
+                continue
+            if text is None or not text.strip():
+                rows.skip("without text", record.line)
+                continue
+            split = "train"
+            if split_key is not None:
+                split = str(values.get(split_key) or "train").strip().lower()
+                if split not in SPLITS:
+                    raise DataError(f"{path}:{record.line}: split must be 'train' or 'test', got {split!r}")
+            ident = values.get(choice.id) if choice.id else None
+            where = f"{path}:{record.line}" if ident is None or ident == "" else str(ident)
+            rows.items.append((split, text, values.get(choice.label), where, record.line))
+    if rows.read == 0:
         raise DataError(f"{path}: no records")
-    splits = _collect(items, str(path))
-    size = path.stat().st_size
-    return Dataset(splits, str(path), _fingerprint(kind, path, 1, size, file_sha256(path)))
+    dataset = rows.build(
+        str(path), options, classes,
+        fingerprint=_fingerprint(table.format, path, 1, path.stat().st_size, file_sha256(path)),
+        columns={"text": choice.text, "label": choice.label, "id": choice.id, "guessed": ", ".join(choice.guessed)},
+    )  # fmt: skip
+    read_as = f"read {path} as {table.format.upper()}"
+    if table.format in ("csv", "tsv"):
+        read_as += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
+    used = f"text column {choice.text!r}, label column {choice.label!r}"
+    if choice.id:
+        used += f", id column {choice.id!r}"
+    guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
+    dataset.notes[:0] = [f"{read_as}; {used}{guessed}"]
+    return dataset
 
 
 # -- the IMDB download ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 
 from .bundle import Bundle
 from .data import Dataset
-from .metrics import binary_metrics
+from .metrics import classification_metrics
 from .reviews import Review
 from .runtime import Predictor
 
@@ -24,7 +24,13 @@ def default_split(dataset: Dataset) -> str:
 def evaluate(
     dataset: Dataset, bundle: Bundle, split: str | None = None, threshold: float | None = None
 ) -> dict[str, Any]:
-    """Accuracy, precision, recall, F1, ROC-AUC, log loss, confusion matrix and throughput."""
+    """Accuracy, per-class and averaged precision/recall/F1, ROC-AUC, log loss, the confusion matrix,
+    throughput, and how many rows of the data were skipped and why.
+
+    ``dataset`` must have been read with the model's classes (``load_dataset(..., classes=bundle.labels)``).
+    """
+    if tuple(dataset.classes) != tuple(bundle.labels):
+        raise ValueError("read the data with classes=bundle.labels")
     name = split or default_split(dataset)
     reviews = dataset.split(name)
     predictor = Predictor(bundle)
@@ -33,16 +39,21 @@ def evaluate(
         for start in range(0, len(reviews), CHUNK)
     )
     started = time.perf_counter()
-    probabilities = np.array([p.probability for chunk in predictor.stream(chunks) for p in chunk])
+    rows = [p.probabilities for chunk in predictor.stream(chunks, threshold) for p in chunk]
     seconds = time.perf_counter() - started
+    probabilities = np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels))
+    binary = len(bundle.labels) == 2
     cut = bundle.threshold if threshold is None else threshold
-    result = binary_metrics(reviews.labels, probabilities, cut)
+    result = classification_metrics(
+        reviews.labels, probabilities[:, 1] if binary else probabilities, bundle.labels, threshold=cut
+    )
     result.update(
-        reviews_per_second=len(reviews) / seconds if seconds > 0 else float("inf"),
+        reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
         seconds=seconds,
-        threshold=cut,
+        threshold=cut if binary else None,
         split=name,
         source=dataset.source,
         skipped=list(dataset.skipped),
+        rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
     )
     return result

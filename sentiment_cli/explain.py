@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from .metrics import sigmoid
 from .runtime import Predictor
 from .text import tokenize_with_offsets
@@ -26,7 +28,7 @@ class TokenWeight:
     end: int
     """Character offsets into the original text: ``text[start:end]`` is the token as written."""
     weight: float
-    """Log-odds of "positive" with the token minus without it."""
+    """Log-odds of "positive" (models of more classes: of the predicted class) with the token minus without it."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -35,12 +37,18 @@ class TokenWeight:
 @dataclass(frozen=True)
 class Explanation:
     probability: float
+    """Two classes: of positive; more: of the predicted class."""
     tokens: list[TokenWeight]
 
     def strongest(self, n: int = 5) -> tuple[list[TokenWeight], list[TokenWeight]]:
         """The ``n`` tokens that pushed most toward positive, and toward negative."""
         ranked = sorted(self.tokens, key=lambda t: t.weight)
         return [t for t in reversed(ranked) if t.weight > 0][:n], [t for t in ranked if t.weight < 0][:n]
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(z - top).sum(axis=1, keepdims=True)))[:, 0]
 
 
 def explain(predictor: Predictor, text: str) -> Explanation:
@@ -52,8 +60,16 @@ def explain(predictor: Predictor, text: str) -> Explanation:
     variants = [encoder.encode_tokens(words)]
     variants += [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
     logits = predictor.logits_of(variants)
-    weights = logits[0] - logits[1:]
-    probability = float(sigmoid(logits[0]))
+    if logits.ndim == 1:  # two classes: the log-odds of the second (positive) class
+        weights = logits[0] - logits[1:]
+        probability = float(sigmoid(logits[0]))
+    else:  # more: the log-odds of the class predicted for the whole review, log p - log(1 - p)
+        target = int(np.argmax(logits[0]))
+        log_p = logits[:, target] - _logsumexp(logits)
+        others = np.delete(logits, target, axis=1)
+        log_odds = logits[:, target] - _logsumexp(others)
+        weights = log_odds[0] - log_odds[1:]
+        probability = float(np.exp(log_p[0]))
     return Explanation(
         probability, [TokenWeight(t.text, t.start, t.end, float(w)) for t, w in zip(tokens, weights, strict=True)]
     )

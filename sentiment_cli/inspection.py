@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import keras
-from .bundle import LITERT_FILE, read_bundle
+from .bundle import read_bundle
 from .errors import ModelError
 
 
@@ -99,8 +99,8 @@ def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int 
         if keras_path.suffix != ".keras":
             raise ModelError(f"{keras_path}: expected a model directory or a .keras file")
     else:
-        bundle = read_bundle(path, skip=(LITERT_FILE,))
-        keras_path, card = bundle.keras_path, bundle.card
+        bundle = read_bundle(path, purpose="inspect")
+        keras_path, card = bundle.keras_path, bundle.card.to_dict()
     model = load_keras(keras_path)
     if not model.built:
         try:
@@ -279,6 +279,16 @@ def _layer_note(layer: keras.layers.Layer) -> str:
         return f"forward and backward {kind} merged by {layer.merge_mode}{sequences}"
     if isinstance(layer, keras.layers.Embedding) and layer.mask_zero:
         return "id 0 is padding and is masked out of later layers"
+    if isinstance(layer, keras.layers.Dense):
+        activation = getattr(layer.activation, "__name__", "")
+        if activation == "softmax":
+            n = layer.units
+            return (
+                f"softmax over {n} classes: p_c = exp(z_c) / (exp(z_1) + … + exp(z_{n})), one logit z per class; "
+                "the probabilities add up to 1"
+            )
+        if activation == "sigmoid" and layer.units == 1:
+            return "sigmoid of one logit z: p = 1 / (1 + exp(-z)), the probability of the second (positive) class"
     if isinstance(layer, keras.layers.RNN):
         if layer.return_sequences:
             return (

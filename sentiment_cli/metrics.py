@@ -1,8 +1,22 @@
-"""Binary classification metrics in plain NumPy (used by training and evaluation alike)."""
+"""Classification metrics in plain NumPy (used by training and evaluation alike).
+
+Binary results keep the positive-class view (precision, recall, F1 and ROC-AUC of the second
+class, a 2×2 confusion matrix ``[[tn, fp], [fn, tp]]``). Every result also has scikit-learn's
+``classification_report`` view: per-class precision, recall, F1 and support, their macro and
+support-weighted averages, and an N×N confusion matrix (rows: true class, columns: predicted).
+A metric that is undefined on the data (ROC-AUC with one class present) is ``None``, with the
+reason in ``undefined``, so JSON output stays valid JSON.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+
+PROBABILITY_FLOOR = 1e-7
+"""Probabilities are clipped to [floor, 1 - floor] for log loss, as scikit-learn's older default did."""
 
 
 def sigmoid(logits: np.ndarray | float) -> np.ndarray:
@@ -10,51 +24,121 @@ def sigmoid(logits: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
 
-def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
-    """Accuracy, precision, recall, F1, ROC-AUC and log loss of positive-class probabilities."""
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise probabilities from logits, in float64 (shifted by the row maximum, so never overflows)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def class_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """(n, N) class probabilities from a model's outputs: (n,) P(second class) for binary models, else (n, N)."""
+    p = np.asarray(outputs, dtype=np.float64)
+    if p.ndim == 1:
+        return np.stack([1.0 - p, p], axis=1)
+    return p
+
+
+def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
+    """Metrics of positive-class probabilities against 0/1 labels (see :func:`classification_metrics`)."""
+    return classification_metrics(labels, np.asarray(probabilities, dtype=np.float64).ravel(), threshold=threshold)
+
+
+def classification_metrics(
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    classes: Sequence[str] | None = None,
+    threshold: float = 0.5,
+) -> dict[str, Any]:
+    """Accuracy, per-class and averaged precision/recall/F1, log loss, confusion matrix (and binary extras).
+
+    ``probabilities``: (n,) probabilities of class 1 for a binary model (labelled at ``threshold``), or
+    (n, N) class probabilities (labelled by the most probable class). ``labels``: class ids.
+    """
     y = np.asarray(labels, dtype=np.int64).ravel()
-    p = np.asarray(probabilities, dtype=np.float64).ravel()
-    if y.shape != p.shape:
-        raise ValueError(f"{y.size} labels but {p.size} probabilities")
+    p = np.asarray(probabilities, dtype=np.float64)
+    binary = p.ndim == 1
+    proba = class_probabilities(p)
+    if y.shape[0] != proba.shape[0]:
+        raise ValueError(f"{y.size} labels but {proba.shape[0]} probability rows")
     if y.size == 0:
         raise ValueError("no examples to score")
-    predicted = p >= threshold
-    tp = int(np.sum(predicted & (y == 1)))
-    fp = int(np.sum(predicted & (y == 0)))
-    fn = int(np.sum(~predicted & (y == 1)))
-    tn = int(np.sum(~predicted & (y == 0)))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    clipped = np.clip(p, 1e-7, 1 - 1e-7)
-    log_loss = float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
-    return {
-        "accuracy": (tp + tn) / y.size,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "roc_auc": roc_auc(y, p),
-        "log_loss": log_loss,
+    k = proba.shape[1]
+    names = list(classes) if classes is not None else [str(i) for i in range(k)]
+    if len(names) != k:
+        raise ValueError(f"{len(names)} class names for {k} probability columns")
+    if y.min() < 0 or y.max() >= k:
+        raise ValueError(f"labels must be class ids in 0..{k - 1}")
+    predicted = (p >= threshold).astype(np.int64) if binary else proba.argmax(axis=1)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (y, predicted), 1)
+    support = confusion.sum(axis=1)
+    predicted_count = confusion.sum(axis=0)
+    hits = np.diag(confusion)
+    precision = np.divide(hits, predicted_count, out=np.zeros(k), where=predicted_count > 0)
+    recall = np.divide(hits, support, out=np.zeros(k), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    weights = support / support.sum()
+    clipped = np.clip(proba[np.arange(y.size), y], PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+    undefined: dict[str, str] = {}
+    result: dict[str, Any] = {"accuracy": float(hits.sum() / y.size)}
+    if binary:
+        auc = roc_auc(y, p)
+        if auc is None:
+            undefined["roc_auc"] = "only one class is present in the labels"
+        result |= {
+            "precision": float(precision[1]),
+            "recall": float(recall[1]),
+            "f1": float(f1[1]),
+            "roc_auc": auc,
+        }
+    else:
+        per_class_auc = [roc_auc(y == c, proba[:, c]) for c in range(k)]
+        defined = [a for a in per_class_auc if a is not None]
+        result["roc_auc"] = float(np.mean(defined)) if len(defined) == k else None
+        if result["roc_auc"] is None:
+            undefined["roc_auc"] = "not every class is present in the labels"
+    result |= {
+        "log_loss": float(-np.mean(np.log(clipped))),
+        "macro_precision": float(precision.mean()),
+        "macro_recall": float(recall.mean()),
+        "macro_f1": float(f1.mean()),
+        "weighted_precision": float(weights @ precision),
+        "weighted_recall": float(weights @ recall),
+        "weighted_f1": float(weights @ f1),
+        "per_class": {
+            name: {
+                "precision": float(precision[c]),
+                "recall": float(recall[c]),
+                "f1": float(f1[c]),
+                "support": int(support[c]),
+            }
+            for c, name in enumerate(names)
+        },
+        "classes": names,
         "n": int(y.size),
-        "confusion_matrix": [[tn, fp], [fn, tp]],
+        "confusion_matrix": confusion.tolist(),
     }
+    if undefined:
+        result["undefined"] = undefined
+    return result
 
 
-def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve via the rank-sum statistic (ties get their average rank)."""
-    y = np.asarray(labels).ravel()
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    """Area under the ROC curve via the rank-sum statistic (ties get their average rank); None with one class."""
+    y = np.asarray(labels).ravel().astype(bool)
     s = np.asarray(scores, dtype=np.float64).ravel()
-    positives = int(np.sum(y == 1))
+    positives = int(np.sum(y))
     negatives = y.size - positives
     if positives == 0 or negatives == 0:
-        return float("nan")
+        return None
     order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(s.size, dtype=np.float64)
     sorted_scores = s[order]
-    # average ranks over runs of equal scores
     boundaries = np.flatnonzero(np.diff(sorted_scores)) + 1
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [s.size]))
-    for start, end in zip(starts, ends, strict=True):
-        ranks[order[start:end]] = (start + end + 1) / 2.0
-    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))
+    average_rank = (starts + ends + 1) / 2.0  # average 1-based rank over each run of equal scores
+    ranks = np.empty(s.size, dtype=np.float64)
+    ranks[order] = np.repeat(average_rank, ends - starts)
+    return float((ranks[y].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))

@@ -14,17 +14,36 @@ from .config import ModelConfig
 layers = keras.layers
 
 
-def build_model(config: ModelConfig) -> keras.Model:
+BINARY_HEAD = "positive_probability"
+MULTICLASS_HEAD = "class_probabilities"
+
+
+def head_name(num_classes: int) -> str:
+    """The final layer's name: Dense(1, sigmoid) for two classes, Dense(N, softmax) for more."""
+    return BINARY_HEAD if num_classes == 2 else MULTICLASS_HEAD
+
+
+def logit_width(num_classes: int) -> int:
+    """Outputs of each logit layer: one log-odds for two classes, one logit per class for more."""
+    return 1 if num_classes == 2 else num_classes
+
+
+def build_model(config: ModelConfig, num_classes: int = 2) -> keras.Model:
     """Input: token ids (batch, time), 0 for padding, any length; for ``hybrid`` also n-gram ids.
 
-    Output: probability that the review is positive, shape (batch, 1).
+    Output: two classes, the probability of the second (positive) class, shape (batch, 1), from a
+    Dense(1, sigmoid); N classes, every class's probability, shape (batch, N), from a Dense(N, softmax).
     """
+    if num_classes < 2:
+        raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
+    width = logit_width(num_classes)
+    activation = "sigmoid" if num_classes == 2 else "softmax"
     if config.arch == "seed":
         return keras.Sequential(
             [
                 keras.Input(shape=(None,), dtype="int32", name="token_ids"),
                 *_bilstm_stack(config),
-                layers.Dense(1, activation="sigmoid", name="positive_probability"),
+                layers.Dense(width, activation=activation, name=head_name(num_classes)),
             ],
             name="sentiment_bilstm",
         )
@@ -33,13 +52,13 @@ def build_model(config: ModelConfig) -> keras.Model:
     x = tokens
     for layer in _bilstm_stack(config):
         x = layer(x)
-    bilstm_logit = layers.Dense(1, name="bilstm_logit")(x)
-    bag = layers.Embedding(config.ngram_vocab_size + 2, 1, mask_zero=True, name="ngram_weights")(ngrams)
+    bilstm_logit = layers.Dense(width, name="bilstm_logit")(x)
+    bag = layers.Embedding(config.ngram_vocab_size + 2, width, mask_zero=True, name="ngram_weights")(ngrams)
     bag = layers.GlobalAveragePooling1D(name="ngram_mean")(bag)
     # Starts as the identity, so the bag starts from the naive Bayes weights training puts in it.
-    ngram_logit = layers.Dense(1, kernel_initializer="ones", name="ngram_logit")(bag)
+    ngram_logit = layers.Dense(width, kernel_initializer="identity", name="ngram_logit")(bag)
     both = layers.Concatenate(name="branch_logits")([bilstm_logit, ngram_logit])
-    probability = layers.Dense(1, activation="sigmoid", name="positive_probability")(both)
+    probability = layers.Dense(width, activation=activation, name=head_name(num_classes))(both)
     return keras.Model({"token_ids": tokens, "ngram_ids": ngrams}, probability, name="sentiment_hybrid")
 
 

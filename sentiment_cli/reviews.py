@@ -14,9 +14,9 @@ import select
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from .errors import InputError
+from .errors import DataError, InputError
 
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
@@ -28,6 +28,42 @@ _BLOCK_SIZE = 1 << 20
 class Review:
     source: str
     text: str
+    id: Any = None
+    """The row's value in the id column (tables read with an id column)."""
+    extra: dict[str, Any] | None = None
+    """Input columns to copy into the output (``--keep-columns``)."""
+
+
+@dataclass(frozen=True)
+class Empty:
+    """A table row with no text: it is written out with no label, so every row keeps its record."""
+
+    source: str
+    id: Any = None
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TableInput:
+    """How to read review tables (CSV, TSV, JSON Lines, Parquet) for prediction."""
+
+    input_format: str | None = None
+    """A table format, or ``text`` to read every file as plain text; None: tables by their extension."""
+    text_column: str | None = None
+    id_column: str | None = None
+    keep_columns: tuple[str, ...] = ()
+    header: bool | None = None
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet", ".pq")
+
+
+def is_table(source: str, options: TableInput) -> bool:
+    """Whether a named file is read as a table: by ``--input-format``, else by its extension."""
+    if options.input_format is not None:
+        return options.input_format != "text"
+    name = source.lower().removesuffix(".gz")
+    return name.endswith(TABLE_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -187,17 +223,81 @@ def _chunked(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Any]]:
+    """The rows of a review table, a chunk at a time: a :class:`Review` per row with text, an :class:`Empty`
+    per row without, and at the end one :class:`Problem` per kind of row that could not be read."""
+    from .tables import Malformed, choose_columns, open_table
+
+    table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
+                       header=options.header)  # fmt: skip
+    choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
+    missing = [c for c in options.keep_columns if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path}: no column {', '.join(map(repr, missing))} to keep (columns: {', '.join(table.columns)})"
+        )
+    malformed: list[int] = []
+    reasons: dict[str, int] = {}
+    empty: list[int] = []
+    for chunk in table.records(chunk_size):
+        items: list[Any] = []
+        for record in chunk:
+            if isinstance(record, Malformed):
+                malformed.append(record.line)
+                reasons.setdefault(record.reason, record.line)
+                continue
+            values = record.values
+            where = f"{path}:{record.line}"
+            ident = values.get(choice.id) if choice.id else None
+            extra = {c: values.get(c) for c in options.keep_columns} or None
+            text = values.get(choice.text)
+            if not isinstance(text, str) or not text.strip():
+                empty.append(record.line)
+                items.append(Empty(where, ident, extra))
+                continue
+            items.append(Review(where, text, ident, extra))
+        yield items
+    problems = []
+    if malformed:
+        first = next(iter(reasons))
+        problems.append(Problem(path, f"{path}: {_lines('malformed row', malformed)} not classified ({first})"))
+    if empty:
+        message = f"{path}: {_lines('row', empty)} without text: written with no label"
+        problems.append(Problem(path, message, fatal=False))
+    if problems:
+        yield problems
+
+
+def _lines(noun: str, lines: list[int], shown: int = 10) -> str:
+    listed = ", ".join(map(str, lines[:shown])) + (f" and {len(lines) - shown:,} more" if len(lines) > shown else "")
+    plural = "s" if len(lines) != 1 else ""
+    return f"{len(lines):,} {noun}{plural} (line{plural} {listed})"
+
+
 def read_sources(
-    sources: list[str], stdin: BinaryIO, *, per_line: bool = False, whole: bool = False
+    sources: list[str],
+    stdin: BinaryIO,
+    *,
+    per_line: bool = False,
+    whole: bool = False,
+    table: TableInput | None = None,
 ) -> Iterator[list[Review | Problem]]:
     """Reviews and problems from every source in order, a chunk at a time.
 
-    A path is one review (``per_line``: one per non-empty line); ``-`` is standard
-    input, one review per non-empty line (``whole``: all of it one review).
+    A path is one review (``per_line``: one per non-empty line), or a table of reviews (one per
+    row) when :func:`is_table` says so; ``-`` is standard input, one review per non-empty line
+    (``whole``: all of it one review).
     """
+    table = table or TableInput()
     pending: list[Review | Problem] = []
     for source in sources:
-        if source == "-" and whole:
+        if source != "-" and is_table(source, table):
+            yield from _drain(pending)
+            try:
+                yield from read_table(source, table)
+            except (DataError, InputError) as exc:
+                yield [Problem(source, str(exc))]
+        elif source == "-" and whole:
             try:
                 pending.extend(_whole(stdin.read(), STDIN))
             except InputError as exc:

@@ -18,7 +18,7 @@ import numpy as np
 from ._quiet import stderr_silenced
 from .bundle import Bundle
 from .errors import ModelError
-from .metrics import sigmoid
+from .metrics import sigmoid, softmax
 from .text import Encoded
 
 _DONE = object()
@@ -34,7 +34,14 @@ class Prediction:
     source: str
     text: str
     probability: float
+    """Two classes: the probability of the second (positive) class. More: the probability of ``label``."""
     label: str
+    probabilities: tuple[float, ...] = ()
+    """Every class's probability, in the model's class order."""
+    id: Any = None
+    """The row's id (tables read with an id column)."""
+    extra: dict[str, Any] | None = None
+    """Input columns carried through to the output (``--keep-columns``)."""
 
 
 class Predictor:
@@ -45,21 +52,34 @@ class Predictor:
 
         self.bundle = bundle
         self.encoder = bundle.encoder
+        self.labels = bundle.labels
         self.batch_size = bundle.litert_batch_size
+        self.width = 1 if len(self.labels) == 2 else len(self.labels)
         try:
-            self._interpreter = Interpreter(model_path=str(bundle.litert_path), num_threads=threads)
+            self._interpreter = Interpreter(model_content=bundle.litert_model, num_threads=threads)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
         self._inputs = self._input_indices(self._interpreter.get_input_details())
-        self._output = self._interpreter.get_output_details()[0]["index"]
+        outputs = self._interpreter.get_output_details()
+        shape = tuple(int(d) for d in outputs[0]["shape"]) if len(outputs) == 1 else ()
+        if shape != (self.batch_size, self.width) or outputs[0]["dtype"] != np.float32:
+            raise ModelError(
+                f"{bundle.litert_path}: its output is {shape or len(outputs)} ({outputs[0]['dtype'].__name__}), "
+                f"the card describes ({self.batch_size}, {self.width}) float32 for {len(self.labels)} labels"
+            )
+        self._output = outputs[0]["index"]
         self._shapes: dict[str, tuple[int, int]] = {}
-        if bundle.card["litert"].get("output") != "logit":
-            raise ModelError(f"{bundle.path}: written by an older sentiment-cli (LiteRT output is not a logit)")
 
     def _input_indices(self, details: list[dict]) -> dict[str, int]:
         names = self.encoder.input_names
         if len(details) != len(names):
             raise ModelError(f"{self.bundle.litert_path}: has {len(details)} inputs, the tokenizer makes {len(names)}")
+        for detail in details:
+            if detail["dtype"] != np.int32 or len(detail["shape"]) != 2 or detail["shape"][0] != self.batch_size:
+                raise ModelError(
+                    f"{self.bundle.litert_path}: input {detail['name']} is {tuple(detail['shape'])} "
+                    f"{detail['dtype'].__name__}, expected ({self.batch_size}, length) int32"
+                )
         if len(names) == 1:
             return {names[0]: details[0]["index"]}
         indices = {}
@@ -74,25 +94,29 @@ class Predictor:
         return [self.encoder.encode(text) for text in texts]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability that each text is positive, in input order."""
+        """Every class's probability for each text, (n, classes) float64, in input order."""
         return self.probabilities_of(self.encode(texts))
 
     def probabilities_of(self, items: Sequence[Encoded]) -> np.ndarray:
-        """Probability that each encoded review is positive, in input order."""
-        return sigmoid(self.logits_of(items)).astype(np.float32)
+        """Every class's probability for each encoded review, (n, classes) float64, in input order."""
+        logits = self.logits_of(items)
+        if self.width == 1:
+            p = sigmoid(logits)
+            return np.stack([1.0 - p, p], axis=1)
+        return softmax(logits)
 
     def logits_of(self, items: Sequence[Encoded]) -> np.ndarray:
-        """Log-odds that each encoded review is positive (float64), in input order.
-
-        The flatbuffer outputs the final layer's logit; the sigmoid is applied here in float64.
-        """
-        result = np.empty(len(items), dtype=np.float64)
+        """The model's logits (float64), in input order: (n,) log-odds of the second class for a
+        two-class model, (n, classes) for more. The sigmoid or softmax is applied in float64."""
+        result = np.empty((len(items), self.width), dtype=np.float64)
         order = sorted(range(len(items)), key=lambda i: len(items[i].token_ids))
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
             arrays = self.encoder.batch([items[i] for i in index], rows=self.batch_size)
             result[index] = self._run(arrays)[: len(index)]
-        return result
+        if not np.all(np.isfinite(result)):
+            raise ModelError(f"{self.bundle.litert_path}: the model computed non-finite outputs (damaged weights?)")
+        return result[:, 0] if self.width == 1 else result
 
     def _run(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
         shapes = {name: (int(a.shape[0]), int(a.shape[1])) for name, a in arrays.items()}
@@ -105,7 +129,7 @@ class Predictor:
         for name, array in arrays.items():
             self._interpreter.set_tensor(self._inputs[name], array)
         self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output).reshape(-1)
+        return self._interpreter.get_tensor(self._output)
 
     def stream(self, chunks: Iterable[list[Any]], threshold: float | None = None) -> Iterator[list[Any]]:
         """Classify chunks of items as they come, each item read as ``(item.source, item.text)``.
@@ -143,18 +167,33 @@ class Predictor:
                 if isinstance(item, _Failure):
                     raise item.error
                 chunk, encoded = item
-                probabilities = iter(self._label(self.probabilities_of(encoded), threshold))
-                yield [Prediction(x.source, x.text, *next(probabilities)) if hasattr(x, "text") else x for x in chunk]
+                results = iter(self.predictions(chunk, self.probabilities_of(encoded), threshold))
+                yield [next(results) if hasattr(x, "text") else x for x in chunk]
         finally:
             stop.set()  # a reader between chunks stops now; one waiting on input is a daemon and dies at exit
             reader.join(timeout=0.5)
 
-    def _label(self, probabilities: np.ndarray, threshold: float | None) -> list[tuple[float, str]]:
-        cut = self.bundle.threshold if threshold is None else threshold
-        negative, positive = self.bundle.labels
-        return [(float(p), positive if p >= cut else negative) for p in probabilities]
+    def predicted_classes(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """Class ids: two classes, the second when its probability reaches the threshold; more, the most probable."""
+        if len(self.labels) == 2:
+            cut = self.bundle.threshold if threshold is None else threshold
+            return (probabilities[:, 1] >= cut).astype(np.int64)
+        return probabilities.argmax(axis=1)
 
-    def classify(self, items: Sequence[tuple[str, str]], threshold: float | None = None) -> list[Prediction]:
-        """``(source, text)`` pairs to predictions, in input order."""
-        labelled = self._label(self.probabilities([text for _, text in items]), threshold)
-        return [Prediction(source, text, *result) for (source, text), result in zip(items, labelled, strict=True)]
+    def predictions(self, items: Sequence[Any], probabilities: np.ndarray, threshold: float | None = None) -> list:
+        """Predictions for the items that have a ``text`` (their ``source``, ``text`` and ``extra`` kept)."""
+        reviews = [x for x in items if hasattr(x, "text")]
+        classes = self.predicted_classes(probabilities, threshold)
+        binary = len(self.labels) == 2
+        return [
+            Prediction(
+                review.source,
+                review.text,
+                float(row[1] if binary else row[c]),
+                self.labels[c],
+                tuple(float(v) for v in row),
+                getattr(review, "id", None),
+                getattr(review, "extra", None),
+            )
+            for review, row, c in zip(reviews, probabilities, classes, strict=True)
+        ]

@@ -10,6 +10,17 @@ IMDB reviews are dropped.
 - N-gram ids (the hybrid model's bag): every distinct 1..order-gram of the
   review hashed with CRC-32 into ``buckets`` ids; 0 is padding and 1 a feature
   every review has (so a review without words still has a well-defined bag).
+
+Two kinds of input unit, chosen per model (``units`` in tokenizer.json):
+
+- ``words`` (English and other languages that separate words with spaces and
+  inflect little): the BiLSTM reads words, the bag holds word 1..order-grams.
+- ``chars`` (Korean, Japanese, Chinese, Thai...: words carry particles or are not
+  separated by spaces, so 영화가 / 영화는 / 영화를 would be three unrelated
+  words): the BiLSTM reads characters (a space between words is a character
+  too), and the bag also holds character 1..``char_order``-grams of the text
+  (across word boundaries, as TF-IDF's ``char`` analyzer does, because spacing
+  in informal text is unreliable), beside the word n-grams.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+UNITS = ("words", "chars")
 PAD_ID = 0
 UNKNOWN_ID = 1
 UNKNOWN_TOKEN = "[UNK]"
@@ -123,6 +135,26 @@ class Vocabulary:
         return cls(tokens)
 
 
+_UNSPACED = re.compile(
+    "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"  # Hangul
+    "\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"  # Thai, Lao, Myanmar, Khmer
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def choose_units(texts: Iterable[str], sample: int = 2000) -> str:
+    """``chars`` when most letters of the first ``sample`` texts are in scripts whose words carry
+    particles or are written without spaces (Hangul, kana, Han, Thai, Lao, Myanmar, Khmer); else ``words``."""
+    letters = special = 0
+    for text in itertools.islice(texts, sample):
+        text = text[:2000]
+        letters += len(_LETTER.findall(text))
+        special += len(_UNSPACED.findall(text))
+    return "chars" if letters and special / letters > 0.3 else "words"
+
+
 def pad(sequences: list[list[int]], length: int | None = None, rows: int | None = None) -> np.ndarray:
     """Right-pad id lists into an int32 matrix of ``rows`` x ``length``.
 
@@ -138,6 +170,9 @@ def pad(sequences: list[list[int]], length: int | None = None, rows: int | None 
 
 
 NGRAM_HASH = "crc32-splitmix64"
+CHAR_PREFIX = "\x01"
+"""Characters are hashed as this prefix plus the character, so a one-character word and the
+character itself are different features (tokens never contain control characters)."""
 DOCUMENT_ID = 1
 """The n-gram id present in every review."""
 FIRST_NGRAM_ID = 2
@@ -182,11 +217,11 @@ class NgramTable:
     Storing keys instead of strings keeps the table to 4 bytes an n-gram.
     """
 
-    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = 5000) -> None:
+    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = 5000, char_order: int = 0) -> None:
         keys = np.asarray(keys, dtype=np.uint32)
         if keys.ndim != 1 or (keys.size > 1 and not np.all(keys[1:] > keys[:-1])):
             raise ValueError("n-gram keys must be a sorted array of distinct uint32")
-        self.keys, self.order, self.max_tokens = keys, order, max_tokens
+        self.keys, self.order, self.max_tokens, self.char_order = keys, order, max_tokens, char_order
 
     def __len__(self) -> int:
         return int(self.keys.size)
@@ -197,18 +232,33 @@ class NgramTable:
 
     @classmethod
     def build(
-        cls, token_lists: Iterable[list[str]], order: int, size: int, min_count: int = 2, max_tokens: int = 5000
+        cls,
+        token_lists: Iterable[list[str]],
+        order: int,
+        size: int,
+        min_count: int = 2,
+        max_tokens: int = 5000,
+        char_order: int = 0,
     ) -> NgramTable:
         """The ``size`` n-grams found in the most reviews (at least ``min_count``; ties by key)."""
-        per_review = [ngram_keys(tokens[:max_tokens], order) for tokens in token_lists]
-        keys, counts = np.unique(np.concatenate([_NO_KEYS, *per_review]), return_counts=True)
+        features = cls(_NO_KEYS, order, max_tokens, char_order).features
+        keys, counts = np.unique(np.concatenate([_NO_KEYS, *map(features, token_lists)]), return_counts=True)
         keep = counts >= min_count
         keys, counts = keys[keep], counts[keep]
         ranked = np.lexsort((keys, -counts))[:size]  # by count descending, then key
-        return cls(np.sort(keys[ranked]), order, max_tokens)
+        return cls(np.sort(keys[ranked]), order, max_tokens, char_order)
+
+    def features(self, tokens: list[str]) -> np.ndarray:
+        """Sorted distinct keys of a review's word n-grams (and character n-grams when ``char_order``)."""
+        tokens = tokens[: self.max_tokens]
+        keys = ngram_keys(tokens, self.order)
+        if self.char_order:
+            chars = [CHAR_PREFIX + c for c in " ".join(tokens)]
+            keys = np.union1d(keys, ngram_keys(chars, self.char_order))
+        return keys
 
     def ids(self, tokens: list[str]) -> list[int]:
-        keys = ngram_keys(tokens[: self.max_tokens], self.order)
+        keys = self.features(tokens)
         if not self.keys.size:
             return [DOCUMENT_ID]
         where = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
@@ -216,7 +266,10 @@ class NgramTable:
         return [DOCUMENT_ID, *(found + FIRST_NGRAM_ID).tolist()]
 
     def settings(self) -> dict[str, Any]:
-        return {"hash": NGRAM_HASH, "order": self.order, "count": len(self), "max_tokens": self.max_tokens}
+        settings = {"hash": NGRAM_HASH, "order": self.order, "count": len(self), "max_tokens": self.max_tokens}
+        if self.char_order:
+            settings["char_order"] = self.char_order
+        return settings
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], keys: np.ndarray) -> NgramTable:
@@ -224,7 +277,7 @@ class NgramTable:
             raise ValueError(f"unknown n-gram hash {settings.get('hash')!r}")
         if int(settings["count"]) != len(keys):
             raise ValueError(f"expected {settings['count']} n-gram keys, found {len(keys)}")
-        return cls(keys, int(settings["order"]), int(settings["max_tokens"]))
+        return cls(keys, int(settings["order"]), int(settings["max_tokens"]), int(settings.get("char_order", 0)))
 
 
 @dataclass(frozen=True)
@@ -233,13 +286,25 @@ class Encoded:
     ngram_ids: list[int] | None = None
 
 
-class Encoder:
-    """Turns a review into the model's inputs: word ids, and n-gram ids for the hybrid model."""
+def units_of(tokens: list[str], units: str) -> list[str]:
+    """The BiLSTM's input units of a review's tokens: the words, or the characters of the words
+    joined by single spaces."""
+    return tokens if units == "words" else list(" ".join(tokens))
 
-    def __init__(self, vocabulary: Vocabulary, max_length: int, ngrams: NgramTable | None = None) -> None:
+
+class Encoder:
+    """Turns a review into the model's inputs: unit ids (words or characters), and n-gram ids for
+    the hybrid model."""
+
+    def __init__(
+        self, vocabulary: Vocabulary, max_length: int, ngrams: NgramTable | None = None, units: str = "words"
+    ) -> None:
+        if units not in UNITS:
+            raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
         self.vocabulary = vocabulary
         self.max_length = max_length
         self.ngrams = ngrams
+        self.units = units
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -253,7 +318,10 @@ class Encoder:
         return self.encode_tokens(list(itertools.islice(iter_tokens(text), self.tokens_needed)))
 
     def encode_tokens(self, tokens: list[str]) -> Encoded:
-        word_ids = self.vocabulary.ids(tokens[: self.max_length])
+        if self.units == "chars":
+            word_ids = self.vocabulary.ids(" ".join(tokens[: self.max_length])[: self.max_length])
+        else:
+            word_ids = self.vocabulary.ids(tokens[: self.max_length])
         return Encoded(word_ids, None if self.ngrams is None else self.ngrams.ids(tokens))
 
     def encode_many(self, texts: Iterable[str]) -> list[Encoded]:
@@ -273,6 +341,8 @@ class Encoder:
         """Everything but the n-gram keys, which are stored as a ``.npy`` array beside it."""
         data = self.vocabulary.to_dict()
         data["max_length"] = self.max_length
+        if self.units != "words":
+            data["units"] = self.units
         if self.ngrams is not None:
             data["ngrams"] = self.ngrams.settings()
         return data
@@ -284,4 +354,4 @@ class Encoder:
             if ngram_keys is None:
                 raise ValueError("the tokenizer needs its n-gram table")
             ngrams = NgramTable.from_settings(data["ngrams"], ngram_keys)
-        return cls(Vocabulary.from_dict(data), int(data["max_length"]), ngrams)
+        return cls(Vocabulary.from_dict(data), int(data["max_length"]), ngrams, str(data.get("units", "words")))

@@ -3,8 +3,25 @@ import shutil
 
 import pytest
 
-from sentiment_cli.bundle import CARD_FORMAT, check_output, default_model_dir, read_bundle, staged
+from sentiment_cli.bundle import CARD_FORMAT, Card, LiteRTInfo, check_output, default_model_dir, read_bundle, staged
+from sentiment_cli.config import ModelConfig
 from sentiment_cli.errors import ModelError, OutputError
+
+REQUIRED = ["model.keras", "model.tflite", "tokenizer.json"]
+
+
+def write_required(folder, data):
+    for name in REQUIRED:
+        (folder / name).write_bytes(data)
+
+
+def minimal_card(name):
+    return Card(
+        labels=("negative", "positive"),
+        model=ModelConfig(arch="seed"),
+        litert=LiteRTInfo(32, ("token_ids",)),
+        name=name,
+    )
 
 
 @pytest.fixture
@@ -19,7 +36,7 @@ def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
     files = ["card.json", "model.keras", "model.tflite", "ngrams.npy", "tokenizer.json"]
     assert sorted(p.name for p in tiny_model.iterdir()) == files
     assert sorted(p.name for p in tiny_seed_model.iterdir()) == [f for f in files if f != "ngrams.npy"]
-    assert bundle.card["format_version"] == CARD_FORMAT
+    assert bundle.card.format_version == CARD_FORMAT
     assert bundle.labels == ("negative", "positive")
     assert len(bundle.encoder.vocabulary) == bundle.config.vocab_size
     assert len(bundle.encoder.ngrams) == bundle.config.ngram_vocab_size <= 500
@@ -27,8 +44,8 @@ def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
 
 def test_the_shipped_model_verifies():
     bundle = read_bundle(default_model_dir())
-    assert bundle.card["data"]["splits"] == {"train": 25_000, "test": 25_000}
-    assert bundle.card["metrics"]["test"]["n"] == 25_000
+    assert bundle.card.data["splits"] == {"train": 25_000, "test": 25_000}
+    assert bundle.card.metrics["test"]["n"] == 25_000
 
 
 def test_missing_path_file_and_foreign_directory(tmp_path):
@@ -96,25 +113,28 @@ def test_stage_is_all_or_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []  # the stage is gone too
 
     with staged(out) as stage:
-        (stage.path / "a.bin").write_bytes(b"one")
-        stage.commit({"name": "x"})
+        write_required(stage.path, b"one")
+        stage.commit(minimal_card("x"))
     card = json.loads((out / "card.json").read_text())
-    assert card["files"]["a.bin"]["bytes"] == 3
+    assert card["files"]["model.keras"]["bytes"] == 3
+    assert card["name"] == "x" and card["format_version"] == CARD_FORMAT
 
     with staged(out, force=True) as stage:
+        write_required(stage.path, b"two")
         (stage.path / "b.bin").write_bytes(b"two")
-        stage.commit({"name": "y"})
-    assert sorted(p.name for p in out.iterdir()) == ["b.bin", "card.json"]
+        stage.commit(minimal_card("y"))
+    assert sorted(p.name for p in out.iterdir()) == ["b.bin", "card.json", *REQUIRED]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_run_that_loses_the_race_refuses(tmp_path):
     out = tmp_path / "out"
     with staged(out) as first, staged(out) as second:
+        write_required(first.path, b"1")
+        write_required(second.path, b"2")
         (first.path / "a").write_text("1")
-        (second.path / "b").write_text("2")
-        first.commit({})
+        first.commit(minimal_card("first"))
         with pytest.raises(OutputError, match="pass --force"):
-            second.commit({})
-    assert sorted(p.name for p in out.iterdir()) == ["a", "card.json"]
+            second.commit(minimal_card("second"))
+    assert sorted(p.name for p in out.iterdir()) == ["a", "card.json", *REQUIRED]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -162,8 +162,13 @@ def test_train_data_errors_are_one_line(tmp_path):
     one_class = write_csv(tmp_path / "pos.csv", [("good film", 1)] * 20)
     result = runner.invoke(app, ["train", str(one_class), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS])
     assert result.exit_code == 1
-    assert "only positive reviews" in result.stderr
+    assert result.stderr == f"error: {one_class} has only one label: '1'; at least two classes are needed\n"
     assert not (tmp_path / "m").exists()
+    # One review per class: the negative one is held out for validation, and the message says so.
+    two = write_csv(tmp_path / "two.csv", [("good film", 1), ("bad film", 0)])
+    result = runner.invoke(app, ["train", str(two), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS, "--seed", "1"])
+    assert result.exit_code == 1
+    assert "left to fit on (the " in result.stderr and "reviews all went to the validation split)" in result.stderr
 
 
 def test_train_downloads_from_data_url(tmp_path, monkeypatch):

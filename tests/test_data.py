@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import SHARED_ARCHIVE, make_reviews, write_csv, write_folder
-from sentiment_cli.data import fetch_dataset, load_dataset
+from sentiment_cli.data import TableOptions, fetch_dataset, load_dataset
 from sentiment_cli.errors import DataError, DownloadError
 
 ROWS = make_reviews(10)
@@ -144,26 +144,117 @@ def test_jsonl_plain_and_gzipped_with_split_column(tmp_path):
 
 def test_missing_columns_are_listed(tmp_path):
     path = write_csv(tmp_path / "d.csv", ROWS, header=("body", "stars"))
-    with pytest.raises(DataError, match=r"text column.*label column.*columns found: 'body', 'stars'"):
-        load_dataset(path)
+    with pytest.raises(DataError) as info:
+        load_dataset(path, TableOptions(text_column="review"))
+    assert info.value.message == f"{path}: no column 'review' (columns: body, stars)"
 
 
-def test_non_binary_labels_are_listed(tmp_path):
-    path = write_csv(tmp_path / "d.csv", [("a", "1"), ("b", "neutral"), ("c", "5"), ("d", "")])
-    with pytest.raises(DataError, match=r"found 'neutral', '5', \(empty\) \(first at line 3\)"):
-        load_dataset(path)
+def test_columns_are_chosen_by_name_and_said(tmp_path):
+    path = write_csv(tmp_path / "d.csv", [(i, t, y) for i, (t, y) in enumerate(ROWS)], header=("id", "Body", "Stars"))
+    dataset = load_dataset(path)
+    assert dataset.columns == {"text": "Body", "label": "Stars", "id": "id", "guessed": "text, label, id"}
+    assert dataset.notes[0] == (
+        f"read {path} as CSV with a header row; text column 'Body', label column 'Stars', id column 'id' "
+        "(chosen automatically: text, label, id)"
+    )
+    assert dataset.split("train").sources == [str(i) for i in range(len(ROWS))]
+
+
+def test_three_classes_and_rows_without_label_are_counted(tmp_path):
+    rows = [("a b", "negative"), ("c d", "neutral"), ("e f", "positive"), ("g h", ""), ("i j", "Neutral")]
+    path = write_csv(tmp_path / "d.csv", rows)
+    dataset = load_dataset(path)
+    assert dataset.classes == ("negative", "neutral", "positive")
+    assert labels_of(dataset) == [0, 1, 2, 1]
+    assert dataset.messages() == ["skipped 1 row without a label: line 5"]
+    assert dataset.report()["rows_skipped"] == {"without a label": 1}
+    assert dataset.report()["rows_read"] == 5 and dataset.report()["rows_used"] == 4
+
+
+def test_star_ratings_with_a_label_map_count_dropped_rows(tmp_path):
+    rows = [(f"review {i}", stars) for i, stars in enumerate([1, 2, 3, 4, 5, 3, 5, 1])]
+    path = write_csv(tmp_path / "stars.csv", rows, header=("text", "rating"))
+    dataset = load_dataset(path, TableOptions(label_map="1-2=negative,3=drop,4-5=positive"))
+    assert dataset.classes == ("negative", "positive")
+    assert labels_of(dataset) == [0, 0, 1, 1, 1, 0]
+    assert dataset.messages() == ["skipped 2 rows whose label the label map drops: lines 4, 7"]
+    as_classes = load_dataset(path)  # without a map, each rating is a class
+    assert as_classes.classes == ("1", "2", "3", "4", "5")
+
+
+def test_nsmc_layout_txt_with_stray_quotes_reads_every_row(tmp_path):
+    """NSMC's ratings_train.txt: tab-separated, header id/document/label, quotes are text."""
+    lines = ["id\tdocument\tlabel"]
+    texts = ["아 더빙.. 진짜 짜증나네요 목소리", '"재밌다', '흠...포스터보고 초딩영화줄..."오버연기', "", '최고 "명작"']
+    for i, text in enumerate(texts):
+        lines.append(f"{9000 + i}\t{text}\t{i % 2}")
+    path = tmp_path / "ratings_train.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == [t for t in texts if t]
+    assert dataset.split("train").sources == ["9000", "9001", "9002", "9004"]
+    assert dataset.columns["text"] == "document" and dataset.columns["id"] == "id"
+    assert dataset.messages() == ["skipped 1 row without text: line 5"]
+    assert dataset.notes[0].startswith(f"read {path} as TSV with a header row; text column 'document'")
+
+
+def test_malformed_rows_are_named_and_counted(tmp_path):
+    path = tmp_path / "d.tsv"
+    path.write_text("text\tlabel\ngood one\t1\nbroken row without a label\nbad one\t0\nx\t1\textra\n")
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == ["good one", "bad one"]
+    assert dataset.messages() == [
+        "skipped 2 rows that could not be parsed: lines 3, 5 (first: line 3: 1 field, expected 2)"
+    ]
+
+
+def test_binary_labels_in_any_spelling(tmp_path):
+    for spelling in (("0", "4"), ("-1", "1"), ("false", "true"), ("0.0", "1.0"), ("NEG", " Pos ")):
+        rows = [(text, spelling[label]) for text, label in ROWS]
+        dataset = load_dataset(write_csv(tmp_path / "d.csv", rows))
+        assert dataset.classes == ("negative", "positive"), spelling
+        assert labels_of(dataset) == [label for _, label in ROWS], spelling
+
+
+def test_parquet_table(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"content": [t for t, _ in ROWS], "polarity": [y for _, y in ROWS]}), path)
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == [t for t, _ in ROWS]
+    assert labels_of(dataset) == [y for _, y in ROWS]
+
+
+def test_labels_are_mapped_onto_a_models_classes(tmp_path):
+    rows = [("a", "pos"), ("b", "neg")]
+    dataset = load_dataset(write_csv(tmp_path / "d.csv", rows), classes=("negative", "positive"))
+    assert labels_of(dataset) == [1, 0]
+    with pytest.raises(DataError, match="neutral"):
+        load_dataset(write_csv(tmp_path / "e.csv", [("a", "neutral"), ("b", "neg")]), classes=("negative", "positive"))
+
+
+def test_aclimdb_ratings_as_labels(tmp_path):
+    root = write_folder(tmp_path / "aclImdb", {"train": ROWS})
+    dataset = load_dataset(root, TableOptions(label_column="rating"))
+    assert dataset.classes == ("2", "8")  # conftest names files ID_8.txt (pos) and ID_2.txt (neg)
+    with pytest.raises(DataError, match="does not apply to an aclImdb folder"):
+        load_dataset(root, TableOptions(label_column="stars"))
 
 
 def test_invalid_jsonl_names_the_line(tmp_path):
     path = tmp_path / "d.jsonl"
-    path.write_text('{"text": "a", "label": 1}\n{oops\n')
-    with pytest.raises(DataError, match=r"d.jsonl:2: not valid JSON"):
-        load_dataset(path)
+    path.write_text('{"text": "a", "label": 1}\n{oops\n{"text": "b", "label": 0}\n')
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == ["a", "b"]
+    (message,) = dataset.messages()
+    assert message.startswith("skipped 1 row that could not be parsed: line 2 (first: line 2: not valid JSON")
 
 
 def test_unknown_format_and_missing_path(tmp_path):
     (tmp_path / "d.parquet").write_bytes(b"x")
-    with pytest.raises(DataError, match="unknown data format"):
+    with pytest.raises(DataError, match="not a readable Parquet file"):
         load_dataset(tmp_path / "d.parquet")
     with pytest.raises(DataError, match="no such file"):
         load_dataset(tmp_path / "nope.csv")

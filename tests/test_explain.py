@@ -19,7 +19,7 @@ def test_the_one_negative_word_is_the_most_negative_token(request, which):
     predictor = Predictor(read_bundle(request.getfixturevalue(f"{which}_model")))
     text = f"The {FILLER[1]} {FILLER[3]} was {NEGATIVE[0]}, and {FILLER[4]} {FILLER[5]} of {FILLER[2]}."
     explanation = explain(predictor, text)
-    assert explanation.probability == pytest.approx(float(predictor.probabilities([text])[0]), abs=1e-6)
+    assert explanation.probability == pytest.approx(float(predictor.probabilities([text])[0, 1]), abs=1e-6)
     most_negative = min(explanation.tokens, key=lambda t: t.weight)
     assert most_negative.token == NEGATIVE[0]
     assert most_negative.weight < 0

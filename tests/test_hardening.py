@@ -128,8 +128,9 @@ def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, co
 def test_any_text_gets_one_probability(tiny_model, texts):
     predictor = Predictor(read_bundle(tiny_model))
     probabilities = predictor.probabilities(texts)
-    assert probabilities.shape == (len(texts),)
+    assert probabilities.shape == (len(texts), 2)
     assert np.all((probabilities >= 0) & (probabilities <= 1))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
     for text in texts:
         tokens = tokenize_with_offsets(text)
         assert [t.text for t in tokens] == tokenize(text)

@@ -1,8 +1,13 @@
 import math
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sentiment_cli.metrics import binary_metrics, roc_auc
+from sentiment_cli.metrics import binary_metrics, classification_metrics, roc_auc, softmax
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
 
 
 def test_binary_metrics_by_hand():
@@ -21,6 +26,71 @@ def test_binary_metrics_by_hand():
     assert math.isclose(m["roc_auc"], 4 / 6)
 
 
-def test_roc_auc_counts_ties_as_half():
+def test_roc_auc_counts_ties_as_half_and_is_none_with_one_class():
     assert roc_auc(np.array([1, 0]), np.array([0.5, 0.5])) == 0.5
-    assert math.isnan(roc_auc(np.array([1, 1]), np.array([0.2, 0.3])))
+    assert roc_auc(np.array([1, 1]), np.array([0.2, 0.3])) is None
+    m = binary_metrics(np.array([1, 1]), np.array([0.2, 0.9]))
+    assert m["roc_auc"] is None
+    assert m["undefined"] == {"roc_auc": "only one class is present in the labels"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 5).flatmap(
+        lambda k: st.tuples(
+            st.just(k),
+            st.lists(
+                st.tuples(
+                    st.integers(0, k - 1), st.lists(st.sampled_from([-2.0, 0.0, 0.5, 3.0]), min_size=k, max_size=k)
+                ),
+                min_size=2,
+                max_size=40,
+            ),
+        )
+    )
+)
+def test_classification_metrics_agree_with_scikit_learn(case):
+    """Random labels and logits drawn from a few values, so probabilities tie often."""
+    k, rows = case
+    y = np.array([label for label, _ in rows])
+    proba = softmax(np.array([logits for _, logits in rows]))
+    m = classification_metrics(y, proba if k > 2 else proba[:, 1], [f"c{i}" for i in range(k)])
+    predicted = proba.argmax(axis=1) if k > 2 else (proba[:, 1] >= 0.5).astype(int)
+    labels = list(range(k))
+    assert m["accuracy"] == pytest.approx(sklearn_metrics.accuracy_score(y, predicted))
+    assert m["confusion_matrix"] == sklearn_metrics.confusion_matrix(y, predicted, labels=labels).tolist()
+    for average in ("macro", "weighted"):
+        p, r, f, _ = sklearn_metrics.precision_recall_fscore_support(
+            y, predicted, labels=labels, average=average, zero_division=0
+        )
+        assert m[f"{average}_precision"] == pytest.approx(p)
+        assert m[f"{average}_recall"] == pytest.approx(r)
+        assert m[f"{average}_f1"] == pytest.approx(f)
+    p, r, f, support = sklearn_metrics.precision_recall_fscore_support(
+        y, predicted, labels=labels, average=None, zero_division=0
+    )
+    for c in labels:
+        assert m["per_class"][f"c{c}"] == pytest.approx(
+            {"precision": p[c], "recall": r[c], "f1": f[c], "support": support[c]}
+        )
+    clipped = np.clip(proba, 1e-7, 1 - 1e-7)
+    expected_loss = -np.mean(np.log(clipped[np.arange(len(y)), y]))
+    assert m["log_loss"] == pytest.approx(expected_loss)
+    present = set(y.tolist())
+    if k == 2 and len(present) == 2:
+        assert m["roc_auc"] == pytest.approx(sklearn_metrics.roc_auc_score(y, proba[:, 1]))
+    elif k > 2 and present == set(labels):
+        per_class = [sklearn_metrics.roc_auc_score(y == c, proba[:, c]) for c in labels]
+        assert m["roc_auc"] == pytest.approx(np.mean(per_class))
+    else:
+        assert m["roc_auc"] is None and "roc_auc" in m["undefined"]
+
+
+def test_three_classes_by_hand():
+    y = np.array([0, 1, 2, 2])
+    proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6], [0.5, 0.4, 0.1]])
+    m = classification_metrics(y, proba, ["negative", "neutral", "positive"])
+    assert m["confusion_matrix"] == [[1, 0, 0], [0, 0, 1], [1, 0, 1]]
+    assert m["per_class"]["positive"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert m["macro_recall"] == pytest.approx((1 + 0 + 0.5) / 3)
+    assert "precision" not in m  # the positive-class view is for two classes only

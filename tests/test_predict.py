@@ -10,7 +10,13 @@ import pytest
 from conftest import SHARED_ARCHIVE, make_reviews
 from sentiment_cli._tensorflow import keras
 from sentiment_cli.bundle import default_model_dir, read_bundle
+from sentiment_cli.reviews import Review
 from sentiment_cli.runtime import Predictor
+
+
+def classify(predictor, pairs):
+    reviews = [Review(source, text) for source, text in pairs]
+    return predictor.predictions(reviews, predictor.probabilities([r.text for r in reviews]))
 
 
 def keras_probabilities(bundle, texts):
@@ -30,7 +36,7 @@ def test_litert_matches_keras(request, which):
     texts = [text for text, _ in make_reviews(70, seed=5)]
     texts += ["", "!!!", "great " * 400, "unknownword " * 3]  # empty, no tokens, over max_length, all unknown
     predictor = Predictor(bundle)
-    fast = predictor.probabilities(texts)
+    fast = predictor.probabilities(texts)[:, 1]
     reference = keras_probabilities(bundle, texts)
     np.testing.assert_allclose(fast, reference, atol=1e-4)
     assert ((fast >= 0.5) == (reference >= 0.5)).all()
@@ -41,15 +47,16 @@ def test_result_does_not_depend_on_batching(tiny_model):
     texts = [text for text, _ in make_reviews(40, seed=6)]
     together = predictor.probabilities(texts)
     alone = np.array([predictor.probabilities([t])[0] for t in texts])
+    assert together.shape == (40, 2)
     np.testing.assert_allclose(together, alone, atol=1e-6)
 
 
 @pytest.mark.parametrize("which", ["tiny", "tiny_seed"])
 def test_tiny_models_learned_the_synthetic_task(request, which):
     bundle = read_bundle(request.getfixturevalue(f"{which}_model"))
-    assert bundle.card["metrics"]["test"]["accuracy"] >= 0.9
+    assert bundle.card.metrics["test"]["accuracy"] >= 0.9
     reviews = make_reviews(60, seed=7)
-    predictions = Predictor(bundle).classify([(str(i), text) for i, (text, _) in enumerate(reviews)])
+    predictions = classify(Predictor(bundle), [(str(i), text) for i, (text, _) in enumerate(reviews)])
     assert [p.source for p in predictions] == [str(i) for i in range(60)]
     accuracy = np.mean(
         [(p.label == "positive") == bool(label) for p, (_, label) in zip(predictions, reviews, strict=True)]
@@ -58,11 +65,12 @@ def test_tiny_models_learned_the_synthetic_task(request, which):
 
 
 def test_shipped_model_gets_obvious_reviews_right():
-    predictions = Predictor(read_bundle()).classify(
+    predictions = classify(
+        Predictor(read_bundle()),
         [
             ("a", "One of the best films I have ever seen. Brilliant acting, a moving story, I loved it."),
             ("b", "Terrible. The worst movie of the year, boring and stupid, a complete waste of time."),
-        ]
+        ],
     )
     assert [p.label for p in predictions] == ["positive", "negative"]
     assert predictions[0].probability > 0.8 and predictions[1].probability < 0.2
@@ -95,7 +103,7 @@ def test_shipped_model_parity_on_2000_imdb_test_reviews():
 
     texts = load_dataset(SHARED_ARCHIVE).split("test").texts[::12][:2000]
     bundle = read_bundle(default_model_dir())
-    fast = Predictor(bundle).probabilities(texts)
+    fast = Predictor(bundle).probabilities(texts)[:, 1]
     reference = keras_probabilities(bundle, texts)
     assert len(texts) == 2000
     np.testing.assert_allclose(fast, reference, atol=1e-4)

@@ -121,6 +121,7 @@ def _why(report: Any) -> list[str]:
 
 def _card_table(card: dict[str, Any]) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Model card", show_header=False)
     table.add_column("fact", style="bold", no_wrap=True)
@@ -133,12 +134,22 @@ def _card_table(card: dict[str, Any]) -> Table:
         table.add_row("n-gram bag", f"{model.get('ngram_vocab_size', 0):,} n-grams of 1 to {order} words (+2 ids)")
     table.add_row("sequence length", f"{model.get('max_length', '?')} tokens at training time (the first ones)")
     sha = str(data.get("sha256", "?"))[:12]
-    table.add_row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
+    table.add_row("data", Text(f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)"))
+    skipped = data.get("rows_skipped") or {}
+    if skipped:
+        table.add_row("rows skipped", Text("; ".join(f"{count:,} {reason}" for reason, count in skipped.items())))
     epochs, best = training.get("epochs_run", {}), training.get("best_epoch", {})
     for name, seconds in training.get("fit_seconds", {}).items():
         table.add_row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
     combiner = training.get("combiner")
-    if combiner:
+    labels = card.get("labels", ["negative", "positive"])
+    table.add_row("classes", Text(", ".join(f"{i}: {name}" for i, name in enumerate(labels))))
+    if card.get("model", {}).get("tokenizer"):
+        table.add_row("tokenizer", str(card["model"]["tokenizer"]))
+    if combiner and "kernel" in combiner:
+        n = len(labels)
+        table.add_row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
+    elif combiner:
         table.add_row(
             "combiner",
             f"p = sigmoid({combiner['bilstm_weight']:.3f} × BiLSTM logit + {combiner['ngram_weight']:.3f} × n-gram "

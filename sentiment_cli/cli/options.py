@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -24,5 +25,65 @@ ThresholdOpt = Annotated[
         max=1.0,
         help="Probability at or above which a review is positive. Default: the model card's (0.5).",
         show_default=False,
+    ),
+]
+
+_DATA = "Reading your data"
+
+
+class InputFormat(StrEnum):
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+    text = "text"
+
+
+InputFormatOpt = Annotated[
+    InputFormat | None,
+    typer.Option(
+        "--input-format",
+        help="Read input files as this format (text: plain text, predict only). Default: detected from the "
+        "extension, then the content (.txt tables such as NSMC's ratings_train.txt are detected).",
+        case_sensitive=False,
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+TextColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="The column holding the review text (a name, or a 1-based position). Default: a column named "
+        "text, review, document, sentence, content, tweet, body, comment... else the longest text column.",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+LabelColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="The column holding the label (a name, or a 1-based position; 'rating' for an aclImdb folder's "
+        "1-10 ratings). Default: label, sentiment, polarity, rating, stars, score, target, class...",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+IdColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="A column identifying each row, carried into the output. Default: id, review_id, tweet_id... "
+        "when present; every record also names its FILE:LINE.",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+LabelMapOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Map raw labels to classes, e.g. '1-2=negative,3=drop,4-5=positive' (ranges, single values, "
+        "* for the rest; drop leaves rows out, counted). Default: labels are recognised (0/1, neg/pos, "
+        "true/false, 0/4, negative/neutral/positive...) or used as they are.",
+        show_default=False,
+        rich_help_panel=_DATA,
     ),
 ]

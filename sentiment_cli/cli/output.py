@@ -15,11 +15,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import SentimentError
+from ..errors import OutputError, SentimentError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -88,6 +89,25 @@ def warning(message: str) -> None:
     _err().print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
 
 
+def note(message: str) -> None:
+    """A line of information on stderr (what was detected, what was read), never markup."""
+    from rich.text import Text
+
+    _err().print(Text(message), soft_wrap=True, highlight=False)
+
+
+def report_dataset(dataset: Any) -> None:
+    """What was read and how (format, columns, labels), and every reason rows were skipped, on stderr."""
+    for line in dataset.notes:
+        note(line)
+    for reason in dataset.skipped:
+        warning(f"skipped {reason}")
+    for line in dataset.messages():
+        warning(line)
+    counts = ", ".join(f"{name} {len(split):,}" for name, split in dataset.splits.items())
+    note(f"Read {counts} reviews from {dataset.source}")
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that clean-up (``finally``, staged output) runs."""
 
@@ -120,6 +140,27 @@ def reporting() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def result_file(path: Path | None) -> Iterator[Path | None]:
+    """A temporary path beside ``path`` that becomes ``path`` when the block succeeds (None: stdout)."""
+    if path is None:
+        yield None
+        return
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path.parent}: no such directory")
+    target = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield target
+        os.replace(target, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            target.unlink()
+
+
 def _silence_stdout() -> None:
     """After the reader of stdout went away, point stdout at /dev/null so exit does not complain."""
     with contextlib.suppress(OSError, ValueError):
@@ -145,14 +186,57 @@ def preview(text: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-class PredictionWriter:
-    """Writes predictions chunk by chunk in one format, flushing after each chunk."""
+def _number(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
 
-    def __init__(self, fmt: PredictFormat) -> None:
-        self.format = resolve_format(fmt)
+
+class PredictionWriter:
+    """Writes predictions chunk by chunk in one format, flushing after each chunk.
+
+    Every format carries the same fields, in this order: ``source`` (``FILE``, ``FILE:LINE`` or
+    ``<stdin>:LINE``), ``id`` (with an id column), ``label``, ``probability`` (two classes: of the
+    second, positive class; more: of the predicted label), every class's probability (models of more
+    than two classes: ``probabilities`` in JSON lines, ``p_CLASS`` columns in CSV/TSV/Parquet), then
+    the kept input columns. A table row without text has an empty label and probability.
+    """
+
+    def __init__(
+        self,
+        fmt: PredictFormat,
+        classes: tuple[str, ...] = ("negative", "positive"),
+        *,
+        with_id: bool = False,
+        keep: tuple[str, ...] = (),
+        stream: Any = None,
+    ) -> None:
+        self.format = resolve_format(fmt) if stream is None else fmt
+        self.classes, self.with_id, self.keep = classes, with_id, keep
+        self.multiclass = len(classes) > 2
+        self.stream = stream
         self._header_done = False
 
-    def write(self, predictions: list[Prediction], explanations: list[Explanation] | None = None) -> None:
+    def columns(self) -> list[str]:
+        columns = ["source", *(["id"] if self.with_id else []), "label", "probability"]
+        if self.multiclass:
+            columns += [f"p_{name}" for name in self.classes]
+        return columns + list(self.keep)
+
+    def record(self, p: Any) -> dict[str, Any]:
+        """One prediction (or a row without text) as a flat dict, in :meth:`columns` order (JSON: nested)."""
+        record: dict[str, Any] = {"source": p.source}
+        if self.with_id:
+            record["id"] = p.id
+        label = getattr(p, "label", None)
+        record["label"] = label
+        record["probability"] = _number(getattr(p, "probability", None))
+        if self.multiclass:
+            values = getattr(p, "probabilities", None) or [None] * len(self.classes)
+            record["probabilities"] = {name: _number(v) for name, v in zip(self.classes, values, strict=True)}
+        for column in self.keep:
+            record[column] = (p.extra or {}).get(column)
+        return record
+
+    def write(self, predictions: list[Any], explanations: list[Explanation] | None = None) -> None:
         if not predictions:
             return
         if self.format is PredictFormat.table:
@@ -161,41 +245,96 @@ class PredictionWriter:
             for p, e in zip(predictions, explanations or [], strict=False):
                 _out().print(*_explained(p, e), sep="\n")
             return
-        out = sys.stdout
+        out = self.stream or sys.stdout
         if self.format is PredictFormat.jsonl:
             for i, p in enumerate(predictions):
-                record: dict[str, Any] = {"source": p.source, "label": p.label, "probability": round(p.probability, 6)}
+                record = self.record(p)
                 if explanations is not None:
                     record["explanation"] = [
                         {**t.to_dict(), "weight": round(t.weight, 6)} for t in explanations[i].tokens
                     ]
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n")
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
             if not self._header_done:
-                writer.writerow(["source", "label", "probability"])
+                writer.writerow(self.columns())
                 self._header_done = True
-            writer.writerows([p.source, p.label, f"{p.probability:.6f}"] for p in predictions)
+            writer.writerows(self._flat(p) for p in predictions)
         out.flush()
 
-    @staticmethod
-    def _table(predictions: list[Prediction]) -> Table:
+    def _flat(self, p: Any) -> list[str]:
+        record = self.record(p)
+        probabilities = record.pop("probabilities", {})
+        cells = []
+        for key, value in record.items():
+            if key == "probability":
+                cells.append("" if value is None else f"{value:.6f}")
+                cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
+            else:
+                cells.append("" if value is None else str(value))
+        return cells
+
+    def _table(self, predictions: list[Any]) -> Table:
         from rich.table import Table
         from rich.text import Text
 
         width = _out().width
         source_width = min(max(6, min(40, width // 3)), max(6, *(len(p.source) for p in predictions)))
-        # label 8 + probability 11 + source, and 3 characters of padding and rule per column
-        review_width = max(10, width - source_width - 8 - 11 - 4 * 3)
+        label_width = max(8, *(len(name) for name in self.classes))
+        heading = "P(label)" if self.multiclass else f"P({self.classes[1]})"
+        probability_width = max(11, len(heading))
+        review_width = max(10, width - source_width - label_width - probability_width - 4 * 3)
         table = Table(show_edge=False, header_style="bold")
         table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
-        table.add_column("label", min_width=8, no_wrap=True)
-        table.add_column("P(positive)", min_width=11, justify="right", no_wrap=True)
+        table.add_column("label", min_width=label_width, no_wrap=True)
+        table.add_column(heading, min_width=probability_width, justify="right", no_wrap=True)
         table.add_column("review", width=review_width, no_wrap=True, overflow="ellipsis")
         for p in predictions:
-            style = "green" if p.label == "positive" else "red"
-            table.add_row(p.source, Text(p.label, style=style), f"{p.probability:.3f}", preview(p.text, review_width))
+            label = getattr(p, "label", None)
+            style = {self.classes[0]: "red", self.classes[-1]: "green"}.get(label or "", "yellow")
+            probability = getattr(p, "probability", None)
+            table.add_row(
+                Text(p.source),
+                Text(label or "-", style=style),
+                "-" if probability is None else f"{probability:.3f}",
+                Text(preview(getattr(p, "text", ""), review_width)),
+            )
         return table
+
+
+class ParquetPredictionWriter:
+    """Predictions to a Parquet file, one row group per chunk (pyarrow is imported only here)."""
+
+    def __init__(self, path: str, writer: PredictionWriter) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.pa, self.path, self.fields = pa, path, writer
+        names = writer.columns()
+        types = {"label": pa.string(), "source": pa.string(), "probability": pa.float64()}
+        types |= {f"p_{name}": pa.float64() for name in writer.classes}
+        self.schema = pa.schema([(name, types.get(name, pa.string())) for name in names])
+        self._writer = pq.ParquetWriter(path, self.schema)
+
+    def write(self, predictions: list[Any], explanations: Any = None) -> None:
+        if not predictions:
+            return
+        rows = []
+        for p in predictions:
+            record = self.fields.record(p)
+            probabilities = record.pop("probabilities", {})
+            record |= {f"p_{name}": value for name, value in probabilities.items()}
+            rows.append(record)
+        columns = {}
+        for field in self.schema:
+            values = [row[field.name] for row in rows]
+            if field.type == self.pa.string():
+                values = [None if v is None else str(v) for v in values]
+            columns[field.name] = values
+        self._writer.write_table(self.pa.table(columns, schema=self.schema))
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
@@ -213,8 +352,9 @@ def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
         colour = f"rgb(0,{level},0)" if t.weight > 0 else f"rgb({level},0,0)"
         shown.stylize(f"bold white on {colour}", t.start, t.end)
     style = "green" if prediction.label == "positive" else "red"
+    heading = f"P({prediction.label})" if len(prediction.probabilities) > 2 else "P(positive)"
     head = Text.assemble(
-        (prediction.source, "bold"), "  ", (prediction.label, style), f"  P(positive) {prediction.probability:.3f}"
+        (prediction.source, "bold"), "  ", (prediction.label, style), f"  {heading} {prediction.probability:.3f}"
     )
     pushed_up, pushed_down = explanation.strongest()
     lines = [head, shown]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from . import output
-from .options import ModelOpt, ThresholdOpt
+from .options import IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt
 from .output import PredictFormat
+
+_OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 
 
 def predict(
@@ -44,18 +48,44 @@ def predict(
         ),
     ] = False,
     threshold: ThresholdOpt = None,
+    input_format: InputFormatOpt = None,
+    text_column: TextColumnOpt = None,
+    id_column: IdColumnOpt = None,
+    keep_columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Input columns to copy into each output record, comma-separated (tables only).",
+            show_default=False,
+            rich_help_panel="Reading your data",
+        ),
+    ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the results to this file instead of stdout: .parquet, .csv, .tsv or .jsonl "
+            "(the format follows the extension unless --format is given).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Classify reviews as positive or negative.
+    """Classify reviews: files, tables (one record per row), or standard input.
 
-    Each record names its source (the file, or <stdin>:LINE), the label and the
-    probability that the review is positive. Results stream: each batch is printed
-    as soon as it is classified, so 'tail -f reviews.log | sentiment predict -' works.
+    Each record names its source (the file, FILE:LINE for a table row or a line, or
+    <stdin>:LINE), the label and the probability (two classes: of positive; more: of
+    the label, and every class's probability). Tables (.csv, .tsv, .jsonl, .parquet,
+    optionally .gz; or --input-format) give one record per row, in input order; a
+    plain .txt file is one review. Results stream: each batch is printed as soon as it
+    is classified, so 'tail -f reviews.log | sentiment predict -' works.
 
     Examples:
 
       sentiment predict review.txt
 
       cat reviews.txt | sentiment predict - --format csv
+
+      sentiment predict reviews.csv --text-column review --id-column id --output scored.parquet
 
       sentiment predict --per-line reviews.txt --model my-model
 
@@ -69,33 +99,66 @@ def predict(
     if sources.count("-") > 1:
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
 
-    if explain and fmt in (PredictFormat.csv, PredictFormat.tsv):
+    keep = tuple(c.strip() for c in (keep_columns or "").split(",") if c.strip())
+    file_format = None
+    if output_file is not None:
+        suffix = output_file.suffix.lower()
+        if suffix == ".parquet":
+            file_format = "parquet"
+        elif fmt is not PredictFormat.auto:
+            file_format = fmt.value
+        elif suffix in _OUTPUT_FORMATS:
+            file_format = _OUTPUT_FORMATS[suffix]
+        else:
+            raise typer.BadParameter(
+                "give the file a .parquet, .csv, .tsv or .jsonl extension, or pass --format", param_hint="--output"
+            )
+        if file_format == "table":
+            raise typer.BadParameter(
+                "a table is for a terminal; use jsonl, csv, tsv or .parquet", param_hint="--output"
+            )
+    if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
+    if "-" in sources and input_format not in (None, "text"):
+        raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
 
     with output.reporting():
-        from ..bundle import KERAS_FILE, read_bundle
+        from ..bundle import read_bundle
         from ..explain import explain as explain_one
-        from ..reviews import Problem, read_sources
+        from ..reviews import Problem, TableInput, read_sources
         from ..runtime import Predictor
 
-        predictor = Predictor(read_bundle(model, skip=(KERAS_FILE,)))
-        writer = output.PredictionWriter(fmt)
+        predictor = Predictor(read_bundle(model, purpose="predict"))
+        table = TableInput(None if input_format is None else input_format.value, text_column, id_column, keep)
+        with_id = id_column is not None
+        with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
+            if file_format == "parquet":
+                fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
+                writer: Any = output.ParquetPredictionWriter(str(target), fields)
+                closing.callback(writer.close)
+            else:
+                stream = None
+                if target is not None:
+                    stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
+                chosen = fmt if file_format is None else PredictFormat(file_format)
+                writer = output.PredictionWriter(chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream)
 
-        def write(predictions: list) -> None:
-            writer.write(predictions, [explain_one(predictor, p.text) for p in predictions] if explain else None)
+            def write(predictions: list) -> None:
+                explained = [explain_one(predictor, p.text) for p in predictions] if explain else None
+                writer.write(predictions, explained)
 
-        failed = False
-        chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole)
-        for chunk in predictor.stream(chunks, threshold):
-            predictions = []
-            for item in chunk:
-                if isinstance(item, Problem):
-                    write(predictions)  # in input order: the results before the problem, then the problem
-                    predictions = []
-                    (output.error if item.fatal else output.warning)(item.message)
-                    failed = failed or item.fatal
-                else:
-                    predictions.append(item)
-            write(predictions)
+            failed = False
+            chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
+            for chunk in predictor.stream(chunks, threshold):
+                predictions = []
+                for item in chunk:
+                    if isinstance(item, Problem):
+                        write(predictions)  # in input order: the results before the problem, then the problem
+                        predictions = []
+                        (output.error if item.fatal else output.warning)(item.message)
+                        failed = failed or item.fatal
+                    else:
+                        predictions.append(item)
+                write(predictions)
         if failed:
             raise typer.Exit(output.EXIT_FAILURE)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..config import ARCHITECTURES, ModelConfig, TrainConfig
+from ..config import ARCHITECTURES, TOKENIZERS, ModelConfig, TrainConfig
 from . import output
+from .options import InputFormatOpt, LabelColumnOpt, LabelMapOpt, TextColumnOpt
 
 if TYPE_CHECKING:
     from rich.table import Table
 
 Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
+Tokenizer = StrEnum("Tokenizer", {name: name for name in TOKENIZERS})
 _MODEL = ModelConfig()
 _DEFAULT_ARCH = Architecture(_MODEL.arch)
+_DEFAULT_TOKENIZER = Tokenizer(_MODEL.tokenizer)
 _TRAIN = TrainConfig()
 _SHAPE = "Model shape"
 _FIT = "Training"
@@ -26,10 +30,11 @@ def train(
     data: Annotated[
         Path | None,
         typer.Argument(
-            help="Labelled reviews: an aclImdb-style folder (train/ and test/, each with pos/ and neg/, "
-            "or just pos/ and neg/) or its .tar.gz; or a .csv/.tsv/.jsonl file (optionally .gz) with a "
-            "text column (text or review) and a label column (label or sentiment: 0/1, neg/pos, "
-            "negative/positive). Omit to download the IMDB dataset (cached).",
+            help="Labelled reviews: a table (CSV, TSV, JSON Lines or Parquet, optionally .gz; any extension, "
+            ".txt included: the format and header are detected) with a text and a label column (any label "
+            "scheme: 0/1, neg/pos, negative/neutral/positive, star ratings...; an optional split column "
+            "train/test), or an aclImdb-style folder (train/ and test/, each with pos/ and neg/) or its "
+            ".tar.gz. Omit to download the IMDB dataset (cached).",
             show_default=False,
         ),
     ] = None,
@@ -52,6 +57,17 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _DEFAULT_ARCH,
+    tokenizer: Annotated[
+        Tokenizer,
+        typer.Option(
+            help="words: the BiLSTM reads words, the bag holds word n-grams (English...). chars: the BiLSTM "
+            "reads characters and the bag adds character 1-4-grams (Korean, Japanese, Chinese, Thai, and "
+            "languages whose words take many endings). auto: chars when most letters of the training texts "
+            "are Hangul, kana, Han, Thai..., else words.",
+            case_sensitive=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _DEFAULT_TOKENIZER,
     vocab_size: Annotated[
         int,
         typer.Option(
@@ -120,6 +136,10 @@ def train(
         str | None,
         typer.Option(envvar="SENTIMENT_DATA_SHA256", help="Expected sha256 of the download.", show_default=False),
     ] = None,
+    input_format: InputFormatOpt = None,
+    text_column: TextColumnOpt = None,
+    label_column: LabelColumnOpt = None,
+    label_map: LabelMapOpt = None,
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
 
@@ -133,36 +153,54 @@ def train(
 
       sentiment train aclImdb_v1.tar.gz --out my-model
 
+      sentiment train ratings_train.txt --out korean-model
+
+      sentiment train tweets.jsonl --out three-classes
+
+      sentiment train reviews.csv --label-column stars --label-map '1-2=negative,3=drop,4-5=positive'
+
       sentiment train reviews.csv --out my-model --arch seed --epochs 2
     """
     with output.reporting():
         try:
             model_config = ModelConfig(
-                arch.value,
-                vocab_size,
-                max_length,
-                embedding_dim,
-                lstm_units,
-                dense_units,
-                ngram_order,
-                ngram_vocab_size,
+                arch=arch.value,
+                tokenizer=tokenizer.value,
+                vocab_size=vocab_size,
+                max_length=max_length,
+                embedding_dim=embedding_dim,
+                lstm_units=lstm_units,
+                dense_units=dense_units,
+                ngram_order=ngram_order,
+                ngram_vocab_size=ngram_vocab_size,
             )
             train_config = TrainConfig(
-                epochs, batch_size, validation_split, patience, learning_rate, seed, ngram_epochs=ngram_epochs
+                epochs=epochs,
+                batch_size=batch_size,
+                validation_split=validation_split,
+                patience=patience,
+                learning_rate=learning_rate,
+                seed=seed,
+                ngram_epochs=ngram_epochs,
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
 
         from ..bundle import check_output
-        from ..data import load_dataset
+        from ..data import TableOptions, load_dataset
 
         check_output(out, force)
         if data is None:
             data = _download(data_url, data_sha256)
+        options = TableOptions(
+            input_format=None if input_format is None else input_format.value,
+            text_column=text_column,
+            label_column=label_column,
+            label_map=label_map,
+        )
         with output.stderr.status(f"Reading {data}"):
-            dataset = load_dataset(data)
-        counts = ", ".join(f"{name} {len(split):,}" for name, split in dataset.splits.items())
-        output.stderr.print(f"Read {counts} reviews from {data}")
+            dataset = load_dataset(data, options)
+        output.report_dataset(dataset)
 
         with output.stderr.status("Loading TensorFlow"):
             from ..training import train as fit
@@ -171,7 +209,10 @@ def train(
 
         try:
             with _EpochProgress() as listener:
-                result = fit(dataset, out, model_config, train_config, force=force, resume=resume, listener=listener)
+                result = fit(
+                    dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
+                    command=["sentiment", *sys.argv[1:]],
+                )  # fmt: skip
         except (KeyboardInterrupt, output.Terminated):
             if checkpoint_dir(out).is_dir():
                 output.stderr.print(
@@ -179,7 +220,7 @@ def train(
                     soft_wrap=True,
                 )
             raise
-        output.stdout.print(_metrics_table(result.metrics))
+        output.stdout.print(_metrics_table(result.metrics, result.card.labels))
         output.stderr.print(f"Wrote {result.out}")
 
 
@@ -247,18 +288,24 @@ def _fmt(logs: dict[str, float]) -> str:
     return "  ".join(f"{short} {logs[key]:.4f}" for key, short in names.items() if key in logs)
 
 
-def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
+def _metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
     from rich.table import Table
 
+    binary = len(labels) == 2
+    keys = ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")
+    names = ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC")
+    if not binary:
+        keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
+        names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
     table = Table(title="Metrics", header_style="bold")
     table.add_column("split", no_wrap=True)
     table.add_column("reviews", justify="right", no_wrap=True)
-    for column in ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC"):
-        table.add_column(column, justify="right", no_wrap=True)
+    for column in names:
+        table.add_column(column, justify="right")
     for split, values in metrics.items():
         if split == "branches":
             continue
-        cells = [values.get(k) for k in ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")]
+        cells = [values.get(k) for k in keys]
         table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
     for name, scores in metrics.get("branches", {}).items():
         table.add_section()

@@ -1,0 +1,211 @@
+"""Training: the recipe that turns a labelled :class:`~sentiment_cli.data.Dataset` into a model directory.
+
+Imports TensorFlow: only ``sentiment train`` (and ``inspect`` of Keras files) loads this package.
+
+- :mod:`.batches`: the validation split, parallel tokenizing and encoding, length-bucketed batches
+- :mod:`.fitting`: fitting one network with early stopping, progress and per-epoch checkpoints
+- :mod:`.hybrid`: the n-gram bag's naive Bayes start and the combiner of the two branches
+- :mod:`.export`: the LiteRT flatbuffer prediction runs
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._tensorflow import keras
+from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
+from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
+from ..config import LITERT_BATCH_SIZE, ModelConfig, TrainConfig
+from ..data import Dataset, Split
+from ..metrics import classification_metrics, sigmoid, softmax
+from ..model import branch, build_model, head_name
+from ..text import Encoded, Encoder, NgramTable, Vocabulary, choose_units, units_of
+from .batches import check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
+from .export import export_litert, versions
+from .fitting import Session as _Session
+from .fitting import SilentListener, TrainingListener
+from .hybrid import fit_combiner, naive_bayes_weights
+
+__all__ = ["SilentListener", "TrainResult", "TrainingListener", "checkpoint_dir", "train"]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    out: Path
+    card: Card
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.card.metrics
+
+
+def train(
+    dataset: Dataset,
+    out: str | Path,
+    model_config: ModelConfig | None = None,
+    train_config: TrainConfig | None = None,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    listener: TrainingListener | None = None,
+    command: list[str] | None = None,
+) -> TrainResult:
+    """Fit a model on ``dataset``'s train split, score it, and write the model directory ``out``.
+
+    After every epoch a checkpoint is kept beside ``out``; if the run is interrupted, the same call
+    with ``resume=True`` continues from the last finished epoch and ends with the same model.
+
+    ``seed`` models are fitted as the notebook does. ``hybrid`` models are fitted branch by branch
+    (the n-gram bag, then the BiLSTM, each with early stopping on the validation split), then the
+    final layer that combines their logits is fitted on the validation split.
+    """
+    out = Path(out)
+    model_config = model_config or ModelConfig()
+    cfg = train_config or TrainConfig()
+    listener = listener or SilentListener()
+    classes = dataset.classes
+    num_classes = len(classes)
+    started = time.monotonic()
+
+    checkpoint = Checkpoint(
+        checkpoint_dir(out),
+        fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint, list(classes)),
+    )
+    with staged(out, force) as stage:
+        state = checkpoint.start(resume) or State(checkpoint.run)
+        train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
+        check_trainable(train_split, classes, val_split)
+        splits = {"train": train_split, "validation": val_split, "test": dataset.splits.get("test")}
+        splits = {name: split for name, split in splits.items() if split is not None}
+        if model_config.tokenizer == "auto":
+            model_config = dataclasses.replace(model_config, tokenizer=choose_units(train_split.texts))
+        encoder, encoded = _prepare(splits, model_config, listener)
+        model_config = dataclasses.replace(
+            model_config,
+            vocab_size=len(encoder.vocabulary),
+            ngram_vocab_size=len(encoder.ngrams) if encoder.ngrams else model_config.ngram_vocab_size,
+        )
+
+        keras.utils.set_random_seed(cfg.seed)
+        model = build_model(model_config, num_classes)
+        if model_config.arch == "hybrid":
+            prior = naive_bayes_weights(encoded["train"], train_split.labels, encoder.ngrams.input_dim, num_classes)
+            model.get_layer("ngram_weights").set_weights([prior])
+        if resume and (saved := checkpoint.arrays("model")) is not None:
+            model.set_weights(saved)
+            listener.on_stage(f"Resuming from {checkpoint.path}")
+        session = _Session(
+            encoder, encoded, splits, num_classes, cfg.batch_size, cfg.seed, listener, model, checkpoint, state
+        )
+        head = head_name(num_classes)
+        combiner: dict[str, Any] = {}
+        branches: dict[str, dict[str, float]] = {}
+        if model_config.arch == "seed":
+            session.fit("the BiLSTM", model, cfg.epochs, cfg.learning_rate, cfg.patience, logits=False)
+            listener.on_stage("Scoring")
+            probabilities = {name: session.predict(model, name) for name in splits}
+        else:
+            bag, bilstm = branch(model, "ngram"), branch(model, "bilstm")
+            session.fit("the n-gram bag", bag, cfg.ngram_epochs, cfg.ngram_learning_rate, 1, logits=True)
+            session.fit("the BiLSTM", bilstm, cfg.epochs, cfg.learning_rate, cfg.patience, logits=True)
+            listener.on_stage("Fitting the combiner and scoring")
+            logits = {
+                name: np.column_stack([session.predict(bilstm, name), session.predict(bag, name)]) for name in splits
+            }
+            if val_split is not None:
+                kernel, bias = fit_combiner(logits["validation"], val_split.labels, num_classes)
+            else:  # no validation split: average the two branches' logits
+                width = 1 if num_classes == 2 else num_classes
+                kernel, bias = np.vstack([np.eye(width)] * 2) / 2, np.zeros(width)
+            model.get_layer(head).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
+            combiner = _describe_combiner(kernel, bias, num_classes)
+            probabilities = {name: _combine(z, kernel, bias, num_classes) for name, z in logits.items()}
+            branches = {
+                label: {
+                    name: _branch_accuracy(z, splits[name].labels, num_classes, column) for name, z in logits.items()
+                }
+                for column, label in enumerate(("bilstm", "ngram"))
+            }
+        metrics: dict[str, Any] = {
+            name: classification_metrics(splits[name].labels, p, classes) for name, p in probabilities.items()
+        }
+        if branches:
+            metrics["branches"] = branches
+
+        listener.on_stage("Writing the model directory")
+        clean = build_model(model_config, num_classes)  # same weights, no optimizer state: a smaller file
+        clean.set_weights(model.get_weights())
+        clean.save(stage.path / KERAS_FILE)
+        export_litert(clean, stage.path / LITERT_FILE, LITERT_BATCH_SIZE, encoder.input_names, head)
+        stage.write_encoder(encoder)
+        card = Card(
+            name=out.name,
+            description=f"{model_config.arch} BiLSTM sentiment classifier, {num_classes} classes (sentiment-cli)",
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            labels=classes,
+            label_scheme=dict(dataset.label_scheme),
+            threshold=0.5 if num_classes == 2 else None,
+            model=model_config,
+            training={
+                **cfg.to_dict(),
+                **session.summary(),
+                "combiner": combiner,
+                "train_reviews": len(train_split),
+                "validation_reviews": 0 if val_split is None else len(val_split),
+                "total_seconds": round(time.monotonic() - started, 1),
+            },
+            metrics=metrics,
+            history=session.history,
+            data={"source": dataset.source, **dataset.fingerprint, "splits": dataset.sizes(), **dataset.report()},
+            litert=LiteRTInfo(LITERT_BATCH_SIZE, encoder.input_names, "logit" if num_classes == 2 else "logits"),
+            versions=versions(),
+            command=list(command or []),
+        )
+        card = stage.commit(card)
+    checkpoint.discard()
+    return TrainResult(out, card)
+
+
+def _combine(z: np.ndarray, kernel: np.ndarray, bias: np.ndarray, num_classes: int) -> np.ndarray:
+    logits = z @ kernel + bias
+    return sigmoid(logits[:, 0]) if num_classes == 2 else softmax(logits)
+
+
+def _branch_accuracy(z: np.ndarray, labels: np.ndarray, num_classes: int, column: int) -> float:
+    """Accuracy of one branch alone: its own logits are the first or second half of ``z``'s columns."""
+    width = 1 if num_classes == 2 else num_classes
+    own = z[:, column * width : (column + 1) * width]
+    predicted = (own[:, 0] > 0).astype(np.int64) if num_classes == 2 else own.argmax(axis=1)
+    return float(np.mean(predicted == labels))
+
+
+def _describe_combiner(kernel: np.ndarray, bias: np.ndarray, num_classes: int) -> dict[str, Any]:
+    if num_classes == 2:
+        return {"bilstm_weight": float(kernel[0, 0]), "ngram_weight": float(kernel[1, 0]), "bias": float(bias[0])}
+    return {"kernel": kernel.round(6).tolist(), "bias": bias.round(6).tolist()}
+
+
+def _prepare(
+    splits: dict[str, Split], config: ModelConfig, listener: TrainingListener
+) -> tuple[Encoder, dict[str, list[Encoded]]]:
+    """Build the vocabulary (and n-gram table) from the train split and encode every split."""
+    units = config.tokenizer
+    listener.on_stage(f"Building the vocabulary ({units}) from {len(splits['train']):,} reviews")
+    token_lists = tokenize_texts(splits["train"].texts)
+    vocabulary = Vocabulary.from_tokens((units_of(t, units) for t in token_lists), config.vocab_size)
+    ngrams = None
+    if config.arch == "hybrid":
+        char_order = config.char_ngram_order if units == "chars" else 0
+        ngrams = NgramTable.build(token_lists, config.ngram_order, config.ngram_vocab_size, char_order=char_order)
+    encoder = Encoder(vocabulary, config.max_length, ngrams, units)
+    listener.on_stage("Encoding reviews")
+    encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
+    del token_lists
+    encoded |= {name: encode_texts(encoder, split.texts) for name, split in splits.items() if name != "train"}
+    return encoder, encoded

@@ -1,0 +1,49 @@
+"""The hybrid model's own pieces: the n-gram bag's naive Bayes start and the combiner of the two branches."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..text import Encoded
+
+COMBINER_L2 = 1e-3
+"""L2 penalty per validation review on the combiner's weights (not its bias)."""
+
+
+def naive_bayes_weights(items: list[Encoded], labels: np.ndarray, buckets: int, num_classes: int) -> np.ndarray:
+    """Start each n-gram weight at its naive Bayes log-count ratio (Wang and Manning, 2012).
+
+    Two classes: one column, log P(n-gram | positive) - log P(n-gram | negative). More: one column
+    per class, that class against all the others.
+    """
+    counts = np.ones((num_classes, buckets))
+    for item, label in zip(items, labels, strict=True):
+        counts[label, item.ngram_ids] += 1
+    columns = [1] if num_classes == 2 else range(num_classes)
+    ratios = []
+    for c in columns:
+        inside = counts[c]
+        outside = counts.sum(axis=0) - counts[c] - (num_classes - 2)  # the others' +1 smoothing counted once
+        ratios.append(np.log(inside / inside.sum()) - np.log(outside / outside.sum()))
+    ratio = np.stack(ratios, axis=1)
+    ratio[0] = 0.0
+    return ratio.astype(np.float32)
+
+
+def fit_combiner(logits: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression of the labels on the branches' logits, L2-penalised (scikit-learn, lbfgs).
+
+    ``logits``: (n, 2·width), the BiLSTM's then the bag's. Returns the Dense kernel (2·width, width)
+    and bias (width,), where width is 1 for two classes and N for more (multinomial).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    present = np.unique(labels)
+    if (len(present) < num_classes and num_classes > 2) or len(present) < 2:
+        # a class missing from validation: average the two branches' logits instead
+        width = 1 if num_classes == 2 else num_classes
+        eye = np.eye(width)
+        return np.vstack([eye, eye]) / 2, np.zeros(width)
+    model = LogisticRegression(C=1.0 / (COMBINER_L2 * len(labels)), tol=1e-10, max_iter=10_000)
+    model.fit(logits, labels)
+    return model.coef_.T.astype(np.float64), model.intercept_.astype(np.float64)
