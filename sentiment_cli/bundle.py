@@ -135,7 +135,9 @@ class Card:
         model = data.get("model")
         if not isinstance(model, dict):
             raise ValueError("model must be an object")
-        config = ModelConfig.from_dict({**model, "tokenizer": model.get("tokenizer", "words")})
+        config = ModelConfig.from_dict(
+            {**model, "tokenizer": model.get("tokenizer", "words"), "char_ngrams": model.get("char_ngrams", "off")}
+        )
         litert = data.get("litert")
         if not isinstance(litert, dict):
             raise ValueError("litert must be an object")

@@ -14,9 +14,14 @@ LABELS: tuple[str, str] = ("negative", "positive")
 
 
 TOKENIZERS = ("auto", "words", "chars")
-"""``words``: the BiLSTM reads words, the bag holds word n-grams. ``chars``: the BiLSTM reads characters and
-the bag adds character n-grams (Korean, Japanese, Chinese, Thai...). ``auto``: ``chars`` when most letters of
-the training texts are in such scripts, else ``words``; the choice is stored in the card."""
+"""``words``: the BiLSTM reads words. ``chars``: the BiLSTM reads characters (Japanese, Chinese, Thai...: no
+spaces between words). ``auto``: ``chars`` when most letters of the training texts are in such scripts, else
+``words`` (Korean included: its words are spaced, and character n-grams in the bag find their stems); the
+choice is stored in the card."""
+
+CLASS_WEIGHTS = ("none", "balanced")
+CHAR_NGRAMS = ("auto", "on", "off")
+SHORT_TEXT_TOKENS = 40
 
 ARCHITECTURES = ("hybrid", "seed")
 """``seed``: the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).
@@ -42,17 +47,24 @@ class ModelConfig:
     """Longest n-gram in the hybrid model's bag (1 = words only)."""
     ngram_vocab_size: int = 300_000
     """N-grams in the hybrid model's bag: those found in the most training reviews (at least 2)."""
+    char_ngrams: str = "auto"
+    """Character 1..``char_ngram_order``-grams in the bag: ``on``, ``off``, or ``auto``: on when the tokenizer
+    reads characters, the texts are mostly Korean (particles attach to words), or the training texts are short
+    (a median of at most ``SHORT_TEXT_TOKENS`` tokens: tweets, one-line reviews), where word n-grams alone are
+    too sparse; off for long reviews (IMDB)."""
     char_ngram_order: int = 4
-    """Longest character n-gram in the bag when the tokenizer reads characters."""
+    """Longest character n-gram in the bag."""
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.char_ngrams not in CHAR_NGRAMS:
+            raise ValueError(f"char_ngrams must be one of {', '.join(CHAR_NGRAMS)}, got {self.char_ngrams!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name not in ("arch", "tokenizer") and (
+            if f.name not in ("arch", "tokenizer", "char_ngrams") and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
             ):
                 raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
@@ -84,6 +96,10 @@ class TrainConfig:
     ngram_epochs: int = 8
     """Most epochs for the hybrid model's n-gram bag (early stopping applies)."""
     ngram_learning_rate: float = 1e-2
+    class_weight: str = "none"
+    """``balanced``: weigh each review by n / (classes × reviews of its class), in both branches' losses and in
+    the combiner, so every class counts the same (macro-averaged recall, rare classes); ``none``: every review
+    counts the same (accuracy)."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -96,6 +112,8 @@ class TrainConfig:
             raise ValueError(f"patience must be 0 or more, got {self.patience}")
         if not self.learning_rate > 0 or not self.ngram_learning_rate > 0:
             raise ValueError("learning rates must be positive")
+        if self.class_weight not in CLASS_WEIGHTS:
+            raise ValueError(f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weight!r}")
         if self.ngram_epochs < 1:
             raise ValueError(f"ngram_epochs must be at least 1, got {self.ngram_epochs}")
 

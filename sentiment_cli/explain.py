@@ -54,7 +54,7 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
 def explain(predictor: Predictor, text: str) -> Explanation:
     """Weights of the first ``MAX_EXPLAINED_TOKENS`` tokens of ``text`` by leave-one-out occlusion."""
     encoder = predictor.encoder
-    seen = tokenize_with_offsets(text, encoder.tokens_needed)  # the tokens the model reads
+    seen = tokenize_with_offsets(text, encoder.tokens_needed, encoder.pattern)  # the tokens the model reads
     tokens = seen[:MAX_EXPLAINED_TOKENS]
     words = [t.text for t in seen]
     variants = [encoder.encode_tokens(words)]

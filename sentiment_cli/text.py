@@ -1,8 +1,10 @@
 """Text to model inputs: plain Python, shared by training and prediction.
 
 A token is a run of letters or digits (any script), with inner apostrophes kept
-("don't", "director's"). Text is lower-cased and the ``<br />`` tags that fill
-IMDB reviews are dropped.
+("don't", "director's"), an emoticon (``:)``, ``:-(``, ``<3``) or one emoji. Text is
+lower-cased and the ``<br />`` tags that fill IMDB reviews are dropped. Models
+trained before emoticons and emoji were tokens keep their pattern
+(``WORDS_ONLY``), stored in tokenizer.json.
 
 - Word ids (the BiLSTM's input): 0 is padding, 1 the unknown word, 2.. the
   vocabulary in order of frequency in the training texts; the first
@@ -41,7 +43,22 @@ UNKNOWN_ID = 1
 UNKNOWN_TOKEN = "[UNK]"
 TOKENIZER_FORMAT = 1
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+WORDS_ONLY = r"[^\W_]+(?:['’][^\W_]+)*"
+"""The first tokenizer: runs of letters and digits (models trained before emoji and emoticons were tokens)."""
+_EMOTICON = (
+    r"(?:(?<![^\s(\[])[:;=][-'^o]?[)(\]\[dpDP|*3><}{@$](?![^\s)\].,!?])"  # :) ;-( =D :P
+    r"|(?<![^\s])[)(\]\[][-'^]?[:;=](?![^\s.,!?])"  # (: )-:
+    r"|<3+|\^_*\^|(?<!\w)[xX]D+(?!\w))"  # <3 ^_^ xD
+)
+_EMOJI = (
+    "[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b50\u2b55\u203c\u2049\U0001f000-\U0001faff]"
+    "[\ufe0f\U0001f3fb-\U0001f3ff]*"
+)
+WORDS_AND_EMOJI = f"{_EMOTICON}|{_EMOJI}|{WORDS_ONLY}"
+"""The current tokenizer: emoticons (``:)``, ``:-(``, ``<3``) and emoji are tokens too, one per emoji."""
+PATTERNS = {pattern: re.compile(pattern) for pattern in (WORDS_ONLY, WORDS_AND_EMOJI)}
+"""The token patterns a model may name (a pattern read from a file is looked up here, never compiled)."""
+CURRENT_PATTERN = WORDS_AND_EMOJI
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -52,32 +69,35 @@ class Token:
     end: int
 
 
-def iter_tokens(text: str) -> Iterator[str]:
-    """Lower-cased word tokens of ``text``, lazily (a caller that needs the first N stops early)."""
-    for match in _TOKEN.finditer(_BREAK.sub(" ", text)):
+def iter_tokens(text: str, pattern: str = CURRENT_PATTERN) -> Iterator[str]:
+    """Lower-cased tokens of ``text``, lazily (a caller that needs the first N stops early)."""
+    for match in PATTERNS[pattern].finditer(_BREAK.sub(" ", text)):
         yield match.group().lower()
 
 
-def tokenize(text: str) -> list[str]:
-    """Split ``text`` into lower-cased word tokens."""
-    return list(iter_tokens(text))
+def tokenize(text: str, pattern: str = CURRENT_PATTERN) -> list[str]:
+    """Split ``text`` into lower-cased tokens."""
+    return list(iter_tokens(text, pattern))
 
 
-def tokenize_with_offsets(text: str, limit: int | None = None) -> list[Token]:
+def tokenize_with_offsets(text: str, limit: int | None = None, pattern: str = CURRENT_PATTERN) -> list[Token]:
     """The first ``limit`` tokens (all by default) with their character offsets into ``text``.
 
     The ``<br />`` substitution keeps the length of the text (it pads with
     spaces), so offsets index the original string.
     """
     cleaned = _BREAK.sub(lambda m: " " * len(m.group()), text)
-    matches = itertools.islice(_TOKEN.finditer(cleaned), limit)
+    matches = itertools.islice(PATTERNS[pattern].finditer(cleaned), limit)
     return [Token(m.group().lower(), m.start(), m.end()) for m in matches]
 
 
 class Vocabulary:
     """Maps tokens to ids. ``tokens[0]`` is the unknown token (id 1)."""
 
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: list[str], pattern: str = CURRENT_PATTERN) -> None:
+        if pattern not in PATTERNS:
+            raise ValueError("tokenizer written by an incompatible version of sentiment-cli (unknown token pattern)")
+        self.pattern = pattern
         if not tokens or tokens[0] != UNKNOWN_TOKEN:
             raise ValueError(f"the first vocabulary entry must be {UNKNOWN_TOKEN!r}")
         if len(set(tokens)) != len(tokens):
@@ -99,16 +119,16 @@ class Vocabulary:
         return cls.from_tokens((tokenize(text) for text in texts), size)
 
     @classmethod
-    def from_tokens(cls, token_lists: Iterable[list[str]], size: int) -> Vocabulary:
+    def from_tokens(cls, token_lists: Iterable[list[str]], size: int, pattern: str = CURRENT_PATTERN) -> Vocabulary:
         counts: Counter[str] = Counter()
         for tokens in token_lists:
             counts.update(tokens)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        return cls([UNKNOWN_TOKEN] + [token for token, _ in ranked[: size - 1]])
+        return cls([UNKNOWN_TOKEN] + [token for token, _ in ranked[: size - 1]], pattern)
 
     def encode(self, text: str, max_length: int | None = None) -> list[int]:
         """Token ids of ``text``, truncated to its first ``max_length`` tokens."""
-        tokens = iter_tokens(text)
+        tokens = iter_tokens(text, self.pattern)
         return self.ids(tokens if max_length is None else itertools.islice(tokens, max_length))
 
     def ids(self, tokens: Iterable[str]) -> list[int]:
@@ -119,7 +139,7 @@ class Vocabulary:
         return {
             "format": TOKENIZER_FORMAT,
             "lowercase": True,
-            "pattern": _TOKEN.pattern,
+            "pattern": self.pattern,
             "padding_id": PAD_ID,
             "unknown_id": UNKNOWN_ID,
             "tokens": self.tokens,
@@ -127,32 +147,58 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Vocabulary:
-        if data.get("format") != TOKENIZER_FORMAT or data.get("pattern") != _TOKEN.pattern:
+        if data.get("format") != TOKENIZER_FORMAT or data.get("pattern") not in PATTERNS:
             raise ValueError("tokenizer written by an incompatible version of sentiment-cli")
         tokens = data.get("tokens")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("tokenizer 'tokens' must be a list of strings")
-        return cls(tokens)
+        return cls(tokens, data["pattern"])
 
 
 _UNSPACED = re.compile(
-    "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"  # Hangul
-    "\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
+    "[\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"  # Thai, Lao, Myanmar, Khmer
 )
+"""Scripts written without spaces between words."""
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+"""Korean: spaces between words, but particles and endings attached to them (영화가, 영화는, 영화를)."""
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def choose_units(texts: Iterable[str], sample: int = 2000) -> str:
-    """``chars`` when most letters of the first ``sample`` texts are in scripts whose words carry
-    particles or are written without spaces (Hangul, kana, Han, Thai, Lao, Myanmar, Khmer); else ``words``."""
-    letters = special = 0
+@dataclass(frozen=True)
+class Scripts:
+    """Shares of the letters of a sample of texts in scripts that need more than word tokens."""
+
+    unspaced: float
+    hangul: float
+
+    @property
+    def units(self) -> str:
+        """``chars`` for scripts without spaces (a "word" would be a whole clause), else ``words``."""
+        return "chars" if self.unspaced > 0.3 else "words"
+
+    @property
+    def needs_char_ngrams(self) -> bool:
+        """Character n-grams find the stems inside words: for unspaced scripts and Korean."""
+        return self.unspaced + self.hangul > 0.3
+
+
+def scripts_of(texts: Iterable[str], sample: int = 2000) -> Scripts:
+    """How the letters of the first ``sample`` texts (their first 2,000 characters) divide among scripts."""
+    letters = unspaced = hangul = 0
     for text in itertools.islice(texts, sample):
         text = text[:2000]
         letters += len(_LETTER.findall(text))
-        special += len(_UNSPACED.findall(text))
-    return "chars" if letters and special / letters > 0.3 else "words"
+        unspaced += len(_UNSPACED.findall(text))
+        hangul += len(_HANGUL.findall(text))
+    return Scripts(unspaced / letters, hangul / letters) if letters else Scripts(0.0, 0.0)
+
+
+def choose_units(texts: Iterable[str], sample: int = 2000) -> str:
+    """``chars`` when most letters are in scripts written without spaces (kana, Han, Thai, Lao, Myanmar,
+    Khmer), else ``words`` (Korean too: its words are spaced; character n-grams find their stems)."""
+    return scripts_of(texts, sample).units
 
 
 def pad(sequences: list[list[int]], length: int | None = None, rows: int | None = None) -> np.ndarray:
@@ -307,6 +353,11 @@ class Encoder:
         self.units = units
 
     @property
+    def pattern(self) -> str:
+        """The token pattern this model was trained with."""
+        return self.vocabulary.pattern
+
+    @property
     def input_names(self) -> tuple[str, ...]:
         return ("token_ids",) if self.ngrams is None else ("token_ids", "ngram_ids")
 
@@ -315,7 +366,7 @@ class Encoder:
         return self.max_length if self.ngrams is None else max(self.max_length, self.ngrams.max_tokens)
 
     def encode(self, text: str) -> Encoded:
-        return self.encode_tokens(list(itertools.islice(iter_tokens(text), self.tokens_needed)))
+        return self.encode_tokens(list(itertools.islice(iter_tokens(text, self.pattern), self.tokens_needed)))
 
     def encode_tokens(self, tokens: list[str]) -> Encoded:
         if self.units == "chars":

@@ -95,3 +95,53 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Pat
 def tiny_seed_model(tmp_path_factory: pytest.TempPathFactory, imdb_like: Path) -> Path:
     """The same, with the seed notebook's architecture."""
     return train_tiny(tmp_path_factory.mktemp("models") / "tiny-seed", imdb_like, "--arch", "seed")
+
+
+NEUTRAL = ["okay", "average", "fine", "ordinary", "passable", "acceptable", "middling", "so-so"]
+KOREAN_POSITIVE = ["재밌다", "최고", "명작", "추천", "감동"]
+KOREAN_NEGATIVE = ["지루하다", "최악", "별로", "실망", "노잼"]
+KOREAN_FILLER = ["영화가", "영화는", "영화를", "게임이", "게임은", "스토리가", "그래픽은", "진짜", "너무", "정말"]
+
+
+def make_three_class(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` short reviews cycling negative, neutral, positive."""
+    rng = random.Random(seed)
+    names = ("negative", "neutral", "positive")
+    rows = []
+    for i in range(n):
+        label = names[i % 3]
+        words = {"negative": NEGATIVE, "neutral": NEUTRAL, "positive": POSITIVE}[label]
+        tokens = rng.choices(FILLER, k=rng.randint(4, 10)) + rng.choices(words, k=2)
+        rng.shuffle(tokens)
+        rows.append((" ".join(tokens), label))
+    return rows
+
+
+def make_korean(n: int, seed: int = 0) -> list[tuple[str, int]]:
+    """``n`` short Korean reviews (particles attached to words), alternating 0 and 1."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = i % 2
+        sentiment = rng.choice(KOREAN_POSITIVE if label else KOREAN_NEGATIVE)
+        tokens = [*rng.choices(KOREAN_FILLER, k=rng.randint(2, 6)), sentiment]
+        rng.shuffle(tokens)
+        rows.append((" ".join(tokens), label))
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    import json
+
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def three_class_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny hybrid model trained on a 3-class JSON Lines file (negative/neutral/positive)."""
+    folder = tmp_path_factory.mktemp("three")
+    data = write_jsonl(
+        folder / "tweets.jsonl", [{"tweet": t, "sentiment": y} for t, y in make_three_class(600, seed=3)]
+    )
+    return train_tiny(folder / "model", data, "--epochs", "15")

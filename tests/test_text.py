@@ -8,11 +8,15 @@ from sentiment_cli.text import (
     PAD_ID,
     UNKNOWN_ID,
     UNKNOWN_TOKEN,
+    WORDS_ONLY,
     Encoder,
     NgramTable,
+    Scripts,
     Vocabulary,
+    choose_units,
     ngram_keys,
     pad,
+    scripts_of,
     tokenize,
     tokenize_with_offsets,
 )
@@ -25,7 +29,30 @@ def test_tokenize_lowercases_keeps_apostrophes_and_drops_html_breaks():
 
 
 def test_tokenize_handles_non_latin_scripts_and_emoji():
-    assert tokenize("영화 최고 👍 رائع جدا") == ["영화", "최고", "رائع", "جدا"]
+    assert tokenize("영화 최고 👍 رائع جدا") == ["영화", "최고", "👍", "رائع", "جدا"]
+    assert tokenize("영화 최고 👍 رائع جدا", WORDS_ONLY) == ["영화", "최고", "رائع", "جدا"]  # models before emoji
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("I love it :) <3 😍😍 👍🏽", ["i", "love", "it", ":)", "<3", "😍", "😍", "👍🏽"]),
+        ("so bad :-( (: xD", ["so", "bad", ":-(", "(:", "xd"]),
+        ("the movie 👎", ["the", "movie", "👎"]),
+        ("http://t.co/x (a) [b] 3:1", ["http", "t", "co", "x", "a", "b", "3", "1"]),  # no emoticons in URLs or ratios
+        ("!!!", []),
+    ],
+)
+def test_emoticons_and_emoji_are_tokens(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_a_tokenizer_file_names_a_known_pattern_only():
+    data = Vocabulary.build(["a :)"], 5).to_dict()
+    assert Vocabulary.from_dict(data).tokens == ["[UNK]", ":)", "a"]
+    assert Vocabulary.from_dict({**data, "pattern": WORDS_ONLY}).pattern == WORDS_ONLY
+    with pytest.raises(ValueError, match="incompatible"):
+        Vocabulary.from_dict({**data, "pattern": "(a+)+$"})
 
 
 def test_offsets_slice_the_original_text():
@@ -99,3 +126,64 @@ def test_encoder_round_trip_and_batches():
     assert arrays["ngram_ids"].shape[0] == 4 and (arrays["ngram_ids"][3] == 0).all()
     with pytest.raises(ValueError, match="n-gram table"):
         Encoder.from_dict(encoder.to_dict())
+
+
+def _splitmix(x: int) -> int:
+    mask = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & mask
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+def reference_keys(tokens: list[str], order: int) -> list[int]:
+    """The on-disk n-gram hash, written out in plain Python integers: CRC-32 per token, chained with splitmix64."""
+    import zlib
+
+    mask = (1 << 64) - 1
+    hashes = [zlib.crc32(t.encode("utf-8")) for t in tokens]
+    keys = set()
+    for start in range(len(tokens)):
+        chained = _splitmix(hashes[start])
+        keys.add(chained >> 32)
+        for n in range(2, order + 1):
+            if start + n > len(tokens):
+                break
+            chained = _splitmix((chained * 0x9E3779B97F4A7C15 + hashes[start + n - 1]) & mask)
+            keys.add(chained >> 32)
+    return sorted(keys)
+
+
+def test_ngram_hash_is_the_on_disk_format():
+    tokens = ["not", "bad", "at", "all", "영화", "👍"]
+    assert ngram_keys(tokens, 3).tolist() == reference_keys(tokens, 3)
+    # One literal value pins the format itself: changing it breaks every saved n-gram table.
+    assert ngram_keys(["good"], 1).tolist() == [reference_keys(["good"], 1)[0]] == [568152665]
+
+
+def test_character_units_and_character_ngrams():
+    reviews = ["영화가 최고", "영화는 최고", "영화를 싫어"]
+    tokens = [tokenize(r) for r in reviews]
+    vocabulary = Vocabulary.from_tokens(([*" ".join(t)] for t in tokens), 50)
+    table = NgramTable.build(tokens, order=1, size=1000, min_count=1, char_order=2)
+    encoder = Encoder(vocabulary, 4, table, "chars")
+    item = encoder.encode("영화가 최고")
+    assert item.token_ids == vocabulary.ids(["영", "화", "가", " "])  # the first 4 characters
+    # 영화가 / 영화는 share the characters 영, 화 and the bigram 영화: one review's features, the other's
+    shared = set(table.ids(tokenize("영화가"))) & set(table.ids(tokenize("영화는")))
+    assert len(shared) == 1 + 3  # the every-review id, 영, 화, 영화
+    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), table.keys)
+    assert again.units == "chars" and again.ngrams.char_order == 2
+    assert again.encode("영화를 싫어") == encoder.encode("영화를 싫어")
+
+
+def test_units_and_character_ngrams_are_chosen_by_script():
+    korean = scripts_of(["영화가 정말 재밌다", "최고의 game"])
+    assert (korean.units, korean.needs_char_ngrams) == ("words", True)  # spaced, but particles attach
+    japanese = scripts_of(["この映画は最高", "面白い"])
+    assert (japanese.units, japanese.needs_char_ngrams) == ("chars", True)
+    assert choose_units(["ภาพยนตร์เรื่องนี้ดีมาก"]) == "chars"  # Thai
+    latin = scripts_of(["A great film", "Harika bir film, çok beğendim"])
+    assert (latin.units, latin.needs_char_ngrams) == ("words", False)
+    assert scripts_of(["", "123 !!!"]) == Scripts(0.0, 0.0)

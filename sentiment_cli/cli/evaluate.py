@@ -72,6 +72,10 @@ def evaluate(
         from ..evaluation import evaluate as run
 
         bundle = read_bundle(model, purpose="evaluate")
+        if threshold is not None and len(bundle.labels) > 2:
+            raise typer.BadParameter(
+                f"applies to two-class models; this one has {len(bundle.labels)} classes", param_hint="--threshold"
+            )
         options = TableOptions(
             input_format=None if input_format is None else input_format.value,
             text_column=text_column,

@@ -129,6 +129,10 @@ def predict(
         from ..runtime import Predictor
 
         predictor = Predictor(read_bundle(model, purpose="predict"))
+        if threshold is not None and len(predictor.labels) > 2:
+            raise typer.BadParameter(
+                f"applies to two-class models; this one has {len(predictor.labels)} classes", param_hint="--threshold"
+            )
         table = TableInput(None if input_format is None else input_format.value, text_column, id_column, keep)
         with_id = id_column is not None
         with output.result_file(output_file) as target, contextlib.ExitStack() as closing:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..config import ARCHITECTURES, TOKENIZERS, ModelConfig, TrainConfig
+from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
 from . import output
 from .options import InputFormatOpt, LabelColumnOpt, LabelMapOpt, TextColumnOpt
 
@@ -22,11 +21,16 @@ _MODEL = ModelConfig()
 _DEFAULT_ARCH = Architecture(_MODEL.arch)
 _DEFAULT_TOKENIZER = Tokenizer(_MODEL.tokenizer)
 _TRAIN = TrainConfig()
+CharNgrams = StrEnum("CharNgrams", {name: name for name in CHAR_NGRAMS})
+_DEFAULT_CHAR_NGRAMS = CharNgrams(_MODEL.char_ngrams)
+ClassWeight = StrEnum("ClassWeight", {name: name for name in CLASS_WEIGHTS})
+_DEFAULT_CLASS_WEIGHT = ClassWeight(_TRAIN.class_weight)
 _SHAPE = "Model shape"
 _FIT = "Training"
 
 
 def train(
+    ctx: typer.Context,
     data: Annotated[
         Path | None,
         typer.Argument(
@@ -68,6 +72,15 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _DEFAULT_TOKENIZER,
+    char_ngrams: Annotated[
+        CharNgrams,
+        typer.Option(
+            help="Character 1-4-grams in the n-gram bag: on, off, or auto: on when the tokenizer reads characters "
+            "or the reviews are short (a median of 40 tokens or fewer: tweets, one-liners), off for long reviews.",
+            case_sensitive=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _DEFAULT_CHAR_NGRAMS,
     vocab_size: Annotated[
         int,
         typer.Option(
@@ -121,6 +134,16 @@ def train(
     ngram_epochs: Annotated[
         int, typer.Option(min=1, help="Most epochs for the hybrid model's n-gram bag.", rich_help_panel=_FIT)
     ] = _TRAIN.ngram_epochs,
+    class_weight: Annotated[
+        ClassWeight,
+        typer.Option(
+            help="balanced: every class counts the same in the losses and the combiner (better macro-averaged "
+            "recall and rare classes; the probabilities then assume balanced classes). none: every review counts "
+            "the same.",
+            case_sensitive=False,
+            rich_help_panel=_FIT,
+        ),
+    ] = _DEFAULT_CLASS_WEIGHT,
     seed: Annotated[
         int, typer.Option(help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT)
     ] = _TRAIN.seed,
@@ -166,6 +189,7 @@ def train(
             model_config = ModelConfig(
                 arch=arch.value,
                 tokenizer=tokenizer.value,
+                char_ngrams=char_ngrams.value,
                 vocab_size=vocab_size,
                 max_length=max_length,
                 embedding_dim=embedding_dim,
@@ -182,6 +206,7 @@ def train(
                 learning_rate=learning_rate,
                 seed=seed,
                 ngram_epochs=ngram_epochs,
+                class_weight=class_weight.value,
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
@@ -211,7 +236,7 @@ def train(
             with _EpochProgress() as listener:
                 result = fit(
                     dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
-                    command=["sentiment", *sys.argv[1:]],
+                    command=_command_line(ctx),
                 )  # fmt: skip
         except (KeyboardInterrupt, output.Terminated):
             if checkpoint_dir(out).is_dir():
@@ -222,6 +247,23 @@ def train(
             raise
         output.stdout.print(_metrics_table(result.metrics, result.card.labels))
         output.stderr.print(f"Wrote {result.out}")
+
+
+def _command_line(ctx: typer.Context) -> list[str]:
+    """The command as typed, less the options left at their defaults: for the model card."""
+    parts = ["sentiment", ctx.info_name or "train"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or value == param.default or (param.name in ("data_url", "data_sha256") and not value):
+            continue
+        value = getattr(value, "value", value)
+        if param.param_type_name == "argument":
+            parts.insert(2, str(value))
+        elif isinstance(value, bool):
+            parts.append(param.opts[0] if value else (param.secondary_opts or param.opts)[0])
+        else:
+            parts += [param.opts[0], str(value)]
+    return parts
 
 
 def _download(url: str | None, sha256: str | None) -> Path:

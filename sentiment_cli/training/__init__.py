@@ -21,12 +21,12 @@ import numpy as np
 from .._tensorflow import keras
 from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
-from ..config import LITERT_BATCH_SIZE, ModelConfig, TrainConfig
+from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig
 from ..data import Dataset, Split
 from ..metrics import classification_metrics, sigmoid, softmax
 from ..model import branch, build_model, head_name
-from ..text import Encoded, Encoder, NgramTable, Vocabulary, choose_units, units_of
-from .batches import check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
+from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
+from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
 from .export import export_litert, versions
 from .fitting import Session as _Session
 from .fitting import SilentListener, TrainingListener
@@ -83,8 +83,7 @@ def train(
         check_trainable(train_split, classes, val_split)
         splits = {"train": train_split, "validation": val_split, "test": dataset.splits.get("test")}
         splits = {name: split for name, split in splits.items() if split is not None}
-        if model_config.tokenizer == "auto":
-            model_config = dataclasses.replace(model_config, tokenizer=choose_units(train_split.texts))
+        model_config = _resolve(model_config, train_split.texts)
         encoder, encoded = _prepare(splits, model_config, listener)
         model_config = dataclasses.replace(
             model_config,
@@ -100,9 +99,11 @@ def train(
         if resume and (saved := checkpoint.arrays("model")) is not None:
             model.set_weights(saved)
             listener.on_stage(f"Resuming from {checkpoint.path}")
+        weights = balanced_weights(train_split.labels, num_classes) if cfg.class_weight == "balanced" else None
         session = _Session(
-            encoder, encoded, splits, num_classes, cfg.batch_size, cfg.seed, listener, model, checkpoint, state
-        )
+            encoder, encoded, splits, num_classes, cfg.batch_size, cfg.seed, listener, model, checkpoint, state,
+            class_weights=weights,
+        )  # fmt: skip
         head = head_name(num_classes)
         combiner: dict[str, Any] = {}
         branches: dict[str, dict[str, float]] = {}
@@ -119,7 +120,8 @@ def train(
                 name: np.column_stack([session.predict(bilstm, name), session.predict(bag, name)]) for name in splits
             }
             if val_split is not None:
-                kernel, bias = fit_combiner(logits["validation"], val_split.labels, num_classes)
+                balanced = cfg.class_weight == "balanced"
+                kernel, bias = fit_combiner(logits["validation"], val_split.labels, num_classes, balanced)
             else:  # no validation split: average the two branches' logits
                 width = 1 if num_classes == 2 else num_classes
                 kernel, bias = np.vstack([np.eye(width)] * 2) / 2, np.zeros(width)
@@ -172,6 +174,19 @@ def train(
     return TrainResult(out, card)
 
 
+def _resolve(config: ModelConfig, texts: list[str]) -> ModelConfig:
+    """Settle the ``auto`` choices on the training texts; the card records what was chosen."""
+    sample = texts[:: max(1, len(texts) // 2000)]
+    scripts = scripts_of(sample)
+    if config.tokenizer == "auto":
+        config = dataclasses.replace(config, tokenizer=scripts.units)
+    if config.char_ngrams == "auto":
+        median = float(np.median([len(tokenize(text)) for text in sample])) if sample else 0.0
+        wanted = config.tokenizer == "chars" or scripts.needs_char_ngrams or median <= SHORT_TEXT_TOKENS
+        config = dataclasses.replace(config, char_ngrams="on" if wanted else "off")
+    return config
+
+
 def _combine(z: np.ndarray, kernel: np.ndarray, bias: np.ndarray, num_classes: int) -> np.ndarray:
     logits = z @ kernel + bias
     return sigmoid(logits[:, 0]) if num_classes == 2 else softmax(logits)
@@ -201,7 +216,7 @@ def _prepare(
     vocabulary = Vocabulary.from_tokens((units_of(t, units) for t in token_lists), config.vocab_size)
     ngrams = None
     if config.arch == "hybrid":
-        char_order = config.char_ngram_order if units == "chars" else 0
+        char_order = config.char_ngram_order if config.char_ngrams == "on" else 0
         ngrams = NgramTable.build(token_lists, config.ngram_order, config.ngram_vocab_size, char_order=char_order)
     encoder = Encoder(vocabulary, config.max_length, ngrams, units)
     listener.on_stage("Encoding reviews")

@@ -39,8 +39,9 @@ class Batches:
         seed: int | None = None,
         only: str | None = None,
         multiclass: bool = False,
+        class_weights: np.ndarray | None = None,
     ) -> None:
-        self.encoder, self.items, self.labels = encoder, items, labels
+        self.encoder, self.items, self.labels, self.class_weights = encoder, items, labels, class_weights
         self.batch_size, self.seed, self.only, self.multiclass = batch_size, seed, only, multiclass
         self.epoch = 0
         self._lengths = np.fromiter((len(self._key(item)) for item in items), dtype=np.int64, count=len(items))
@@ -76,7 +77,11 @@ class Batches:
                 yield (x,)
             else:
                 y = self.labels[rows]
-                yield (x, y.astype(np.int32) if self.multiclass else y.astype(np.float32))
+                y = y.astype(np.int32) if self.multiclass else y.astype(np.float32)
+                if self.class_weights is None:
+                    yield (x, y)
+                else:
+                    yield (x, y, self.class_weights[self.labels[rows]].astype(np.float32))
 
     def dataset(self) -> tf.data.Dataset:
         names = (self.only,) if self.only else self.encoder.input_names
@@ -84,8 +89,16 @@ class Batches:
         x_spec = spec[self.only] if self.only else spec
         y_spec = tf.TensorSpec(shape=(None,), dtype=tf.int32 if self.multiclass else tf.float32)
         signature = (x_spec,) if self.labels is None else (x_spec, y_spec)
+        if self.labels is not None and self.class_weights is not None:
+            signature += (tf.TensorSpec(shape=(None,), dtype=tf.float32),)
         dataset = tf.data.Dataset.from_generator(self.__iter__, output_signature=signature)
         return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+
+
+def balanced_weights(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Per-class weights n / (classes × count), as scikit-learn's ``class_weight="balanced"`` (0 for absent classes)."""
+    counts = np.bincount(labels, minlength=num_classes).astype(np.float64)
+    return np.divide(len(labels), num_classes * counts, out=np.zeros(num_classes), where=counts > 0)
 
 
 def split_validation(split: Split, fraction: float, seed: int) -> tuple[Split, Split | None]:

@@ -83,7 +83,9 @@ class Session:
         model: keras.Model,
         checkpoint: Checkpoint,
         state: State,
+        class_weights: np.ndarray | None = None,
     ) -> None:
+        self.class_weights = class_weights
         self.encoder, self.encoded, self.splits, self.listener = encoder, encoded, splits, listener
         self.num_classes, self.batch_size, self.seed = num_classes, batch_size, seed
         self.model, self.checkpoint, self.state = model, checkpoint, state
@@ -95,6 +97,7 @@ class Session:
         return Batches(
             self.encoder, self.encoded[split], labels, self.batch_size,
             seed=seed, only=single_input(net), multiclass=self.num_classes > 2,
+            class_weights=self.class_weights if labelled else None,
         )  # fmt: skip
 
     def fit(self, name: str, net: keras.Model, epochs: int, rate: float, patience: int, logits: bool) -> None:

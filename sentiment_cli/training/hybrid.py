@@ -30,11 +30,14 @@ def naive_bayes_weights(items: list[Encoded], labels: np.ndarray, buckets: int, 
     return ratio.astype(np.float32)
 
 
-def fit_combiner(logits: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_combiner(
+    logits: np.ndarray, labels: np.ndarray, num_classes: int, balanced: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Logistic regression of the labels on the branches' logits, L2-penalised (scikit-learn, lbfgs).
 
-    ``logits``: (n, 2·width), the BiLSTM's then the bag's. Returns the Dense kernel (2·width, width)
-    and bias (width,), where width is 1 for two classes and N for more (multinomial).
+    ``logits``: (n, 2·width), the BiLSTM's then the bag's; ``balanced`` weighs classes equally.
+    Returns the Dense kernel (2·width, width) and bias (width,), where width is 1 for two classes
+    and N for more (multinomial).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -44,6 +47,8 @@ def fit_combiner(logits: np.ndarray, labels: np.ndarray, num_classes: int) -> tu
         width = 1 if num_classes == 2 else num_classes
         eye = np.eye(width)
         return np.vstack([eye, eye]) / 2, np.zeros(width)
-    model = LogisticRegression(C=1.0 / (COMBINER_L2 * len(labels)), tol=1e-10, max_iter=10_000)
+    model = LogisticRegression(
+        C=1.0 / (COMBINER_L2 * len(labels)), tol=1e-10, max_iter=10_000, class_weight="balanced" if balanced else None
+    )
     model.fit(logits, labels)
     return model.coef_.T.astype(np.float64), model.intercept_.astype(np.float64)

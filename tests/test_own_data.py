@@ -1,0 +1,230 @@
+"""Users' own data end to end: tables in and out of predict, N classes, label maps, Korean text."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import (
+    TINY_TRAIN_ARGS,
+    make_korean,
+    make_reviews,
+    make_three_class,
+    train_tiny,
+    write_csv,
+    write_jsonl,
+)
+from sentiment_cli.bundle import read_bundle
+from sentiment_cli.cli import app
+from sentiment_cli.runtime import Predictor
+
+runner = CliRunner()
+CLASSES = ["negative", "neutral", "positive"]
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# -- three classes ------------------------------------------------------------------------------
+
+
+def test_three_class_model_card_and_runtime(three_class_model):
+    bundle = read_bundle(three_class_model)
+    assert bundle.labels == tuple(CLASSES)
+    assert bundle.card.threshold is None and bundle.card.litert.output == "logits"
+    assert bundle.card.label_scheme["kind"] == "sentiment3"
+    assert bundle.card.data["columns"] == {"text": "tweet", "label": "sentiment", "id": None, "guessed": "text, label"}
+    command = bundle.card.command
+    assert command[:3] == ["sentiment", "train", str(three_class_model.parent / "tweets.jsonl")]
+    assert command[command.index("--lstm-units") + 1] == "4" and "--arch" not in command  # defaults left out
+    assert bundle.card.metrics["test" if "test" in bundle.card.metrics else "validation"]["accuracy"] >= 0.9
+    texts = [text for text, _ in make_three_class(30, seed=9)]
+    probabilities = Predictor(bundle).probabilities(texts)
+    assert probabilities.shape == (30, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_three_class_predict_jsonl_and_csv(three_class_model, tmp_path):
+    rows = make_three_class(9, seed=11)
+    path = tmp_path / "reviews.txt"
+    path.write_text("\n".join(text for text, _ in rows) + "\n")
+    result = runner.invoke(app, ["predict", "-m", str(three_class_model), "--per-line", str(path)])
+    assert result.exit_code == 0, result.stderr
+    records = jsonl(result.stdout)
+    assert [r["source"] for r in records] == [f"{path}:{i}" for i in range(1, 10)]
+    for record in records:
+        assert list(record) == ["source", "label", "probability", "probabilities"]
+        assert list(record["probabilities"]) == CLASSES
+        assert record["label"] == max(record["probabilities"], key=record["probabilities"].get)
+        assert record["probability"] == record["probabilities"][record["label"]]
+    assert sum(r["label"] == y for r, (_, y) in zip(records, rows, strict=True)) >= 8
+
+    result = runner.invoke(app, ["predict", "-m", str(three_class_model), "--per-line", str(path), "-f", "csv"])
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == ["source", "label", "probability", "p_negative", "p_neutral", "p_positive"]
+    first = records[0]
+    assert table[1] == [first["source"], first["label"], f"{first['probability']:.6f}"] + [
+        f"{first['probabilities'][c]:.6f}" for c in CLASSES
+    ]
+    result = runner.invoke(app, ["predict", "-m", str(three_class_model), str(path), "--threshold", "0.3"])
+    assert result.exit_code == 2 and "two-class models" in result.stderr
+
+
+def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_model, tmp_path):
+    rows = make_three_class(60, seed=12)
+    data = write_jsonl(tmp_path / "test.jsonl", [{"text": t, "label": y.upper()} for t, y in rows])
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(three_class_model), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["classes"] == CLASSES and scores["n"] == 60
+    matrix = np.array(scores["confusion_matrix"])
+    assert matrix.shape == (3, 3) and matrix.sum(axis=1).tolist() == [20, 20, 20]
+    recall = [scores["per_class"][c]["recall"] for c in CLASSES]
+    assert recall == pytest.approx(np.diag(matrix) / 20)
+    assert scores["macro_recall"] == pytest.approx(np.mean(recall))
+    assert scores["threshold"] is None and scores["precision"] is None  # binary-only fields are null
+    table = runner.invoke(app, ["evaluate", str(data), "-m", str(three_class_model)])
+    assert "macro recall" in table.stdout and "Per class" in table.stdout and "Confusion matrix" in table.stdout
+
+
+def test_three_class_inspect_and_explain(three_class_model):
+    result = runner.invoke(app, ["inspect", str(three_class_model)])
+    assert result.exit_code == 0, result.stderr
+    assert "softmax over 3 classes: p_c = exp(z_c) / (exp(z_1) + … + exp(z_3))" in result.stdout
+    assert "0: negative, 1: neutral, 2: positive" in result.stdout
+    result = runner.invoke(
+        app, ["predict", "-m", str(three_class_model), "-", "--explain", "-f", "jsonl"], input="the movie was dull\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    (record,) = jsonl(result.stdout)
+    assert record["label"] == "negative"
+    weights = {t["token"]: t["weight"] for t in record["explanation"]}
+    assert max(weights, key=weights.get) == "dull"  # the word that pushed most toward the predicted class
+
+
+# -- tables in predict --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def review_table(tmp_path):
+    rows = [(f"r{i}", text, 5 if label else 1) for i, (text, label) in enumerate(make_reviews(6, seed=4))]
+    path = tmp_path / "reviews.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review_id", "review", "stars"])
+        writer.writerows(rows[:3])
+        writer.writerow(["r-empty", "", 3])
+        writer.writerows(rows[3:])
+    return path, rows
+
+
+def test_predict_a_csv_gives_one_record_per_row_with_ids_and_kept_columns(tiny_model, review_table):
+    path, rows = review_table
+    args = ["predict", "-m", str(tiny_model), str(path), "--id-column", "review_id", "--keep-columns", "stars"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    records = jsonl(result.stdout)
+    assert [r["id"] for r in records] == ["r0", "r1", "r2", "r-empty", "r3", "r4", "r5"]
+    assert [r["source"] for r in records] == [f"{path}:{line}" for line in range(2, 9)]
+    assert [r["stars"] for r in records] == ["1", "5", "1", "3", "5", "1", "5"]
+    empty = records[3]
+    assert empty["label"] is None and empty["probability"] is None
+    assert result.stderr == f"warning: {path}: 1 row (line 5) without text: written with no label\n"
+    labelled = [r for r in records if r["label"] is not None]
+    assert [r["label"] == "positive" for r in labelled] == [stars == 5 for _, _, stars in rows]
+
+
+def test_predict_parquet_in_and_out_matches_jsonl(tiny_model, review_table, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    _, rows = review_table
+    source = tmp_path / "reviews.parquet"
+    pq.write_table(pa.table({"id": [r[0] for r in rows], "text": [r[1] for r in rows]}), source, row_group_size=2)
+    out = tmp_path / "scored.parquet"
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(source), "--id-column", "id", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    table = pq.read_table(out)
+    assert table.column_names == ["source", "id", "label", "probability"]
+    assert table.column("id").to_pylist() == [r[0] for r in rows]
+    assert table.column("source").to_pylist() == [f"{source}:{i}" for i in range(1, 7)]
+    lines = runner.invoke(app, ["predict", "-m", str(tiny_model), str(source), "--id-column", "id"]).stdout
+    assert table.column("probability").to_pylist() == [r["probability"] for r in jsonl(lines)]
+    assert not list(tmp_path.glob(".scored.parquet.tmp-*"))
+
+
+def test_malformed_table_rows_are_errors_and_the_rest_classified(tiny_model, tmp_path):
+    path = tmp_path / "d.tsv"
+    path.write_text("text\tlabel\ngreat superb film\t1\nno label column here\nawful dull film\t0\n")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
+    assert result.exit_code == 1
+    assert [r["source"] for r in jsonl(result.stdout)] == [f"{path}:2", f"{path}:4"]
+    assert result.stderr == f"error: {path}: 1 malformed row (line 3) not classified (1 field, expected 2)\n"
+
+
+def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
+    path = tmp_path / "review.txt"
+    path.write_text("text,label\ngreat,1\nawful,0\n")
+    records = jsonl(runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)]).stdout)
+    assert [r["source"] for r in records] == [str(path)]
+    as_table = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--input-format", "csv"])
+    assert [r["source"] for r in jsonl(as_table.stdout)] == [f"{path}:2", f"{path}:3"]
+
+
+# -- label maps and Korean ------------------------------------------------------------------------
+
+
+def test_train_with_a_label_map_records_classes_and_skipped_rows(tmp_path):
+    rows = [(text, 5 if label else 1) for text, label in make_reviews(300, seed=5)] + [("meh", 3), ("", 4)]
+    data = write_csv(tmp_path / "stars.csv", rows, header=("text", "stars"))
+    out = train_tiny(tmp_path / "m", data, "--label-map", "1-2=negative,3=drop,4-5=positive", "--epochs", "2")
+    card = json.loads((out / "card.json").read_text())
+    assert card["labels"] == ["negative", "positive"]
+    assert card["label_scheme"]["kind"] == "mapped"
+    assert card["data"]["rows_read"] == 302 and card["data"]["rows_used"] == 300
+    assert card["data"]["rows_skipped"] == {"without text": 1, "whose label the label map drops": 1}
+
+
+def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
+    rows = [(text, label) for text, label in make_reviews(200, seed=6)] + [("no label here", "")]
+    data = write_csv(tmp_path / "d.csv", rows, header=("Comment", "Polarity"))
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS, "--epochs", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"read {data} as CSV with a header row; text column 'Comment', label column 'Polarity' "
+        "(chosen automatically: text, label)"
+    ) in result.stderr
+    assert "labels: 0 -> negative, 1 -> positive" in result.stderr
+    assert "warning: skipped 1 row without a label: line 202" in result.stderr
+    assert "Read train 200 reviews" in result.stderr
+
+
+def test_korean_reviews_get_character_ngrams(tmp_path):
+    data = write_jsonl(tmp_path / "steam.jsonl", [{"document": t, "label": y} for t, y in make_korean(400, seed=7)])
+    out = train_tiny(tmp_path / "ko", data)
+    bundle = read_bundle(out)
+    assert (bundle.config.tokenizer, bundle.config.char_ngrams) == ("words", "on")
+    assert bundle.encoder.units == "words" and bundle.encoder.ngrams.char_order == 4
+    # 영화가 and 영화를 share the stem 영화: the bag knows its characters and their bigram
+    shared = set(bundle.encoder.ngrams.ids(["영화가"])) & set(bundle.encoder.ngrams.ids(["영화를"]))
+    assert len(shared) >= 4  # the every-review id, 영, 화, 영화
+    assert bundle.card.metrics["test" if "test" in bundle.card.metrics else "validation"]["accuracy"] >= 0.9
+    records = jsonl(
+        runner.invoke(app, ["predict", "-m", str(out), "-"], input="영화가 진짜 최고\n게임은 너무 최악\n").stdout
+    )
+    assert [r["label"] for r in records] == ["positive", "negative"]
+
+
+def test_japanese_reviews_train_on_characters(tmp_path):
+    rows = [("この映画は最高でした" if i % 2 else "この映画は最悪でした", i % 2) for i in range(200)]
+    out = train_tiny(tmp_path / "ja", write_csv(tmp_path / "ja.csv", rows), "--epochs", "3")
+    bundle = read_bundle(out)
+    assert bundle.encoder.units == "chars" and bundle.config.char_ngrams == "on"
+    assert bundle.encoder.encode("この映画").token_ids == bundle.encoder.vocabulary.ids(list("この映画"))
+    records = jsonl(runner.invoke(app, ["predict", "-m", str(out), "-"], input="最高でした\n最悪でした\n").stdout)
+    assert [r["label"] for r in records] == ["positive", "negative"]
