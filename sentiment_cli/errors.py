@@ -35,3 +35,14 @@ class OutputError(SentimentError):
 
 class InputError(SentimentError):
     """A review file that cannot be read as text."""
+
+
+def os_message(source: object, exc: OSError) -> str:
+    """One line for a file that could not be opened or read: ``SOURCE: no such file`` and the like."""
+    if isinstance(exc, FileNotFoundError):
+        return f"{source}: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{source}: is a directory"
+    if isinstance(exc, PermissionError):
+        return f"{source}: permission denied"
+    return f"{source}: cannot read ({exc.strerror or exc})"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sentiment_cli.errors import DataError
+from .errors import DataError
 
 __all__ = [
     "DROP",

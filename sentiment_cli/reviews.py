@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import DataError, InputError
+from .errors import DataError, InputError, os_message
 
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
@@ -97,7 +97,7 @@ def read_file(path: Path) -> list[Review | Problem]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(_os_problem(source, exc)) from None
+        raise InputError(os_message(source, exc)) from None
     return _whole(raw, source)
 
 
@@ -106,16 +106,6 @@ def _whole(raw: bytes, source: str) -> list[Review | Problem]:
     if not text.strip():
         raise InputError(f"{source}: empty (no text to classify)")
     return [warning, Review(source, text)] if warning else [Review(source, text)]
-
-
-def _os_problem(source: str, exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"{source}: no such file"
-    if isinstance(exc, IsADirectoryError):
-        return f"{source}: is a directory"
-    if isinstance(exc, PermissionError):
-        return f"{source}: permission denied"
-    return f"{source}: cannot read ({exc.strerror or exc})"
 
 
 def _chunks_of_bytes(stream: BinaryIO) -> Iterator[bytes]:
@@ -313,7 +303,7 @@ def read_sources(
             except InputError as exc:
                 yield [Problem(source, exc.message)]
             except OSError as exc:
-                yield [Problem(source, _os_problem(source, exc))]
+                yield [Problem(source, os_message(source, exc))]
         else:
             try:
                 pending.extend(read_file(Path(source)))

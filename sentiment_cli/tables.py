@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DataError
+from .errors import DataError, os_message
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 TEXT_NAMES = (
@@ -188,21 +188,11 @@ def _listing(columns: Sequence[str], limit: int = 30) -> str:
     return shown if len(columns) <= limit else f"{shown}, ... ({len(columns)} in all)"
 
 
-def _os_message(path: Path, exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"{path}: no such file"
-    if isinstance(exc, IsADirectoryError):
-        return f"{path}: is a directory"
-    if isinstance(exc, PermissionError):
-        return f"{path}: permission denied"
-    return f"{path}: cannot read ({exc.strerror or exc})"
-
-
 def _check_file(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise DataError(_os_message(path, exc)) from None
+        raise DataError(os_message(path, exc)) from None
     if stat.S_ISDIR(mode):
         raise DataError(f"{path}: is a directory")
     if not stat.S_ISREG(mode):
@@ -214,7 +204,7 @@ def _read_prefix(path: Path, size: int = _SNIFF_BYTES) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(size)
     except OSError as exc:
-        raise DataError(_os_message(path, exc)) from None
+        raise DataError(os_message(path, exc)) from None
 
 
 def _gunzip_prefix(raw: bytes) -> bytes:
@@ -227,7 +217,7 @@ def _gunzip_prefix(raw: bytes) -> bytes:
 
 def _gzip_error(path: Path, exc: BaseException) -> DataError:
     if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) and exc.strerror:
-        return DataError(_os_message(path, exc))
+        return DataError(os_message(path, exc))
     return DataError(f"{path}: corrupt gzip data ({exc})", "the file may be truncated; decompress it to check")
 
 
@@ -258,13 +248,13 @@ class _Lines:
         try:
             handle: IO[bytes] = gzip.open(path, "rb") if self.compressed else open(path, "rb")  # noqa: SIM115
         except OSError as exc:
-            raise DataError(_os_message(path, exc)) from None
+            raise DataError(os_message(path, exc)) from None
         with handle:
             while True:
                 try:
                     raw = handle.readline(FIELD_LIMIT + 1)
                 except _READ_ERRORS as exc:
-                    raise _gzip_error(path, exc) if self.compressed else DataError(_os_message(path, exc)) from None
+                    raise _gzip_error(path, exc) if self.compressed else DataError(os_message(path, exc)) from None
                 if not raw:
                     break
                 self.number += 1
@@ -785,7 +775,7 @@ class Table:
             with gzip.open(path, "rb") if self._compressed else open(path, "rb") as handle:
                 raw = handle.read(JSON_ARRAY_LIMIT + 1)
         except _READ_ERRORS as exc:
-            raise _gzip_error(path, exc) if self._compressed else DataError(_os_message(path, exc)) from None
+            raise _gzip_error(path, exc) if self._compressed else DataError(os_message(path, exc)) from None
         if len(raw) > JSON_ARRAY_LIMIT:
             raise DataError(
                 f"{path}: a JSON array larger than {_size(JSON_ARRAY_LIMIT)}",

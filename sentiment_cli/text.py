@@ -54,8 +54,10 @@ _EMOJI = (
     "[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b50\u2b55\u203c\u2049\U0001f000-\U0001faff]"
     "[\ufe0f\U0001f3fb-\U0001f3ff]*"
 )
-WORDS_AND_EMOJI = f"{_EMOTICON}|{_EMOJI}|{WORDS_ONLY}"
-"""The current tokenizer: emoticons (``:)``, ``:-(``, ``<3``) and emoji are tokens too, one per emoji."""
+_LINK = r"(?:https?://|www\.)[^\s<>\"]+|@\w+"
+WORDS_AND_EMOJI = f"{_LINK}|{_EMOTICON}|{_EMOJI}|{WORDS_ONLY}"
+"""The current tokenizer: emoticons (``:)``, ``:-(``, ``<3``) and emoji are tokens too, one per emoji; a web
+address is the one token ``<url>`` and a mention (``@name``) the one token ``@user``, as in tweets."""
 PATTERNS = {pattern: re.compile(pattern) for pattern in (WORDS_ONLY, WORDS_AND_EMOJI)}
 """The token patterns a model may name (a pattern read from a file is looked up here, never compiled)."""
 CURRENT_PATTERN = WORDS_AND_EMOJI
@@ -69,10 +71,20 @@ class Token:
     end: int
 
 
+def _token(match: re.Match[str]) -> str:
+    token = match.group().lower()
+    if token[0] in "@hw":  # cheap test first: most tokens are plain words
+        if token[0] == "@" and len(token) > 1 and (token[1].isalnum() or token[1] == "_"):
+            return "@user"
+        if token.startswith(("http://", "https://", "www.")):
+            return "<url>"
+    return token
+
+
 def iter_tokens(text: str, pattern: str = CURRENT_PATTERN) -> Iterator[str]:
     """Lower-cased tokens of ``text``, lazily (a caller that needs the first N stops early)."""
     for match in PATTERNS[pattern].finditer(_BREAK.sub(" ", text)):
-        yield match.group().lower()
+        yield _token(match)
 
 
 def tokenize(text: str, pattern: str = CURRENT_PATTERN) -> list[str]:
@@ -88,7 +100,7 @@ def tokenize_with_offsets(text: str, limit: int | None = None, pattern: str = CU
     """
     cleaned = _BREAK.sub(lambda m: " " * len(m.group()), text)
     matches = itertools.islice(PATTERNS[pattern].finditer(cleaned), limit)
-    return [Token(m.group().lower(), m.start(), m.end()) for m in matches]
+    return [Token(_token(m), m.start(), m.end()) for m in matches]
 
 
 class Vocabulary:

@@ -228,3 +228,12 @@ def test_japanese_reviews_train_on_characters(tmp_path):
     assert bundle.encoder.encode("この映画").token_ids == bundle.encoder.vocabulary.ids(list("この映画"))
     records = jsonl(runner.invoke(app, ["predict", "-m", str(out), "-"], input="最高でした\n最悪でした\n").stdout)
     assert [r["label"] for r in records] == ["positive", "negative"]
+
+
+def test_explain_over_a_table_keeps_rows_without_text(tiny_model, review_table):
+    path, _ = review_table
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--explain", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = jsonl(result.stdout)
+    assert len(records) == 7 and records[3]["label"] is None and records[3]["explanation"] == []
+    assert all(record["explanation"] for i, record in enumerate(records) if i != 3)

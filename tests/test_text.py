@@ -39,8 +39,9 @@ def test_tokenize_handles_non_latin_scripts_and_emoji():
         ("I love it :) <3 😍😍 👍🏽", ["i", "love", "it", ":)", "<3", "😍", "😍", "👍🏽"]),
         ("so bad :-( (: xD", ["so", "bad", ":-(", "(:", "xd"]),
         ("the movie 👎", ["the", "movie", "👎"]),
-        ("http://t.co/x (a) [b] 3:1", ["http", "t", "co", "x", "a", "b", "3", "1"]),  # no emoticons in URLs or ratios
+        ("http://t.co/x:) (a) [b] 3:1", ["<url>", "a", "b", "3", "1"]),  # no emoticons in links or ratios
         ("!!!", []),
+        ("@Apple your https://t.co/a?b=1 app :(", ["@user", "your", "<url>", "app", ":("]),
     ],
 )
 def test_emoticons_and_emoji_are_tokens(text, tokens):

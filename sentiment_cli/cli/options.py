@@ -43,8 +43,9 @@ InputFormatOpt = Annotated[
     InputFormat | None,
     typer.Option(
         "--input-format",
-        help="Read input files as this format (text: plain text, predict only). Default: detected from the "
-        "extension, then the content (.txt tables such as NSMC's ratings_train.txt are detected).",
+        help="Read input files as this format (text: plain text, predict only). Default for train and evaluate: "
+        "detected from the extension, then the content (a .txt table such as NSMC's ratings_train.txt is found); "
+        "for predict: .csv, .tsv, .jsonl and .parquet files are tables, other files plain text.",
         case_sensitive=False,
         show_default=False,
         rich_help_panel=_DATA,
@@ -71,8 +72,9 @@ LabelColumnOpt = Annotated[
 IdColumnOpt = Annotated[
     str | None,
     typer.Option(
-        help="A column identifying each row, carried into the output. Default: id, review_id, tweet_id... "
-        "when present; every record also names its FILE:LINE.",
+        help="A column identifying each row: predict writes it into each record as 'id' (every record also "
+        "names its FILE:LINE); train and evaluate use it to name reviews (default: a column named id, "
+        "review_id, tweet_id... when present).",
         show_default=False,
         rich_help_panel=_DATA,
     ),

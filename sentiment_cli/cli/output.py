@@ -240,19 +240,23 @@ class PredictionWriter:
         if not predictions:
             return
         if self.format is PredictFormat.table:
+            from rich.text import Text
+
             if explanations is None:
                 _out().print(self._table(predictions))
             for p, e in zip(predictions, explanations or [], strict=False):
-                _out().print(*_explained(p, e), sep="\n")
+                if e is None:  # a table row without text
+                    _out().print(Text.assemble((p.source, "bold"), "  (no text)\n"))
+                else:
+                    _out().print(*_explained(p, e), sep="\n")
             return
         out = self.stream or sys.stdout
         if self.format is PredictFormat.jsonl:
             for i, p in enumerate(predictions):
                 record = self.record(p)
                 if explanations is not None:
-                    record["explanation"] = [
-                        {**t.to_dict(), "weight": round(t.weight, 6)} for t in explanations[i].tokens
-                    ]
+                    tokens = explanations[i].tokens if explanations[i] is not None else []
+                    record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
                 out.write(json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n")
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")

@@ -148,7 +148,9 @@ def predict(
                 writer = output.PredictionWriter(chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream)
 
             def write(predictions: list) -> None:
-                explained = [explain_one(predictor, p.text) for p in predictions] if explain else None
+                explained = None
+                if explain:
+                    explained = [explain_one(predictor, p.text) if hasattr(p, "text") else None for p in predictions]
                 writer.write(predictions, explained)
 
             failed = False
