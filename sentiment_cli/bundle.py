@@ -16,6 +16,7 @@ import errno
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -172,6 +173,11 @@ class Card:
             if not isinstance(value, dict):
                 raise ValueError(f"{key} must be an object")
             sections[key] = value
+        for phase, curves in sections["history"].items():
+            if not isinstance(curves, dict) or not all(
+                isinstance(values, list) and all(_finite(v) for v in values) for values in curves.values()
+            ):
+                raise ValueError(f"history.{phase} must map metric names to lists of finite numbers")
         command = data.get("command", [])
         if not isinstance(command, list) or not all(isinstance(x, str) for x in command):
             raise ValueError("command must be a list of strings")
@@ -190,6 +196,10 @@ class Card:
             **texts,
             **sections,
         )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class _NewerFormat(ValueError):
@@ -345,8 +355,15 @@ def _load_keys(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<u4", offset=handle.tell()).astype(np.uint32)
 
 
-def check_output(out: Path, force: bool) -> None:
-    """Refuse early an ``--out`` that would be refused at the end."""
+def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
+    """Refuse early an output directory that would be refused at the end, or that would replace or hold
+    any of ``keep`` (the training data: replacing ``out`` deletes what is in it)."""
+    target = out.resolve()
+    for path in keep:
+        held = Path(path).resolve()
+        if target == held or target in held.parents or held in target.parents:
+            where = "is" if target == held else "holds" if target in held.parents else "is inside"
+            raise OutputError(f"{out}: the output directory {where} the training data {path}", "write it elsewhere")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -410,12 +427,12 @@ class Stage:
 
 
 @contextlib.contextmanager
-def staged(out: Path, force: bool = False) -> Iterator[Stage]:
+def staged(out: Path, force: bool = False, keep: tuple[Path, ...] = ()) -> Iterator[Stage]:
     """Write a model directory in a stage that is moved into ``out`` only by ``commit``.
 
     On any exception (Ctrl-C included) the stage is deleted and ``out`` is untouched.
     """
-    check_output(out, force)
+    check_output(out, force, keep)
     stage = Stage(out, force)
     try:
         yield stage

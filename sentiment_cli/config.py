@@ -6,6 +6,7 @@ Embedding(10,000 words, 64) -> Bidirectional(LSTM(64)) -> Dense(64, relu) -> Den
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -106,12 +107,14 @@ class TrainConfig:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        if not 0.0 <= self.validation_split < 1.0:
+        if not (math.isfinite(self.validation_split) and 0.0 <= self.validation_split < 1.0):
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}")
         if self.patience < 0:
             raise ValueError(f"patience must be 0 or more, got {self.patience}")
-        if not self.learning_rate > 0 or not self.ngram_learning_rate > 0:
-            raise ValueError("learning rates must be positive")
+        for name in ("learning_rate", "ngram_learning_rate"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise ValueError(f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weight!r}")
         if self.ngram_epochs < 1:

@@ -237,3 +237,42 @@ def test_explain_over_a_table_keeps_rows_without_text(tiny_model, review_table):
     records = jsonl(result.stdout)
     assert len(records) == 7 and records[3]["label"] is None and records[3]["explanation"] == []
     assert all(record["explanation"] for i, record in enumerate(records) if i != 3)
+
+
+# -- inert output and refused options (hostile input) --------------------------------------------------
+
+
+def test_markup_and_control_characters_in_reviews_and_names_are_inert(tiny_model, tmp_path):
+    odd = tmp_path / "old[bold red]x[dim]"
+    odd.mkdir()
+    review = odd / "r[i].txt"
+    review.write_text("The ending [/i] was weak [link=https://evil.example]x[/link] \x1b]8;;http://e\x07 \x1b[31mred\n")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(review), "-f", "table"])
+    assert result.exit_code == 0, result.stderr
+    assert "The ending [/i] was weak [link=" in result.stdout  # shown as written, not interpreted
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    missing = runner.invoke(app, ["predict", "-m", str(tiny_model), str(odd / "gone\x1b[2J.txt")])
+    assert missing.exit_code == 1
+    assert missing.stderr == f"error: {odd}/gone\\x1b[2J.txt: no such file\n"
+
+
+def test_output_that_would_replace_the_training_data_is_refused(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_csv(data / "d.csv", make_reviews(40))
+    for out, where in ((data, "is"), (tmp_path, "holds"), (data / "model", "is inside")):
+        result = runner.invoke(app, ["train", str(data), "--out", str(out), "--force"])
+        assert result.exit_code == 1, out
+        assert result.stderr == (
+            f"error: {out}: the output directory {where} the training data {data} (write it elsewhere)\n"
+        )
+    assert (data / "d.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["predict", "--threshold", "nan", "-"], ["train", "--learning-rate", "inf"], ["train", "--learning-rate", "nan"]],
+)
+def test_non_finite_options_are_usage_errors(args, tmp_path):
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "m")] if args[0] == "train" else args, input="x\n")
+    assert result.exit_code == 2, result.output

@@ -83,10 +83,10 @@ def evaluate(
             id_column=id_column,
             label_map=label_map,
         )
-        with output.stderr.status(f"Reading {data}"):
+        with output.status(f"Reading {data}"):
             dataset = load_dataset(data, options, classes=bundle.labels)
         output.report_dataset(dataset)
-        with output.stderr.status("Classifying"):
+        with output.status("Classifying"):
             result = run(dataset, bundle, split, threshold)
         if fmt is EvaluateFormat.json:
             output.print_json({key: result.get(key) for key in JSON_KEYS})
@@ -105,13 +105,12 @@ def _value(value: float | None) -> str:
 
 def _table(result: dict[str, Any]) -> Table:
     from rich.table import Table
-    from rich.text import Text
 
     binary = len(result["classes"]) == 2
     table = Table(show_header=False)
     table.add_column("metric", style="bold", no_wrap=True)
     table.add_column("value", justify="right", overflow="fold")
-    table.add_row("data", Text(f"{result['source']}, {result['split']} split"))
+    table.add_row("data", output.plain(f"{result['source']}, {result['split']} split"))
     rows = [("accuracy", "accuracy")]
     if binary:
         rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
@@ -130,17 +129,16 @@ def _table(result: dict[str, Any]) -> Table:
         table.add_row("false negative / true positive", f"{fn:,} / {tp:,}")
         table.add_row("threshold", f"{result['threshold']:.2f}")
     for reason, count in result.get("rows_skipped", {}).items():
-        table.add_row(Text(f"rows skipped {reason}"), f"{count:,}")
+        table.add_row(output.plain(f"rows skipped {reason}"), f"{count:,}")
     rate = result["reviews_per_second"]
     table.add_row("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s")
     for key, why in result.get("undefined", {}).items():
-        table.add_row(f"{key} undefined", Text(why))
+        table.add_row(f"{key} undefined", output.plain(why))
     return table
 
 
 def _per_class_table(result: dict[str, Any]) -> Table:
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="Per class", header_style="bold")
     table.add_column("class", no_wrap=True)
@@ -148,7 +146,7 @@ def _per_class_table(result: dict[str, Any]) -> Table:
         table.add_column(column, justify="right")
     for name, values in result["per_class"].items():
         table.add_row(
-            Text(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
+            output.plain(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
         )
     table.add_section()
     for average in ("macro", "weighted"):
@@ -159,12 +157,11 @@ def _per_class_table(result: dict[str, Any]) -> Table:
 
 def _confusion_table(result: dict[str, Any]) -> Table:
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="Confusion matrix (rows: true class, columns: predicted)", header_style="bold")
     table.add_column("true \\ predicted", no_wrap=True)
     for name in result["classes"]:
-        table.add_column(Text(name), justify="right")
+        table.add_column(output.plain(name), justify="right")
     for name, row in zip(result["classes"], result["confusion_matrix"], strict=True):
-        table.add_row(Text(name), *(f"{v:,}" for v in row))
+        table.add_row(output.plain(name), *(f"{v:,}" for v in row))
     return table

@@ -58,7 +58,7 @@ def inspect(
     a model with Lambda layers or custom code is refused, never run.
     """
     with output.reporting():
-        with output.stderr.status("Loading TensorFlow"):
+        with output.status("Loading TensorFlow"):
             from ..inspection import inspect_model
 
         report = inspect_model(model, input_length)
@@ -67,7 +67,7 @@ def inspect(
             return
         output.stdout.print(_layers_table(report, expand))
         for line in _why(report):
-            output.stdout.print(f"[bold]Why:[/] {line}", highlight=False)
+            output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
         if report.card:
             output.stdout.print(_card_table(report.card))
             for name, history in report.card.get("history", {}).items():
@@ -78,7 +78,8 @@ def _layers_table(report: Any, expand: bool = False) -> Table:
     from rich.table import Table
 
     per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
-    table = Table(title=f"{report.name}  ({report.source})", caption=f"mult-adds: {per}", header_style="bold")
+    title = output.plain(f"{report.name}  ({report.source})")
+    table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
     table.add_column("layer (type)", no_wrap=True)
     table.add_column("output shape", no_wrap=True)
     table.add_column("params", justify="right", no_wrap=True)
@@ -95,12 +96,16 @@ def _layers_table(report: Any, expand: bool = False) -> Table:
 
 
 def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
-    frozen = "" if layer.trainable else " [yellow](frozen)[/]"
+    name = output.plain(f"{indent}{layer.name}")
+    if not layer.trainable:
+        name.append(" (frozen)", style="yellow")
+    name.append("\n")
+    name.append_text(output.plain(f"{indent}{layer.type}", "dim"))
     table.add_row(
-        f"{indent}{layer.name}{frozen}\n{indent}[dim]{layer.type}[/]",
-        layer.output_shape,
+        name,
+        output.plain(layer.output_shape),
         f"{layer.params:,}",
-        layer.formula or "[dim]no weights[/]",
+        output.plain(layer.formula) if layer.formula else output.plain("no weights", "dim"),
         f"{layer.macs:,}" if layer.macs else "",
     )
     if not expand:
@@ -109,7 +114,10 @@ def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
         _add_layer(table, child, expand, indent + "  ")
     for weight in layer.weights:
         shape = "×".join(str(d) for d in weight.shape)
-        table.add_row(f"{indent}  [dim]· {weight.name}[/]", shape, f"{weight.params:,}", f"[dim]{weight.role}[/]", "")
+        table.add_row(
+            output.plain(f"{indent}  · {weight.name}", "dim"), shape, f"{weight.params:,}",
+            output.plain(weight.role, "dim"), "",
+        )  # fmt: skip
 
 
 def _why(report: Any) -> list[str]:
@@ -119,49 +127,69 @@ def _why(report: Any) -> list[str]:
     return lines + list(report.notes)
 
 
+def _number(value: Any, spec: str) -> str:
+    """``value`` formatted when it is a number; a card's descriptive fields are shown, never trusted."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format(value, spec)
+    return "?" if value is None else str(value)
+
+
+def _section(card: dict[str, Any], key: str) -> dict[str, Any]:
+    value = card.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _card_table(card: dict[str, Any]) -> Table:
+    """The facts of a model card; every value is shown as plain text (a card is user-editable JSON)."""
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="Model card", show_header=False)
     table.add_column("fact", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
-    model, training, data = card.get("model", {}), card.get("training", {}), card.get("data", {})
-    table.add_row("architecture", str(model.get("arch", "seed")))
-    table.add_row("vocabulary", f"{model.get('vocab_size', 0):,} words (+1 padding id)")
+
+    def row(fact: str, value: str) -> None:
+        table.add_row(output.plain(fact), output.plain(value))
+
+    model, training, data = _section(card, "model"), _section(card, "training"), _section(card, "data")
+    row("architecture", str(model.get("arch", "seed")))
+    row("vocabulary", f"{_number(model.get('vocab_size'), ',')} entries (+1 padding id), {model.get('tokenizer')}")
     if model.get("arch") == "hybrid":
-        order = model.get("ngram_order")
-        table.add_row("n-gram bag", f"{model.get('ngram_vocab_size', 0):,} n-grams of 1 to {order} words (+2 ids)")
-    table.add_row("sequence length", f"{model.get('max_length', '?')} tokens at training time (the first ones)")
-    sha = str(data.get("sha256", "?"))[:12]
-    table.add_row("data", Text(f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)"))
-    skipped = data.get("rows_skipped") or {}
-    if skipped:
-        table.add_row("rows skipped", Text("; ".join(f"{count:,} {reason}" for reason, count in skipped.items())))
-    epochs, best = training.get("epochs_run", {}), training.get("best_epoch", {})
-    for name, seconds in training.get("fit_seconds", {}).items():
-        table.add_row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
-    combiner = training.get("combiner")
-    labels = card.get("labels", ["negative", "positive"])
-    table.add_row("classes", Text(", ".join(f"{i}: {name}" for i, name in enumerate(labels))))
-    if card.get("model", {}).get("tokenizer"):
-        table.add_row("tokenizer", str(card["model"]["tokenizer"]))
-    if combiner and "kernel" in combiner:
-        n = len(labels)
-        table.add_row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
-    elif combiner:
-        table.add_row(
-            "combiner",
-            f"p = sigmoid({combiner['bilstm_weight']:.3f} × BiLSTM logit + {combiner['ngram_weight']:.3f} × n-gram "
-            f"logit {combiner['bias']:+.3f}), fitted on the validation split",
+        chars = ", and character 1-4-grams" if model.get("char_ngrams") == "on" else ""
+        row(
+            "n-gram bag",
+            f"{_number(model.get('ngram_vocab_size'), ',')} n-grams of 1 to {model.get('ngram_order')} words{chars} "
+            "(+2 ids)",
         )
-    for split, values in card.get("metrics", {}).items():
-        if "accuracy" in values:
-            table.add_row(f"{split} accuracy", f"{values['accuracy']:.4f} on {values['n']:,} reviews")
-    for name, scores in card.get("metrics", {}).get("branches", {}).items():
-        shown = ", ".join(f"{split} {value:.4f}" for split, value in scores.items())
-        table.add_row(f"{name} branch alone", shown)
-    table.add_row("created", str(card.get("created", "?")))
+    row("sequence length", f"{model.get('max_length', '?')} units at training time (the first ones)")
+    sha = str(data.get("sha256", "?"))[:12]
+    row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
+    skipped = data.get("rows_skipped")
+    if isinstance(skipped, dict) and skipped:
+        row("rows skipped", "; ".join(f"{_number(count, ',')} {reason}" for reason, count in skipped.items()))
+    epochs, best = _section(training, "epochs_run"), _section(training, "best_epoch")
+    for name, seconds in _section(training, "fit_seconds").items():
+        row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
+    labels = card.get("labels", ["negative", "positive"])
+    row("classes", ", ".join(f"{i}: {name}" for i, name in enumerate(labels)))
+    combiner = _section(training, "combiner")
+    if "kernel" in combiner:
+        n = len(labels)
+        row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
+    elif combiner:
+        row(
+            "combiner",
+            f"p = sigmoid({_number(combiner.get('bilstm_weight'), '.3f')} × BiLSTM logit + "
+            f"{_number(combiner.get('ngram_weight'), '.3f')} × n-gram logit "
+            f"{_number(combiner.get('bias'), '+.3f')}), fitted on the validation split",
+        )
+    metrics = _section(card, "metrics")
+    for split, values in metrics.items():
+        if isinstance(values, dict) and "accuracy" in values:
+            row(f"{split} accuracy", f"{_number(values['accuracy'], '.4f')} on {_number(values.get('n'), ',')} reviews")
+    for name, scores in _section(metrics, "branches").items():
+        if isinstance(scores, dict):
+            row(f"{name} branch alone", ", ".join(f"{split} {_number(v, '.4f')}" for split, v in scores.items()))
+    row("created", str(card.get("created", "?")))
     return table
 
 
@@ -178,7 +206,7 @@ def _history_chart(name: str, history: dict[str, list[float]]) -> Table:
     val_losses = history.get("val_loss", [])
     top = max(losses + val_losses, default=0.0)
     best = min(range(len(val_losses)), key=val_losses.__getitem__) if val_losses else None
-    table = Table(title=f"Training history: {name}", header_style="bold", show_edge=False)
+    table = Table(title=output.plain(f"Training history: {name}"), header_style="bold", show_edge=False)
     table.add_column("epoch", justify="right")
     table.add_column("loss (train)")
     table.add_column("loss (validation)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,11 +19,19 @@ ModelOpt = Annotated[
     ),
 ]
 
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"must be a number from 0 to 1, got {value}")
+    return value
+
+
 ThresholdOpt = Annotated[
     float | None,
     typer.Option(
         min=0.0,
         max=1.0,
+        callback=_finite,
         help="Probability at or above which a review is positive. Default: the model card's (0.5).",
         show_default=False,
     ),

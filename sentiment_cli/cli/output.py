@@ -10,6 +10,7 @@ import csv
 import functools
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -76,24 +77,44 @@ class PredictFormat(StrEnum):
     tsv = "tsv"
 
 
+_ONE_FOR_ONE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+"""Control characters to U+FFFD, one for one, where offsets into the text must keep their meaning."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def inert(value: object) -> str:
+    """Text that cannot drive a terminal: control characters (ESC, OSC, BEL, CR...) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else " ", str(value))
+
+
+def plain(value: object, style: str = "") -> Any:
+    """User-supplied text (a review, a file name, a card field) for Rich: never read as markup, made inert."""
+    from rich.text import Text
+
+    return Text(inert(value), style=style)
+
+
 def error(message: str) -> None:
     """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
     from rich.text import Text
 
-    _err().print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+    _err().print(Text("error: ", style="bold red") + plain(message), soft_wrap=True)
 
 
 def warning(message: str) -> None:
     from rich.text import Text
 
-    _err().print(Text("warning: ", style="bold yellow") + Text(message), soft_wrap=True)
+    _err().print(Text("warning: ", style="bold yellow") + plain(message), soft_wrap=True)
+
+
+def status(message: str) -> Any:
+    """A spinner on stderr with a message that may hold user text (a path)."""
+    return _err().status(plain(message))
 
 
 def note(message: str) -> None:
     """A line of information on stderr (what was detected, what was read), never markup."""
-    from rich.text import Text
-
-    _err().print(Text(message), soft_wrap=True, highlight=False)
+    _err().print(plain(message), soft_wrap=True, highlight=False)
 
 
 def report_dataset(dataset: Any) -> None:
@@ -112,15 +133,36 @@ class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that clean-up (``finally``, staged output) runs."""
 
 
+_pending: list[type[BaseException]] = []
+"""Signals received and not yet handled: a library that catches exceptions broadly (TensorFlow's input
+pipeline can) may swallow the one raised, so long-running loops call :func:`raise_pending` as well."""
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
+    _pending.append(Terminated)
     raise Terminated
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    _pending.append(KeyboardInterrupt)
+    raise KeyboardInterrupt
+
+
+def raise_pending() -> None:
+    """Raise again a Ctrl-C or SIGTERM that arrived and was swallowed before it reached :func:`reporting`."""
+    if _pending:
+        raise _pending[-1]()
 
 
 @contextlib.contextmanager
 def reporting() -> Iterator[None]:
     """Map our exceptions, Ctrl-C, SIGTERM and a closed stdout to one line on stderr and an exit code."""
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    previous = {}
+    if in_main_thread:
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _raise_terminated)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         yield
     except SentimentError as exc:
@@ -136,8 +178,9 @@ def reporting() -> Iterator[None]:
         _silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        _pending.clear()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -182,7 +225,7 @@ def resolve_format(fmt: PredictFormat) -> PredictFormat:
 
 
 def preview(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    flat = inert(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -246,7 +289,7 @@ class PredictionWriter:
                 _out().print(self._table(predictions))
             for p, e in zip(predictions, explanations or [], strict=False):
                 if e is None:  # a table row without text
-                    _out().print(Text.assemble((p.source, "bold"), "  (no text)\n"))
+                    _out().print(Text.assemble((inert(p.source), "bold"), "  (no text)\n"))
                 else:
                     _out().print(*_explained(p, e), sep="\n")
             return
@@ -298,8 +341,8 @@ class PredictionWriter:
             style = {self.classes[0]: "red", self.classes[-1]: "green"}.get(label or "", "yellow")
             probability = getattr(p, "probability", None)
             table.add_row(
-                Text(p.source),
-                Text(label or "-", style=style),
+                plain(p.source),
+                plain(label or "-", style=style),
                 "-" if probability is None else f"{probability:.3f}",
                 Text(preview(getattr(p, "text", ""), review_width)),
             )
@@ -347,7 +390,7 @@ def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
 
     text = prediction.text
     top = max((abs(t.weight) for t in explanation.tokens), default=0.0) or 1.0
-    shown = Text(text)
+    shown = Text(text.translate(_ONE_FOR_ONE))  # one for one, so the tokens' offsets still apply
     for t in explanation.tokens:
         strength = abs(t.weight) / top
         if strength < 0.05:
@@ -358,13 +401,14 @@ def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
     style = "green" if prediction.label == "positive" else "red"
     heading = f"P({prediction.label})" if len(prediction.probabilities) > 2 else "P(positive)"
     head = Text.assemble(
-        (prediction.source, "bold"), "  ", (prediction.label, style), f"  {heading} {prediction.probability:.3f}"
-    )
+        (inert(prediction.source), "bold"), "  ", (inert(prediction.label), style),
+        f"  {inert(heading)} {prediction.probability:.3f}",
+    )  # fmt: skip
     pushed_up, pushed_down = explanation.strongest()
     lines = [head, shown]
     for name, tokens in (("toward positive", pushed_up), ("toward negative", pushed_down)):
         if tokens:
-            lines.append(Text(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
+            lines.append(plain(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
     return [*lines, Text("")]
 
 

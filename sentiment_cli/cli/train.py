@@ -214,7 +214,7 @@ def train(
         from ..bundle import check_output
         from ..data import TableOptions, load_dataset
 
-        check_output(out, force)
+        check_output(out, force, keep=() if data is None else (data,))
         if data is None:
             data = _download(data_url, data_sha256)
         options = TableOptions(
@@ -223,11 +223,11 @@ def train(
             label_column=label_column,
             label_map=label_map,
         )
-        with output.stderr.status(f"Reading {data}"):
+        with output.status(f"Reading {data}"):
             dataset = load_dataset(data, options)
         output.report_dataset(dataset)
 
-        with output.stderr.status("Loading TensorFlow"):
+        with output.status("Loading TensorFlow"):
             from ..training import train as fit
 
         from ..checkpoint import checkpoint_dir
@@ -246,7 +246,7 @@ def train(
                 )
             raise
         output.stdout.print(_metrics_table(result.metrics, result.card.labels))
-        output.stderr.print(f"Wrote {result.out}")
+        output.note(f"Wrote {result.out}")
 
 
 def _command_line(ctx: typer.Context) -> list[str]:
@@ -283,7 +283,7 @@ def _download(url: str | None, sha256: str | None) -> Path:
         path = fetch_dataset(
             url, sha256, progress=lambda done, total: progress.update(task, completed=done, total=total)
         )
-    output.stderr.print(f"Dataset: {path}")
+    output.note(f"Dataset: {path}")
     return path
 
 
@@ -311,12 +311,15 @@ class _EpochProgress:
         self.progress.__exit__(*exc)
 
     def on_stage(self, message: str) -> None:
-        self.progress.console.print(message)
+        output.raise_pending()
+        self.progress.console.print(output.plain(message))
 
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:
+        output.raise_pending()
         self.task = self.progress.add_task(f"Epoch {epoch}/{epochs}", total=steps, metrics="")
 
     def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
+        output.raise_pending()
         self.progress.update(self.task, completed=step, metrics=_fmt(logs))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:

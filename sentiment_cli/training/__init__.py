@@ -77,7 +77,8 @@ def train(
         checkpoint_dir(out),
         fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint, list(classes)),
     )
-    with staged(out, force) as stage:
+    data_path = dataset.fingerprint.get("path")
+    with staged(out, force, keep=(Path(data_path),) if data_path else ()) as stage:
         state = checkpoint.start(resume) or State(checkpoint.run)
         train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
         check_trainable(train_split, classes, val_split)
