@@ -126,22 +126,12 @@ class Vocabulary:
         return len(self.tokens) + 1
 
     @classmethod
-    def build(cls, texts: Iterable[str], size: int) -> Vocabulary:
-        """The ``size - 1`` most frequent tokens of ``texts`` (ties in alphabetical order)."""
-        return cls.from_tokens((tokenize(text) for text in texts), size)
-
-    @classmethod
     def from_tokens(cls, token_lists: Iterable[list[str]], size: int, pattern: str = CURRENT_PATTERN) -> Vocabulary:
         counts: Counter[str] = Counter()
         for tokens in token_lists:
             counts.update(tokens)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls([UNKNOWN_TOKEN] + [token for token, _ in ranked[: size - 1]], pattern)
-
-    def encode(self, text: str, max_length: int | None = None) -> list[int]:
-        """Token ids of ``text``, truncated to its first ``max_length`` tokens."""
-        tokens = iter_tokens(text, self.pattern)
-        return self.ids(tokens if max_length is None else itertools.islice(tokens, max_length))
 
     def ids(self, tokens: Iterable[str]) -> list[int]:
         get = self._ids.get

@@ -171,6 +171,7 @@ def test_train_data_errors_are_one_line(tmp_path):
     assert "left to fit on (the " in result.stderr and "reviews all went to the validation split)" in result.stderr
 
 
+@pytest.mark.slow
 def test_train_downloads_from_data_url(tmp_path, monkeypatch):
     folder = tmp_path / "src"
     from conftest import write_folder

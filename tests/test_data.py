@@ -300,6 +300,7 @@ def test_download_failure_says_how_to_pass_a_local_copy(tmp_path):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
 def test_the_shared_imdb_archive_has_the_standard_splits():
     dataset = load_dataset(SHARED_ARCHIVE)

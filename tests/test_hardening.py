@@ -86,6 +86,7 @@ def test_unwritable_output_is_refused_before_training(tmp_path, monkeypatch):
     assert f"error: {tmp_path}: not writable" in result.stderr
 
 
+@pytest.mark.slow
 def test_fewer_reviews_than_a_batch_still_train(tmp_path):
     from typer.testing import CliRunner
 
@@ -102,6 +103,7 @@ def sentiment_command() -> list[str]:
     return [sys.executable, "-m", "sentiment_cli"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, code):
     data = write_csv(tmp_path / "d.csv", make_reviews(3000))
@@ -147,6 +149,7 @@ def test_model_directory_round_trips(tiny_model, tmp_path_factory, texts):
     )
 
 
+@pytest.mark.slow
 def test_resume_after_sigterm_reaches_the_same_model(tmp_path):
     from typer.testing import CliRunner
 

@@ -179,6 +179,7 @@ def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
 # -- label maps and Korean ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_with_a_label_map_records_classes_and_skipped_rows(tmp_path):
     rows = [(text, 5 if label else 1) for text, label in make_reviews(300, seed=5)] + [("meh", 3), ("", 4)]
     data = write_csv(tmp_path / "stars.csv", rows, header=("text", "stars"))
@@ -190,6 +191,7 @@ def test_train_with_a_label_map_records_classes_and_skipped_rows(tmp_path):
     assert card["data"]["rows_skipped"] == {"without text": 1, "whose label the label map drops": 1}
 
 
+@pytest.mark.slow
 def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
     rows = [(text, label) for text, label in make_reviews(200, seed=6)] + [("no label here", "")]
     data = write_csv(tmp_path / "d.csv", rows, header=("Comment", "Polarity"))
@@ -204,6 +206,7 @@ def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
     assert "Read train 200 reviews" in result.stderr
 
 
+@pytest.mark.slow
 def test_korean_reviews_get_character_ngrams(tmp_path):
     data = write_jsonl(tmp_path / "steam.jsonl", [{"document": t, "label": y} for t, y in make_korean(400, seed=7)])
     out = train_tiny(tmp_path / "ko", data)
@@ -220,6 +223,7 @@ def test_korean_reviews_get_character_ngrams(tmp_path):
     assert [r["label"] for r in records] == ["positive", "negative"]
 
 
+@pytest.mark.slow
 def test_japanese_reviews_train_on_characters(tmp_path):
     rows = [("この映画は最高でした" if i % 2 else "この映画は最悪でした", i % 2) for i in range(200)]
     out = train_tiny(tmp_path / "ja", write_csv(tmp_path / "ja.csv", rows), "--epochs", "3")

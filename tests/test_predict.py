@@ -97,6 +97,7 @@ def test_prediction_never_imports_tensorflow(tiny_model, tmp_path):
     assert "HEAVY []" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
 def test_shipped_model_parity_on_2000_imdb_test_reviews():
     from sentiment_cli.data import load_dataset

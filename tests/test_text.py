@@ -49,7 +49,7 @@ def test_emoticons_and_emoji_are_tokens(text, tokens):
 
 
 def test_a_tokenizer_file_names_a_known_pattern_only():
-    data = Vocabulary.build(["a :)"], 5).to_dict()
+    data = Vocabulary.from_tokens([tokenize("a :)")], 5).to_dict()
     assert Vocabulary.from_dict(data).tokens == ["[UNK]", ":)", "a"]
     assert Vocabulary.from_dict({**data, "pattern": WORDS_ONLY}).pattern == WORDS_ONLY
     with pytest.raises(ValueError, match="incompatible"):
@@ -64,22 +64,21 @@ def test_offsets_slice_the_original_text():
 
 
 def test_vocabulary_ranks_by_frequency_then_alphabet_and_reserves_ids():
-    vocab = Vocabulary.build(["b a a", "c b a", "d"], size=4)
+    vocab = Vocabulary.from_tokens([tokenize(t) for t in ("b a a", "c b a", "d")], size=4)
     assert vocab.tokens == [UNKNOWN_TOKEN, "a", "b", "c"]
     assert vocab.input_dim == 5
-    assert vocab.encode("a b c d zzz") == [2, 3, 4, UNKNOWN_ID, UNKNOWN_ID]
-    assert vocab.encode("a b c", max_length=2) == [2, 3]
+    assert vocab.ids(tokenize("a b c d zzz")) == [2, 3, 4, UNKNOWN_ID, UNKNOWN_ID]
 
 
 def test_vocabulary_json_round_trip():
-    vocab = Vocabulary.build(["ünïcode words here", "words"], size=10)
+    vocab = Vocabulary.from_tokens([tokenize("ünïcode words here"), ["words"]], size=10)
     again = Vocabulary.from_dict(json.loads(json.dumps(vocab.to_dict())))
     assert again.tokens == vocab.tokens
-    assert again.encode("words here") == vocab.encode("words here")
+    assert again.ids(["words", "here"]) == vocab.ids(["words", "here"]) == [2, 3]
 
 
 def test_vocabulary_rejects_foreign_tokenizer_files():
-    data = Vocabulary.build(["a"], 5).to_dict()
+    data = Vocabulary.from_tokens([["a"]], 5).to_dict()
     with pytest.raises(ValueError, match="incompatible"):
         Vocabulary.from_dict({**data, "format": 99})
     with pytest.raises(ValueError, match="first vocabulary entry"):
@@ -120,7 +119,7 @@ def test_encoder_round_trip_and_batches():
     again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), encoder.ngrams.keys)
     items = [encoder.encode(r) for r in reviews]
     assert [again.encode(r) for r in reviews] == items
-    assert items[0].token_ids == encoder.vocabulary.encode("great film great")  # max_length 3
+    assert items[0].token_ids == encoder.vocabulary.ids(["great", "film", "great"])  # max_length 3
     arrays = encoder.batch(items, rows=4)
     assert set(arrays) == {"token_ids", "ngram_ids"}
     assert arrays["token_ids"].shape == (4, 3)

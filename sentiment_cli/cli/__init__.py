@@ -15,13 +15,14 @@ from . import train as train_command
 app = typer.Typer(
     name="sentiment",
     help=(
-        "Classify movie reviews (and any text) as positive or negative with the classic Keras IMDB "
-        "model: Embedding -> Bidirectional LSTM -> Dense -> Dense(1, sigmoid).\n\n"
+        "Classify reviews and any text by sentiment with the classic Keras IMDB model, Embedding -> "
+        "Bidirectional LSTM -> Dense -> Dense(1, sigmoid) (Dense(N, softmax) for N classes): the shipped "
+        "model, or one trained on your own table, labels and language.\n\n"
         "Exit codes: 0 success, 1 an input, data or model problem (named on stderr), "
         "2 a usage error, 130 interrupted."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
@@ -40,7 +41,7 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
-    """Classify movie reviews as positive or negative."""
+    """Classify reviews and any text by sentiment."""
 
 
 app.command("predict")(predict_command.predict)

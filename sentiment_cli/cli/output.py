@@ -61,9 +61,7 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(name)
 
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
