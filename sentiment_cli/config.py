@@ -124,5 +124,10 @@ class TrainConfig:
         return asdict(self)
 
 
+def logit_width(num_classes: int) -> int:
+    """Outputs of each logit layer: one log-odds for two classes, one logit per class for more."""
+    return 1 if num_classes == 2 else num_classes
+
+
 LITERT_BATCH_SIZE = 32
 """Batch size baked into the exported LiteRT model (a fixed batch keeps it to builtin ops)."""

@@ -15,7 +15,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError, DownloadError
-from .labels import DROP, LabelMap, LabelScheme, infer_scheme, scheme_for_classes
+from .labels import DROP, LabelMap, LabelScheme, infer_scheme, normalize, scheme_for_classes
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -150,33 +150,48 @@ def load_dataset(
     options: TableOptions | None = None,
     *,
     classes: Sequence[str] | None = None,
+    scheme: dict[str, Any] | None = None,
 ) -> Dataset:
     """Read labelled reviews from an aclImdb-style folder or archive, or a table (CSV, TSV, JSON Lines,
     Parquet, optionally gzipped; the format is detected from the extension or the content).
 
-    ``classes``: map the labels onto these (a trained model's) instead of inferring the classes.
+    ``classes``: map the labels onto these (a trained model's) instead of inferring the classes;
+    ``scheme``: that model's label scheme (its card's), tried first, so data labelled as the training
+    data was (a ``--label-map`` included) maps the same way.
     """
     options = options or TableOptions()
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file or directory")
     if path.is_dir():
-        return _read_folder(path, options, classes)
+        return _read_folder(path, options, classes, scheme)
     if options.input_format is None and path.name.lower().endswith(ARCHIVE_SUFFIXES):
-        return _read_archive(path, options, classes)
-    return _read_table(path, options, classes)
+        return _read_archive(path, options, classes, scheme)
+    return _read_table(path, options, classes, scheme)
 
 
-def _scheme(values: Iterable[Any], options: TableOptions, classes: Sequence[str] | None, source: str) -> LabelScheme:
+def _scheme(
+    values: list[Any], options: TableOptions, classes: Sequence[str] | None, model: dict[str, Any] | None, source: str
+) -> LabelScheme:
     label_map = None
     if options.label_map:
         try:
             label_map = LabelMap.parse(options.label_map)
         except ValueError as exc:
             raise DataError(str(exc)) from None
-    if classes is not None:
-        return scheme_for_classes(classes, values, label_map, source=source)
-    return infer_scheme(values, label_map, source=source)
+    if classes is None:
+        return infer_scheme(values, label_map, source=source)
+    if model and label_map is None:
+        # the model's own mapping first: data labelled as its training data was maps the same way
+        try:
+            known = LabelScheme.from_dict(model)
+        except ValueError:
+            known = None
+        if known is not None and tuple(known.classes) == tuple(classes):
+            distinct = {normalize(v) for v in values} - {None}
+            if distinct <= set(known.mapping):
+                return known
+    return scheme_for_classes(classes, values, label_map, source=source)
 
 
 @dataclass
@@ -190,8 +205,15 @@ class _Rows:
     def skip(self, reason: str, line: int, detail: str = "") -> None:
         self.skips.setdefault(reason, Skipped(reason)).add(line, detail)
 
-    def build(self, source: str, options: TableOptions, classes: Sequence[str] | None, **extra: Any) -> Dataset:
-        scheme = _scheme((item[2] for item in self.items), options, classes, source)
+    def build(
+        self,
+        source: str,
+        options: TableOptions,
+        classes: Sequence[str] | None,
+        model_scheme: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> Dataset:
+        scheme = _scheme([item[2] for item in self.items], options, classes, model_scheme, source)
         texts: dict[str, list[str]] = {}
         labels: dict[str, list[int]] = {}
         sources: dict[str, list[str]] = {}
@@ -264,7 +286,7 @@ def _folder_root(path: Path) -> Path:
 _NO_REVIEWS_HINT = "expected pos/ and neg/ folders of .txt files, optionally under train/ and test/"
 
 
-def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
     column = _layout_column(options)
     root = _folder_root(path)
     digest = hashlib.sha256()
@@ -289,10 +311,10 @@ def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | Non
     if not rows.items:
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     fingerprint = _fingerprint("folder", path, count, size, digest.hexdigest())
-    return rows.build(str(path), options, classes, fingerprint=fingerprint, skipped=skipped)
+    return rows.build(str(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
 
 
-def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
     column = _layout_column(options)
     rows = _Rows()
     try:
@@ -314,7 +336,7 @@ def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | No
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     sha, size = file_sha256(path), path.stat().st_size
     fingerprint = _fingerprint("archive", path, rows.read, size, sha)
-    return rows.build(str(path), options, classes, fingerprint=fingerprint)
+    return rows.build(str(path), options, classes, scheme, fingerprint=fingerprint)
 
 
 def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict[str, Any]:
@@ -324,7 +346,7 @@ def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict
 # -- tables -------------------------------------------------------------------------------------
 
 
-def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None) -> Dataset:
+def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
     from .tables import Malformed, choose_columns, open_table
 
     table = open_table(path, options.input_format, header=options.header)
@@ -356,7 +378,7 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
     if rows.read == 0:
         raise DataError(f"{path}: no records")
     dataset = rows.build(
-        str(path), options, classes,
+        str(path), options, classes, scheme,
         fingerprint=_fingerprint(table.format, path, 1, path.stat().st_size, file_sha256(path)),
         columns={"text": choice.text, "label": choice.label, "id": choice.id, "guessed": ", ".join(choice.guessed)},
     )  # fmt: skip

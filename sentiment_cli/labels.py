@@ -503,6 +503,11 @@ def _mapped(distinct: list[str], label_map: LabelMap, max_classes: int, source: 
         raise _no_labels(source, "every label was dropped by --label-map")
     if len(present) == 1:
         raise _one_label(source, present[0], dropped)
+    canonical = {normalize(c) for c in classes}
+    for known in (BINARY, SENTIMENT3):
+        if canonical == set(known):  # the positive class is the last, whatever order the map named them in
+            order = {normalize(c): c for c in classes}
+            classes = tuple(order[name] for name in known)
     index = {name: i for i, name in enumerate(classes)}
     return LabelScheme(classes, {v: None if t is DROP else index[t] for v, t in targets.items()}, "mapped")  # type: ignore[index]
 

@@ -9,7 +9,7 @@ the review's distinct n-grams; a final Dense(1, sigmoid) combines the two logits
 from __future__ import annotations
 
 from ._tensorflow import keras
-from .config import ModelConfig
+from .config import ModelConfig, logit_width
 
 layers = keras.layers
 
@@ -21,11 +21,6 @@ MULTICLASS_HEAD = "class_probabilities"
 def head_name(num_classes: int) -> str:
     """The final layer's name: Dense(1, sigmoid) for two classes, Dense(N, softmax) for more."""
     return BINARY_HEAD if num_classes == 2 else MULTICLASS_HEAD
-
-
-def logit_width(num_classes: int) -> int:
-    """Outputs of each logit layer: one log-odds for two classes, one logit per class for more."""
-    return 1 if num_classes == 2 else num_classes
 
 
 def build_model(config: ModelConfig, num_classes: int = 2) -> keras.Model:

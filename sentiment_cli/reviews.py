@@ -55,7 +55,7 @@ class TableInput:
     header: bool | None = None
 
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet", ".pq")
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
 
 def is_table(source: str, options: TableInput) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ._quiet import stderr_silenced
 from .bundle import Bundle
+from .config import logit_width
 from .errors import ModelError
 from .metrics import sigmoid, softmax
 from .text import Encoded
@@ -54,7 +55,7 @@ class Predictor:
         self.encoder = bundle.encoder
         self.labels = bundle.labels
         self.batch_size = bundle.litert_batch_size
-        self.width = 1 if len(self.labels) == 2 else len(self.labels)
+        self.width = logit_width(len(self.labels))
         try:
             self._interpreter = Interpreter(model_content=bundle.litert_model, num_threads=threads)
         except (ValueError, RuntimeError) as exc:

@@ -397,7 +397,8 @@ def _consistently_quoted(lines: list[str], complete: bool, delimiter: str) -> bo
 
 
 def _looks_like_header(rows: list[list[str]]) -> bool:
-    """A known column name, or distinct short non-numeric names over a column that is numeric below them."""
+    """A known column name, or distinct short non-numeric names over a column that is numeric below them, or
+    over a column of a few repeated values (labels) that the first cell is not one of."""
     first, rest = rows[0], rows[1:]
     if any(_normalize(cell) in _KNOWN_NAMES for cell in first):
         return True
@@ -409,6 +410,15 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
     for index in range(len(first)):
         values = [row[index].strip() for row in rest if len(row) == len(first) and row[index].strip()]
         if values and all(_is_number(value) for value in values):
+            return True
+        # a column of a few repeated values (labels) whose first cell is not one of them names the column
+        distinct = set(values)
+        if (
+            len(values) >= 2
+            and len(distinct) <= _FEW_VALUES
+            and len(distinct) < len(values)
+            and cells[index] not in distinct
+        ):
             return True
     return False
 
@@ -703,9 +713,11 @@ class Table:
         profile = self._profile
         if profile is None or len(self.columns) < 2:
             return None
-        for line in lines[1:]:
-            if line.count('"') % 2 == 0 and self._row_like(line, profile):
-                return f"a quote opened at line {start} swallowed {_span(start + 1, end)}"
+        # One line inside a quoted review can look like a row by chance ("Acting, 9"); a stray quote that
+        # swallows rows takes several.
+        row_like = sum(1 for line in lines[1:] if line.count('"') % 2 == 0 and self._row_like(line, profile))
+        if row_like >= 2:
+            return f"a quote opened at line {start} swallowed {_span(start + 1, end)}"
         return None
 
     def _row_like(self, line: str, profile: tuple[_Rule | None, ...]) -> bool:

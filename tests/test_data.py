@@ -182,6 +182,30 @@ def test_star_ratings_with_a_label_map_count_dropped_rows(tmp_path):
     assert as_classes.classes == ("1", "2", "3", "4", "5")
 
 
+def test_a_label_map_naming_positive_first_keeps_positive_the_second_class(tmp_path):
+    rows = [(f"review {i}", stars) for i, stars in enumerate([1, 5, 2, 4])]
+    path = write_csv(tmp_path / "stars.csv", rows, header=("text", "rating"))
+    dataset = load_dataset(path, TableOptions(label_map="4-5=positive,1-2=negative"))
+    assert dataset.classes == ("negative", "positive")
+    assert labels_of(dataset) == [0, 1, 0, 1]
+
+
+def test_a_header_of_names_over_label_values_is_detected(tmp_path):
+    path = tmp_path / "moods.csv"
+    path.write_text("Tweet Text,Mood\nI love it,happy\nso sad today,sad\nwhat a day,happy\n")
+    dataset = load_dataset(path)
+    assert dataset.classes == ("happy", "sad") and dataset.columns["text"] == "Tweet Text"
+    assert labels_of(dataset) == [0, 1, 0]
+
+
+def test_a_quoted_review_with_a_line_that_looks_like_a_row_is_one_record(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text('text,label\n"Great film.\nActing, 9\nWould watch again",1\nawful,0\n')
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == ["Great film.\nActing, 9\nWould watch again", "awful"]
+    assert dataset.messages() == []
+
+
 def test_nsmc_layout_txt_with_stray_quotes_reads_every_row(tmp_path):
     """NSMC's ratings_train.txt: tab-separated, header id/document/label, quotes are text."""
     lines = ["id\tdocument\tlabel"]

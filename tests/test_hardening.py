@@ -99,6 +99,12 @@ def test_fewer_reviews_than_a_batch_still_train(tmp_path):
     assert json.loads((out / "card.json").read_text())["training"]["train_reviews"] == 11
 
 
+def default_signals() -> None:
+    """A shell without job control starts background commands with Ctrl-C ignored, and a process keeps
+    what it inherits: the child gets the default handling a terminal user's program has."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sentiment_command() -> list[str]:
     return [sys.executable, "-m", "sentiment_cli"]
 
@@ -111,7 +117,7 @@ def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, co
     args = [*TINY_TRAIN_ARGS, "--epochs", "200", "--patience", "200"]
     process = subprocess.Popen(
         [*sentiment_command(), "train", str(data), "--out", str(out), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )  # fmt: skip
     for line in process.stderr:
         if line.startswith("Epoch 2"):  # well inside training
@@ -163,7 +169,7 @@ def test_resume_after_sigterm_reaches_the_same_model(tmp_path):
     out = tmp_path / "resumed"
     process = subprocess.Popen(
         [*sentiment_command(), "train", str(data), "--out", str(out), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )  # fmt: skip
     in_bilstm = False
     for line in process.stderr:

@@ -102,6 +102,10 @@ def test_three_class_inspect_and_explain(three_class_model):
     assert result.exit_code == 0, result.stderr
     (record,) = jsonl(result.stdout)
     assert record["label"] == "negative"
+    shown = runner.invoke(
+        app, ["predict", "-m", str(three_class_model), "-", "--explain", "-f", "table"], input="the movie was dull\n"
+    ).stdout
+    assert "P(negative)" in shown and "toward negative: dull" in shown
     weights = {t["token"]: t["weight"] for t in record["explanation"]}
     assert max(weights, key=weights.get) == "dull"  # the word that pushed most toward the predicted class
 
@@ -189,6 +193,12 @@ def test_train_with_a_label_map_records_classes_and_skipped_rows(tmp_path):
     assert card["label_scheme"]["kind"] == "mapped"
     assert card["data"]["rows_read"] == 302 and card["data"]["rows_used"] == 300
     assert card["data"]["rows_skipped"] == {"without text": 1, "whose label the label map drops": 1}
+    # evaluate maps the same stars through the card's own label map: 1 is negative, 5 positive, 3 dropped
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(out), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["n"] == 300 and scores["accuracy"] >= 0.9
+    assert scores["rows_skipped"] == {"without text": 1, "whose label the label map drops": 1}
 
 
 @pytest.mark.slow
@@ -280,3 +290,24 @@ def test_output_that_would_replace_the_training_data_is_refused(tmp_path):
 def test_non_finite_options_are_usage_errors(args, tmp_path):
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "m")] if args[0] == "train" else args, input="x\n")
     assert result.exit_code == 2, result.output
+
+
+def test_kept_columns_may_not_overwrite_the_output(tiny_model, review_table):
+    path, _ = review_table
+    for keep in ("label", "probability,stars", "stars,stars"):
+        result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--keep-columns", keep])
+        assert result.exit_code == 2, keep
+        assert "--keep-columns" in result.stderr
+
+
+def test_json_array_and_header_options_in_predict(tiny_model, tmp_path):
+    array = tmp_path / "reviews.json"
+    array.write_text(json.dumps([{"id": 1, "text": "great superb film"}, {"id": 2, "text": "awful dull film"}]))
+    records = jsonl(runner.invoke(app, ["predict", "-m", str(tiny_model), str(array), "--id-column", "id"]).stdout)
+    assert [(r["id"], r["label"]) for r in records] == [(1, "positive"), (2, "negative")]
+    table = tmp_path / "moods.csv"
+    table.write_text("Tweet Text,Mood\ngreat superb film,happy\nawful dull film,sad\ngreat fun,happy\n")
+    detected = jsonl(runner.invoke(app, ["predict", "-m", str(tiny_model), str(table)]).stdout)
+    assert [r["source"] for r in detected] == [f"{table}:{n}" for n in (2, 3, 4)]  # the header is not a review
+    forced = runner.invoke(app, ["predict", "-m", str(tiny_model), str(table), "--no-header", "--text-column", "1"])
+    assert [r["source"] for r in jsonl(forced.stdout)] == [f"{table}:{n}" for n in (1, 2, 3, 4)]

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import output
-from .options import IdColumnOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, ModelOpt, TextColumnOpt, ThresholdOpt
+from .options import (
+    HeaderOpt,
+    IdColumnOpt,
+    InputFormatOpt,
+    LabelColumnOpt,
+    LabelMapOpt,
+    ModelOpt,
+    TextColumnOpt,
+    ThresholdOpt,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,6 +61,7 @@ def evaluate(
     label_column: LabelColumnOpt = None,
     id_column: IdColumnOpt = None,
     label_map: LabelMapOpt = None,
+    header: HeaderOpt = None,
 ) -> None:
     """Score a model on labelled reviews: accuracy, precision, recall and F1 (per class, macro and
     weighted), macro-averaged recall, ROC-AUC, log loss, the confusion matrix and throughput.
@@ -82,9 +92,10 @@ def evaluate(
             label_column=label_column,
             id_column=id_column,
             label_map=label_map,
+            header=header,
         )
         with output.status(f"Reading {data}"):
-            dataset = load_dataset(data, options, classes=bundle.labels)
+            dataset = load_dataset(data, options, classes=bundle.labels, scheme=bundle.card.label_scheme)
         output.report_dataset(dataset)
         with output.status("Classifying"):
             result = run(dataset, bundle, split, threshold)

@@ -98,3 +98,13 @@ LabelMapOpt = Annotated[
         rich_help_panel=_DATA,
     ),
 ]
+HeaderOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--header/--no-header",
+        help="Whether the first row of a CSV/TSV table names its columns. Default: detected (a known column "
+        "name, or a row of names above rows of values).",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]

@@ -274,7 +274,8 @@ class PredictionWriter:
             values = getattr(p, "probabilities", None) or [None] * len(self.classes)
             record["probabilities"] = {name: _number(v) for name, v in zip(self.classes, values, strict=True)}
         for column in self.keep:
-            record[column] = (p.extra or {}).get(column)
+            value = (p.extra or {}).get(column)
+            record[column] = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         return record
 
     def write(self, predictions: list[Any], explanations: list[Explanation] | None = None) -> None:
@@ -289,7 +290,7 @@ class PredictionWriter:
                 if e is None:  # a table row without text
                     _out().print(Text.assemble((inert(p.source), "bold"), "  (no text)\n"))
                 else:
-                    _out().print(*_explained(p, e), sep="\n")
+                    _out().print(*_explained(p, e, self.classes), sep="\n")
             return
         out = self.stream or sys.stdout
         if self.format is PredictFormat.jsonl:
@@ -382,8 +383,9 @@ class ParquetPredictionWriter:
         self._writer.close()
 
 
-def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
-    """The review with each token coloured by its weight (green toward positive, red toward negative)."""
+def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[str, ...]) -> list[Any]:
+    """The review with each token coloured by its weight: green toward the second class (two classes) or the
+    predicted one (more), red away from it."""
     from rich.text import Text
 
     text = prediction.text
@@ -396,15 +398,18 @@ def _explained(prediction: Prediction, explanation: Explanation) -> list[Any]:
         level = int(90 + 165 * strength)
         colour = f"rgb(0,{level},0)" if t.weight > 0 else f"rgb({level},0,0)"
         shown.stylize(f"bold white on {colour}", t.start, t.end)
-    style = "green" if prediction.label == "positive" else "red"
-    heading = f"P({prediction.label})" if len(prediction.probabilities) > 2 else "P(positive)"
+    style = "green" if prediction.label == classes[-1] else "red" if prediction.label == classes[0] else "yellow"
+    if len(classes) == 2:
+        heading, toward, away = f"P({classes[1]})", f"toward {classes[1]}", f"toward {classes[0]}"
+    else:
+        heading, toward, away = f"P({prediction.label})", f"toward {prediction.label}", f"away from {prediction.label}"
     head = Text.assemble(
         (inert(prediction.source), "bold"), "  ", (inert(prediction.label), style),
         f"  {inert(heading)} {prediction.probability:.3f}",
     )  # fmt: skip
     pushed_up, pushed_down = explanation.strongest()
     lines = [head, shown]
-    for name, tokens in (("toward positive", pushed_up), ("toward negative", pushed_down)):
+    for name, tokens in ((toward, pushed_up), (away, pushed_down)):
         if tokens:
             lines.append(plain(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
     return [*lines, Text("")]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import output
-from .options import IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt
+from .options import HeaderOpt, IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt
 from .output import PredictFormat
 
 _OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -59,6 +59,7 @@ def predict(
             rich_help_panel="Reading your data",
         ),
     ] = None,
+    header: HeaderOpt = None,
     output_file: Annotated[
         Path | None,
         typer.Option(
@@ -133,7 +134,13 @@ def predict(
             raise typer.BadParameter(
                 f"applies to two-class models; this one has {len(predictor.labels)} classes", param_hint="--threshold"
             )
-        table = TableInput(None if input_format is None else input_format.value, text_column, id_column, keep)
+        reserved = set(output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=True).columns())
+        clash = sorted(set(keep) & (reserved | {"probabilities", "explanation"}))
+        if clash or len(set(keep)) != len(keep):
+            what = f"{', '.join(clash)} would overwrite the output's own fields" if clash else "a column is named twice"
+            raise typer.BadParameter(what, param_hint="--keep-columns")
+        fmt_name = None if input_format is None else input_format.value
+        table = TableInput(fmt_name, text_column, id_column, keep, header)
         with_id = id_column is not None
         with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
             if file_format == "parquet":

@@ -10,7 +10,7 @@ import typer
 
 from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
 from . import output
-from .options import InputFormatOpt, LabelColumnOpt, LabelMapOpt, TextColumnOpt
+from .options import HeaderOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, TextColumnOpt
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -163,6 +163,7 @@ def train(
     text_column: TextColumnOpt = None,
     label_column: LabelColumnOpt = None,
     label_map: LabelMapOpt = None,
+    header: HeaderOpt = None,
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
 
@@ -222,6 +223,7 @@ def train(
             text_column=text_column,
             label_column=label_column,
             label_map=label_map,
+            header=header,
         )
         with output.status(f"Reading {data}"):
             dataset = load_dataset(data, options)

@@ -21,7 +21,7 @@ import numpy as np
 from .._tensorflow import keras
 from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
-from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig
+from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
 from ..data import Dataset, Split
 from ..metrics import classification_metrics, sigmoid, softmax
 from ..model import branch, build_model, head_name
@@ -124,7 +124,7 @@ def train(
                 balanced = cfg.class_weight == "balanced"
                 kernel, bias = fit_combiner(logits["validation"], val_split.labels, num_classes, balanced)
             else:  # no validation split: average the two branches' logits
-                width = 1 if num_classes == 2 else num_classes
+                width = logit_width(num_classes)
                 kernel, bias = np.vstack([np.eye(width)] * 2) / 2, np.zeros(width)
             model.get_layer(head).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
             combiner = _describe_combiner(kernel, bias, num_classes)
@@ -195,7 +195,7 @@ def _combine(z: np.ndarray, kernel: np.ndarray, bias: np.ndarray, num_classes: i
 
 def _branch_accuracy(z: np.ndarray, labels: np.ndarray, num_classes: int, column: int) -> float:
     """Accuracy of one branch alone: its own logits are the first or second half of ``z``'s columns."""
-    width = 1 if num_classes == 2 else num_classes
+    width = logit_width(num_classes)
     own = z[:, column * width : (column + 1) * width]
     predicted = (own[:, 0] > 0).astype(np.int64) if num_classes == 2 else own.argmax(axis=1)
     return float(np.mean(predicted == labels))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import logit_width
 from ..text import Encoded
 
 COMBINER_L2 = 1e-3
@@ -44,7 +45,7 @@ def fit_combiner(
     present = np.unique(labels)
     if (len(present) < num_classes and num_classes > 2) or len(present) < 2:
         # a class missing from validation: average the two branches' logits instead
-        width = 1 if num_classes == 2 else num_classes
+        width = logit_width(num_classes)
         eye = np.eye(width)
         return np.vstack([eye, eye]) / 2, np.zeros(width)
     model = LogisticRegression(
