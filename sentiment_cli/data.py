@@ -31,7 +31,11 @@ URL_ENV = "SENTIMENT_DATA_URL"
 SHA256_ENV = "SENTIMENT_DATA_SHA256"
 CACHE_ENV = "SENTIMENT_CLI_CACHE"
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "validation", "test")
+SPLIT_NAMES = {"train": "train", "training": "train", "validation": "validation", "valid": "validation",
+               "val": "validation", "dev": "validation", "development": "validation", "test": "test"}  # fmt: skip
+"""Values of a table's ``split`` column (any case). Reviews of a ``validation`` split pick the epoch and fit
+the combiner instead of a random part of the training reviews."""
 CLASS_FOLDERS = ("neg", "pos")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 RATING_COLUMN = "rating"
@@ -251,7 +255,7 @@ def _classify(parts: tuple[str, ...], label_column: str | None) -> tuple[str, st
     """(split, raw label) for a review path ending in ``[split/]pos|neg/ID_RATING.txt``."""
     if len(parts) < 2 or not parts[-1].endswith(".txt") or parts[-2] not in CLASS_FOLDERS:
         return None
-    split = parts[-3] if len(parts) >= 3 and parts[-3] in SPLITS else "train"
+    split = parts[-3] if len(parts) >= 3 and parts[-3] in ("train", "test") else "train"
     if label_column is not None and label_column.strip().lower() == RATING_COLUMN:
         stem = parts[-1][:-4]
         rating = stem.rpartition("_")[2]
@@ -278,7 +282,7 @@ def _folder_root(path: Path) -> Path:
     while True:
         children = [c for c in path.iterdir() if c.is_dir() and not c.name.startswith(".")]
         names = {c.name for c in children}
-        if names & (set(SPLITS) | set(CLASS_FOLDERS)) or len(children) != 1:
+        if names & {"train", "test", *CLASS_FOLDERS} or len(children) != 1:
             return path
         path = children[0]
 
@@ -369,9 +373,12 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
                 continue
             split = "train"
             if split_key is not None:
-                split = str(values.get(split_key) or "train").strip().lower()
-                if split not in SPLITS:
-                    raise DataError(f"{path}:{record.line}: split must be 'train' or 'test', got {split!r}")
+                given = str(values.get(split_key) or "train").strip().lower()
+                if given not in SPLIT_NAMES:
+                    raise DataError(
+                        f"{path}:{record.line}: split must be train, validation (or dev) or test, got {given!r}"
+                    )
+                split = SPLIT_NAMES[given]
             ident = values.get(choice.id) if choice.id else None
             where = f"{path}:{record.line}" if ident is None or ident == "" else str(ident)
             rows.items.append((split, text, values.get(choice.label), where, record.line))

@@ -197,12 +197,6 @@ def scripts_of(texts: Iterable[str], sample: int = 2000) -> Scripts:
     return Scripts(unspaced / letters, hangul / letters) if letters else Scripts(0.0, 0.0)
 
 
-def choose_units(texts: Iterable[str], sample: int = 2000) -> str:
-    """``chars`` when most letters are in scripts written without spaces (kana, Han, Thai, Lao, Myanmar,
-    Khmer), else ``words`` (Korean too: its words are spaced; character n-grams find their stems)."""
-    return scripts_of(texts, sample).units
-
-
 def pad(sequences: list[list[int]], length: int | None = None, rows: int | None = None) -> np.ndarray:
     """Right-pad id lists into an int32 matrix of ``rows`` x ``length``.
 

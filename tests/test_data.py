@@ -206,6 +206,20 @@ def test_a_quoted_review_with_a_line_that_looks_like_a_row_is_one_record(tmp_pat
     assert dataset.messages() == []
 
 
+def test_split_column_values(tmp_path):
+    rows = [
+        {"text": t, "label": y, "split": s}
+        for (t, y), s in zip(ROWS, ["Train", "dev", "VALID", "test"] * 3, strict=False)
+    ]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows[:10]))
+    dataset = load_dataset(path)
+    assert dataset.sizes() == {"train": 3, "validation": 5, "test": 2}
+    path.write_text(json.dumps({"text": "a", "label": 1, "split": "holdout"}) + "\n")
+    with pytest.raises(DataError, match="split must be train, validation \\(or dev\\) or test, got 'holdout'"):
+        load_dataset(path)
+
+
 def test_nsmc_layout_txt_with_stray_quotes_reads_every_row(tmp_path):
     """NSMC's ratings_train.txt: tab-separated, header id/document/label, quotes are text."""
     lines = ["id\tdocument\tlabel"]

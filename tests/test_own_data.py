@@ -311,3 +311,16 @@ def test_json_array_and_header_options_in_predict(tiny_model, tmp_path):
     assert [r["source"] for r in detected] == [f"{table}:{n}" for n in (2, 3, 4)]  # the header is not a review
     forced = runner.invoke(app, ["predict", "-m", str(tiny_model), str(table), "--no-header", "--text-column", "1"])
     assert [r["source"] for r in jsonl(forced.stdout)] == [f"{table}:{n}" for n in (1, 2, 3, 4)]
+
+
+@pytest.mark.slow
+def test_a_validation_split_column_is_used_for_validation(tmp_path):
+    rows = [
+        {"text": text, "label": label, "split": "dev" if i % 5 == 0 else "TRAIN"}
+        for i, (text, label) in enumerate(make_reviews(250, seed=8))
+    ]
+    out = train_tiny(tmp_path / "m", write_jsonl(tmp_path / "d.jsonl", rows), "--epochs", "2")
+    card = json.loads((out / "card.json").read_text())
+    assert card["data"]["splits"] == {"train": 200, "validation": 50}
+    assert card["training"]["train_reviews"] == 200 and card["training"]["validation_reviews"] == 50
+    assert card["metrics"]["validation"]["n"] == 50

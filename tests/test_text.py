@@ -13,7 +13,6 @@ from sentiment_cli.text import (
     NgramTable,
     Scripts,
     Vocabulary,
-    choose_units,
     ngram_keys,
     pad,
     scripts_of,
@@ -183,7 +182,7 @@ def test_units_and_character_ngrams_are_chosen_by_script():
     assert (korean.units, korean.needs_char_ngrams) == ("words", True)  # spaced, but particles attach
     japanese = scripts_of(["この映画は最高", "面白い"])
     assert (japanese.units, japanese.needs_char_ngrams) == ("chars", True)
-    assert choose_units(["ภาพยนตร์เรื่องนี้ดีมาก"]) == "chars"  # Thai
+    assert scripts_of(["ภาพยนตร์เรื่องนี้ดีมาก"]).units == "chars"  # Thai
     latin = scripts_of(["A great film", "Harika bir film, çok beğendim"])
     assert (latin.units, latin.needs_char_ngrams) == ("words", False)
     assert scripts_of(["", "123 !!!"]) == Scripts(0.0, 0.0)

@@ -80,7 +80,10 @@ def train(
     data_path = dataset.fingerprint.get("path")
     with staged(out, force, keep=(Path(data_path),) if data_path else ()) as stage:
         state = checkpoint.start(resume) or State(checkpoint.run)
-        train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
+        if "validation" in dataset.splits:  # the data's own validation split
+            train_split, val_split = dataset.split("train"), dataset.split("validation")
+        else:
+            train_split, val_split = split_validation(dataset.split("train"), cfg.validation_split, cfg.seed)
         check_trainable(train_split, classes, val_split)
         splits = {"train": train_split, "validation": val_split, "test": dataset.splits.get("test")}
         splits = {name: split for name, split in splits.items() if split is not None}
