@@ -1,4 +1,4 @@
-"""Model and training settings. Every default lives here and only here.
+"""Model and training settings, and the constants behind them. Every default lives here and only here.
 
 The defaults reproduce the classic Keras IMDB notebook model:
 Embedding(10,000 words, 64) -> Bidirectional(LSTM(64)) -> Dense(64, relu) -> Dense(1, sigmoid).
@@ -128,6 +128,19 @@ def logit_width(num_classes: int) -> int:
     """Outputs of each logit layer: one log-odds for two classes, one logit per class for more."""
     return 1 if num_classes == 2 else num_classes
 
+
+NGRAM_MAX_TOKENS = 5000
+"""Tokens of a review whose n-grams enter the bag (the first ones)."""
+NGRAM_MIN_COUNT = 2
+"""Reviews an n-gram must appear in to enter the bag."""
+POOL_BATCHES = 50
+"""Training batches per length-sorted pool: large enough to group similar lengths, small enough to stay random."""
+PARALLEL_JOBS = 2
+"""Worker processes for tokenizing and encoding at training time (this project's machines have 2 cores)."""
+PARALLEL_CHUNK = 2500
+"""Reviews per worker task; fewer than two chunks' worth are done in-process."""
+COMBINER_L2 = 1e-3
+"""L2 penalty per validation review on the hybrid combiner's weights (not its bias)."""
 
 LITERT_BATCH_SIZE = 32
 """Batch size baked into the exported LiteRT model (a fixed batch keeps it to builtin ops)."""

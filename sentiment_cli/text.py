@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from .config import NGRAM_MAX_TOKENS, NGRAM_MIN_COUNT
+
 UNITS = ("words", "chars")
 PAD_ID = 0
 UNKNOWN_ID = 1
@@ -259,7 +261,7 @@ class NgramTable:
     Storing keys instead of strings keeps the table to 4 bytes an n-gram.
     """
 
-    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = 5000, char_order: int = 0) -> None:
+    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = NGRAM_MAX_TOKENS, char_order: int = 0) -> None:
         keys = np.asarray(keys, dtype=np.uint32)
         if keys.ndim != 1 or (keys.size > 1 and not np.all(keys[1:] > keys[:-1])):
             raise ValueError("n-gram keys must be a sorted array of distinct uint32")
@@ -278,8 +280,8 @@ class NgramTable:
         token_lists: Iterable[list[str]],
         order: int,
         size: int,
-        min_count: int = 2,
-        max_tokens: int = 5000,
+        min_count: int = NGRAM_MIN_COUNT,
+        max_tokens: int = NGRAM_MAX_TOKENS,
         char_order: int = 0,
     ) -> NgramTable:
         """The ``size`` n-grams found in the most reviews (at least ``min_count``; ties by key)."""

@@ -80,6 +80,7 @@ def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_mod
     result = runner.invoke(app, ["evaluate", str(data), "-m", str(three_class_model), "-f", "json"])
     assert result.exit_code == 0, result.stderr
     scores = json.loads(result.stdout)
+    assert (scores["schema"], scores["schema_version"]) == ("sentiment-cli/evaluate", 1)
     assert scores["classes"] == CLASSES and scores["n"] == 60
     matrix = np.array(scores["confusion_matrix"])
     assert matrix.shape == (3, 3) and matrix.sum(axis=1).tolist() == [20, 20, 20]
@@ -205,8 +206,14 @@ def test_train_with_a_label_map_records_classes_and_skipped_rows(tmp_path):
 def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
     rows = [(text, label) for text, label in make_reviews(200, seed=6)] + [("no label here", "")]
     data = write_csv(tmp_path / "d.csv", rows, header=("Comment", "Polarity"))
-    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS, "--epochs", "1"])
+    args = ["train", str(data), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS, "--epochs", "1", "--format", "json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)  # stdout is one JSON object; everything else went to stderr
+    assert (summary["schema"], summary["schema_version"]) == ("sentiment-cli/train", 1)
+    assert summary["labels"] == ["negative", "positive"] and summary["out"] == str(tmp_path / "m")
+    assert summary["data"]["rows_skipped"] == {"without a label": 1}
+    assert summary["metrics"]["validation"]["n"] == 20
     assert (
         f"read {data} as CSV with a header row; text column 'Comment', label column 'Polarity' "
         "(chosen automatically: text, label)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,23 +9,20 @@ import typer
 
 from . import output
 from .options import (
+    FormatOpt,
     HeaderOpt,
     IdColumnOpt,
     InputFormatOpt,
     LabelColumnOpt,
     LabelMapOpt,
     ModelOpt,
+    ReportFormat,
     TextColumnOpt,
     ThresholdOpt,
 )
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-
-class EvaluateFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 JSON_KEYS = (
@@ -53,9 +49,7 @@ def evaluate(
         ),
     ] = None,
     threshold: ThresholdOpt = None,
-    fmt: Annotated[
-        EvaluateFormat, typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False)
-    ] = EvaluateFormat.table,
+    fmt: FormatOpt = ReportFormat.table,
     input_format: InputFormatOpt = None,
     text_column: TextColumnOpt = None,
     label_column: LabelColumnOpt = None,
@@ -99,8 +93,8 @@ def evaluate(
         output.report_dataset(dataset)
         with output.status("Classifying"):
             result = run(dataset, bundle, split, threshold)
-        if fmt is EvaluateFormat.json:
-            output.print_json({key: result.get(key) for key in JSON_KEYS})
+        if fmt is ReportFormat.json:
+            output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
         else:
             output.stdout.print(_table(result))
             if len(result["classes"]) > 2:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import output
+from .options import FormatOpt, ReportFormat
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-
-class InspectFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def inspect(
@@ -28,9 +23,7 @@ def inspect(
             show_default=False,
         ),
     ] = None,
-    fmt: Annotated[
-        InspectFormat, typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False)
-    ] = InspectFormat.table,
+    fmt: FormatOpt = ReportFormat.table,
     expand: Annotated[
         bool,
         typer.Option(
@@ -62,8 +55,8 @@ def inspect(
             from ..inspection import inspect_model
 
         report = inspect_model(model, input_length)
-        if fmt is InspectFormat.json:
-            output.print_json(report.to_dict())
+        if fmt is ReportFormat.json:
+            output.print_json(report.to_dict(), "inspect")
             return
         output.stdout.print(_layers_table(report, expand))
         for line in _why(report):

@@ -108,3 +108,16 @@ HeaderOpt = Annotated[
         rich_help_panel=_DATA,
     ),
 ]
+
+
+class ReportFormat(StrEnum):
+    """How train, evaluate and inspect print their one result: a table for people, one JSON object for scripts."""
+
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    ReportFormat,
+    typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False),
+]

@@ -415,6 +415,12 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     return [*lines, Text("")]
 
 
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+JSON_SCHEMA_VERSION = 1
+
+
+def print_json(data: Any, command: str) -> None:
+    """One JSON object on stdout, led by ``schema`` (``sentiment-cli/COMMAND``) and ``schema_version``:
+    a script can check what it reads, and fields are only added within a version."""
+    document = {"schema": f"sentiment-cli/{command}", "schema_version": JSON_SCHEMA_VERSION, **data}
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     sys.stdout.flush()

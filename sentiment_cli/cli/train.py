@@ -10,7 +10,7 @@ import typer
 
 from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
 from . import output
-from .options import HeaderOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, TextColumnOpt
+from .options import FormatOpt, HeaderOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, ReportFormat, TextColumnOpt
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -26,6 +26,8 @@ _DEFAULT_CHAR_NGRAMS = CharNgrams(_MODEL.char_ngrams)
 ClassWeight = StrEnum("ClassWeight", {name: name for name in CLASS_WEIGHTS})
 _DEFAULT_CLASS_WEIGHT = ClassWeight(_TRAIN.class_weight)
 _SHAPE = "Model shape"
+
+
 _FIT = "Training"
 
 
@@ -164,6 +166,7 @@ def train(
     label_column: LabelColumnOpt = None,
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
+    fmt: FormatOpt = ReportFormat.table,
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
 
@@ -247,7 +250,14 @@ def train(
                     soft_wrap=True,
                 )
             raise
-        output.stdout.print(_metrics_table(result.metrics, result.card.labels))
+        if fmt is ReportFormat.json:
+            card = result.card
+            output.print_json(
+                {"out": str(result.out), "labels": list(card.labels), "model": card.model.to_dict(),
+                 "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
+            )  # fmt: skip
+        else:
+            output.stdout.print(_metrics_table(result.metrics, result.card.labels))
         output.note(f"Wrote {result.out}")
 
 

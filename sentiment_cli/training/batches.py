@@ -16,14 +16,10 @@ import joblib
 import numpy as np
 
 from .._tensorflow import tf
+from ..config import PARALLEL_CHUNK, PARALLEL_JOBS, POOL_BATCHES
 from ..data import Split
 from ..errors import DataError
 from ..text import Encoded, Encoder, tokenize
-
-POOL_BATCHES = 50
-"""Batches per length-sorted pool: large enough to group similar lengths, small enough to stay random."""
-PARALLEL_JOBS = 2
-PARALLEL_CHUNK = 2500
 
 
 class Batches:

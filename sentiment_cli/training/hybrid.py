@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import logit_width
+from ..config import COMBINER_L2, logit_width
 from ..text import Encoded
-
-COMBINER_L2 = 1e-3
-"""L2 penalty per validation review on the combiner's weights (not its bias)."""
 
 
 def naive_bayes_weights(items: list[Encoded], labels: np.ndarray, buckets: int, num_classes: int) -> np.ndarray:
