@@ -9,6 +9,7 @@ import typer
 from .. import __version__
 from . import evaluate as evaluate_command
 from . import inspect as inspect_command
+from . import output
 from . import predict as predict_command
 from . import train as train_command
 
@@ -44,10 +45,13 @@ def _root(
     """Classify reviews and any text by sentiment."""
 
 
-app.command("predict")(predict_command.predict)
-app.command("train")(train_command.train)
-app.command("evaluate")(evaluate_command.evaluate)
-app.command("inspect")(inspect_command.inspect)
+for name, command in (
+    ("predict", predict_command.predict),
+    ("train", train_command.train),
+    ("evaluate", evaluate_command.evaluate),
+    ("inspect", inspect_command.inspect),
+):
+    app.command(name)(output.reported(command))
 
 
 def main() -> None:

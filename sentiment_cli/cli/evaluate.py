@@ -70,38 +70,37 @@ def evaluate(
         raise typer.BadParameter(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
-    with output.reporting():
-        from ..bundle import read_bundle
-        from ..data import TableOptions, load_dataset
-        from ..evaluation import evaluate as run
+    from ..bundle import read_bundle
+    from ..data import TableOptions, load_dataset
+    from ..evaluation import evaluate as run
 
-        bundle = read_bundle(model, purpose="evaluate")
-        if threshold is not None and len(bundle.labels) > 2:
-            raise typer.BadParameter(
-                f"applies to two-class models; this one has {len(bundle.labels)} classes", param_hint="--threshold"
-            )
-        options = TableOptions(
-            input_format=None if input_format is None else input_format.value,
-            text_column=text_column,
-            label_column=label_column,
-            id_column=id_column,
-            label_map=label_map,
-            header=header,
+    bundle = read_bundle(model, purpose="evaluate")
+    if threshold is not None and len(bundle.labels) > 2:
+        raise typer.BadParameter(
+            f"applies to two-class models; this one has {len(bundle.labels)} classes", param_hint="--threshold"
         )
-        with output.status(f"Reading {data}"):
-            dataset = load_dataset(data, options, classes=bundle.labels, scheme=bundle.card.label_scheme)
-        output.report_dataset(dataset)
-        with output.status("Classifying"):
-            result = run(dataset, bundle, split, threshold)
-        if fmt is ReportFormat.json:
-            output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
-        else:
-            output.stdout.print(_table(result))
-            if len(result["classes"]) > 2:
-                output.stdout.print(_per_class_table(result))
-                output.stdout.print(_confusion_table(result))
-        if dataset.skipped:
-            raise typer.Exit(output.EXIT_FAILURE)
+    options = TableOptions(
+        input_format=None if input_format is None else input_format.value,
+        text_column=text_column,
+        label_column=label_column,
+        id_column=id_column,
+        label_map=label_map,
+        header=header,
+    )
+    with output.status(f"Reading {data}"):
+        dataset = load_dataset(data, options, classes=bundle.labels, scheme=bundle.card.label_scheme)
+    output.report_dataset(dataset)
+    with output.status("Classifying"):
+        result = run(dataset, bundle, split, threshold)
+    if fmt is ReportFormat.json:
+        output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
+    else:
+        output.stdout.print(_table(result))
+        if len(result["classes"]) > 2:
+            output.stdout.print(_per_class_table(result))
+            output.stdout.print(_confusion_table(result))
+    if dataset.skipped:
+        raise typer.Exit(output.EXIT_FAILURE)
 
 
 def _value(value: float | None) -> str:

@@ -50,21 +50,20 @@ def inspect(
     has 128×64 + 64 = 8,256 weights. Keras files are loaded with safe_mode=True:
     a model with Lambda layers or custom code is refused, never run.
     """
-    with output.reporting():
-        with output.status("Loading TensorFlow"):
-            from ..inspection import inspect_model
+    with output.status("Loading TensorFlow"):
+        from ..inspection import inspect_model
 
-        report = inspect_model(model, input_length)
-        if fmt is ReportFormat.json:
-            output.print_json(report.to_dict(), "inspect")
-            return
-        output.stdout.print(_layers_table(report, expand))
-        for line in _why(report):
-            output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
-        if report.card:
-            output.stdout.print(_card_table(report.card))
-            for name, history in report.card.get("history", {}).items():
-                output.stdout.print(_history_chart(name, history))
+    report = inspect_model(model, input_length)
+    if fmt is ReportFormat.json:
+        output.print_json(report.to_dict(), "inspect")
+        return
+    output.stdout.print(_layers_table(report, expand))
+    for line in _why(report):
+        output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
+    if report.card:
+        output.stdout.print(_card_table(report.card))
+        for name, history in report.card.get("history", {}).items():
+            output.stdout.print(_history_chart(name, history))
 
 
 def _layers_table(report: Any, expand: bool = False) -> Table:

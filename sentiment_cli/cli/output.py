@@ -14,7 +14,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +179,17 @@ def reporting() -> Iterator[None]:
         _pending.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def reported(command: Callable[..., None]) -> Callable[..., None]:
+    """The one place the error map is applied: every command runs inside :func:`reporting`."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with reporting():
+            command(*args, **kwargs)
+
+    return run
 
 
 @contextlib.contextmanager

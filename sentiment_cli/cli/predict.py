@@ -123,55 +123,54 @@ def predict(
     if "-" in sources and input_format not in (None, "text"):
         raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
 
-    with output.reporting():
-        from ..bundle import read_bundle
-        from ..explain import explain as explain_one
-        from ..reviews import Problem, TableInput, read_sources
-        from ..runtime import Predictor
+    from ..bundle import read_bundle
+    from ..explain import explain as explain_one
+    from ..reviews import Problem, TableInput, read_sources
+    from ..runtime import Predictor
 
-        predictor = Predictor(read_bundle(model, purpose="predict"))
-        if threshold is not None and len(predictor.labels) > 2:
-            raise typer.BadParameter(
-                f"applies to two-class models; this one has {len(predictor.labels)} classes", param_hint="--threshold"
-            )
-        reserved = set(output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=True).columns())
-        clash = sorted(set(keep) & (reserved | {"probabilities", "explanation"}))
-        if clash or len(set(keep)) != len(keep):
-            what = f"{', '.join(clash)} would overwrite the output's own fields" if clash else "a column is named twice"
-            raise typer.BadParameter(what, param_hint="--keep-columns")
-        fmt_name = None if input_format is None else input_format.value
-        table = TableInput(fmt_name, text_column, id_column, keep, header)
-        with_id = id_column is not None
-        with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
-            if file_format == "parquet":
-                fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
-                writer: Any = output.ParquetPredictionWriter(str(target), fields)
-                closing.callback(writer.close)
-            else:
-                stream = None
-                if target is not None:
-                    stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
-                chosen = fmt if file_format is None else PredictFormat(file_format)
-                writer = output.PredictionWriter(chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream)
+    predictor = Predictor(read_bundle(model, purpose="predict"))
+    if threshold is not None and len(predictor.labels) > 2:
+        raise typer.BadParameter(
+            f"applies to two-class models; this one has {len(predictor.labels)} classes", param_hint="--threshold"
+        )
+    reserved = set(output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=True).columns())
+    clash = sorted(set(keep) & (reserved | {"probabilities", "explanation"}))
+    if clash or len(set(keep)) != len(keep):
+        what = f"{', '.join(clash)} would overwrite the output's own fields" if clash else "a column is named twice"
+        raise typer.BadParameter(what, param_hint="--keep-columns")
+    fmt_name = None if input_format is None else input_format.value
+    table = TableInput(fmt_name, text_column, id_column, keep, header)
+    with_id = id_column is not None
+    with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
+        if file_format == "parquet":
+            fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
+            writer: Any = output.ParquetPredictionWriter(str(target), fields)
+            closing.callback(writer.close)
+        else:
+            stream = None
+            if target is not None:
+                stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
+            chosen = fmt if file_format is None else PredictFormat(file_format)
+            writer = output.PredictionWriter(chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream)
 
-            def write(predictions: list) -> None:
-                explained = None
-                if explain:
-                    explained = [explain_one(predictor, p.text) if hasattr(p, "text") else None for p in predictions]
-                writer.write(predictions, explained)
+        def write(predictions: list) -> None:
+            explained = None
+            if explain:
+                explained = [explain_one(predictor, p.text) if hasattr(p, "text") else None for p in predictions]
+            writer.write(predictions, explained)
 
-            failed = False
-            chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
-            for chunk in predictor.stream(chunks, threshold):
-                predictions = []
-                for item in chunk:
-                    if isinstance(item, Problem):
-                        write(predictions)  # in input order: the results before the problem, then the problem
-                        predictions = []
-                        (output.error if item.fatal else output.warning)(item.message)
-                        failed = failed or item.fatal
-                    else:
-                        predictions.append(item)
-                write(predictions)
-        if failed:
-            raise typer.Exit(output.EXIT_FAILURE)
+        failed = False
+        chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
+        for chunk in predictor.stream(chunks, threshold):
+            predictions = []
+            for item in chunk:
+                if isinstance(item, Problem):
+                    write(predictions)  # in input order: the results before the problem, then the problem
+                    predictions = []
+                    (output.error if item.fatal else output.warning)(item.message)
+                    failed = failed or item.fatal
+                else:
+                    predictions.append(item)
+            write(predictions)
+    if failed:
+        raise typer.Exit(output.EXIT_FAILURE)

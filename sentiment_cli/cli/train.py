@@ -188,77 +188,76 @@ def train(
 
       sentiment train reviews.csv --out my-model --arch seed --epochs 2
     """
-    with output.reporting():
-        try:
-            model_config = ModelConfig(
-                arch=arch.value,
-                tokenizer=tokenizer.value,
-                char_ngrams=char_ngrams.value,
-                vocab_size=vocab_size,
-                max_length=max_length,
-                embedding_dim=embedding_dim,
-                lstm_units=lstm_units,
-                dense_units=dense_units,
-                ngram_order=ngram_order,
-                ngram_vocab_size=ngram_vocab_size,
-            )
-            train_config = TrainConfig(
-                epochs=epochs,
-                batch_size=batch_size,
-                validation_split=validation_split,
-                patience=patience,
-                learning_rate=learning_rate,
-                seed=seed,
-                ngram_epochs=ngram_epochs,
-                class_weight=class_weight.value,
-            )
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
-
-        from ..bundle import check_output
-        from ..data import TableOptions, load_dataset
-
-        check_output(out, force, keep=() if data is None else (data,))
-        if data is None:
-            data = _download(data_url, data_sha256)
-        options = TableOptions(
-            input_format=None if input_format is None else input_format.value,
-            text_column=text_column,
-            label_column=label_column,
-            label_map=label_map,
-            header=header,
+    try:
+        model_config = ModelConfig(
+            arch=arch.value,
+            tokenizer=tokenizer.value,
+            char_ngrams=char_ngrams.value,
+            vocab_size=vocab_size,
+            max_length=max_length,
+            embedding_dim=embedding_dim,
+            lstm_units=lstm_units,
+            dense_units=dense_units,
+            ngram_order=ngram_order,
+            ngram_vocab_size=ngram_vocab_size,
         )
-        with output.status(f"Reading {data}"):
-            dataset = load_dataset(data, options)
-        output.report_dataset(dataset)
+        train_config = TrainConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            patience=patience,
+            learning_rate=learning_rate,
+            seed=seed,
+            ngram_epochs=ngram_epochs,
+            class_weight=class_weight.value,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
-        with output.status("Loading TensorFlow"):
-            from ..training import train as fit
+    from ..bundle import check_output
+    from ..data import TableOptions, load_dataset
 
-        from ..checkpoint import checkpoint_dir
+    check_output(out, force, keep=() if data is None else (data,))
+    if data is None:
+        data = _download(data_url, data_sha256)
+    options = TableOptions(
+        input_format=None if input_format is None else input_format.value,
+        text_column=text_column,
+        label_column=label_column,
+        label_map=label_map,
+        header=header,
+    )
+    with output.status(f"Reading {data}"):
+        dataset = load_dataset(data, options)
+    output.report_dataset(dataset)
 
-        try:
-            with _EpochProgress() as listener:
-                result = fit(
-                    dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
-                    command=_command_line(ctx),
-                )  # fmt: skip
-        except (KeyboardInterrupt, output.Terminated):
-            if checkpoint_dir(out).is_dir():
-                output.stderr.print(
-                    f"Checkpoint kept in {checkpoint_dir(out)}: add --resume to the same command to continue.",
-                    soft_wrap=True,
-                )
-            raise
-        if fmt is ReportFormat.json:
-            card = result.card
-            output.print_json(
-                {"out": str(result.out), "labels": list(card.labels), "model": card.model.to_dict(),
-                 "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
+    with output.status("Loading TensorFlow"):
+        from ..training import train as fit
+
+    from ..checkpoint import checkpoint_dir
+
+    try:
+        with _EpochProgress() as listener:
+            result = fit(
+                dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
+                command=_command_line(ctx),
             )  # fmt: skip
-        else:
-            output.stdout.print(_metrics_table(result.metrics, result.card.labels))
-        output.note(f"Wrote {result.out}")
+    except (KeyboardInterrupt, output.Terminated):
+        if checkpoint_dir(out).is_dir():
+            output.stderr.print(
+                f"Checkpoint kept in {checkpoint_dir(out)}: add --resume to the same command to continue.",
+                soft_wrap=True,
+            )
+        raise
+    if fmt is ReportFormat.json:
+        card = result.card
+        output.print_json(
+            {"out": str(result.out), "labels": list(card.labels), "model": card.model.to_dict(),
+             "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
+        )  # fmt: skip
+    else:
+        output.stdout.print(_metrics_table(result.metrics, result.card.labels))
+    output.note(f"Wrote {result.out}")
 
 
 def _command_line(ctx: typer.Context) -> list[str]:
