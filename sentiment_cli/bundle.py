@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .config import ModelConfig
-from .errors import ModelError, OutputError
+from .errors import ModelError, OutputError, OutputExists
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -253,7 +253,7 @@ def default_model_dir() -> Path:
     for candidate in (here / "_models" / "default", here.parent / "models" / "default"):
         if (candidate / CARD_FILE).is_file():
             return candidate
-    raise ModelError("the shipped default model is missing from this installation", "pass --model DIR")
+    raise ModelError("the shipped default model is missing from this installation", "name a model directory")
 
 
 def _read_regular(path: Path, limit: int) -> bytes:
@@ -367,7 +367,7 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"{out}: exists and is not empty", "pass --force to replace it")
+        raise OutputExists(f"{out}: exists and is not empty")
     parent = out.resolve().parent
     if not parent.is_dir():
         raise OutputError(f"{parent}: no such directory")
@@ -406,7 +406,7 @@ class Stage:
         old = None
         if self.out.is_dir() and any(self.out.iterdir()):
             if not self.force:
-                raise OutputError(f"{self.out}: exists and is not empty", "pass --force to replace it")
+                raise OutputExists(f"{self.out}: exists and is not empty")
             old = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.out.name}.old-"))
             os.replace(self.out, old / "model")
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OutputError
+from .errors import CheckpointMismatch, NoCheckpoint
 
 STATE = "state.json"
 
@@ -53,15 +53,10 @@ class Checkpoint:
             try:
                 data = json.loads((self.path / STATE).read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                raise OutputError(
-                    f"{self.path}: no checkpoint to resume from", "run without --resume to start afresh"
-                ) from None
+                raise NoCheckpoint(f"{self.path}: no checkpoint to resume from") from None
             state = State(**data)
             if state.fingerprint != self.run:
-                raise OutputError(
-                    f"{self.path}: the checkpoint is of a run with other data or settings",
-                    "resume with the same data and options, or run without --resume",
-                )
+                raise CheckpointMismatch(f"{self.path}: the checkpoint is of a run with other data or settings")
             return state
         shutil.rmtree(self.path, ignore_errors=True)
         return None

@@ -267,7 +267,7 @@ def _layout_column(options: TableOptions) -> str | None:
     column = options.label_column
     if column is not None and column.strip().lower() not in (RATING_COLUMN, "label", "folder"):
         raise DataError(
-            f"--label-column {column!r} does not apply to an aclImdb folder or archive",
+            f"label column {column!r} does not apply to an aclImdb folder or archive",
             "its labels are the pos/neg folders, or 'rating' for the 1-10 ratings in the file names",
         )
     return column

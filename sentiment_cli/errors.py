@@ -33,6 +33,18 @@ class OutputError(SentimentError):
     """Where a result should be written cannot take it."""
 
 
+class OutputExists(OutputError):
+    """The output directory exists and is not empty (replacing it takes ``force=True``)."""
+
+
+class NoCheckpoint(OutputError):
+    """``resume=True`` found no checkpoint to continue from."""
+
+
+class CheckpointMismatch(OutputError):
+    """The checkpoint belongs to a run with other data or settings."""
+
+
 class InputError(SentimentError):
     """A review file that cannot be read as text."""
 

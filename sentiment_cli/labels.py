@@ -217,21 +217,21 @@ class LabelMap:
 
     @classmethod
     def parse(cls, spec: str) -> LabelMap:
-        """Parse ``spec``; ValueError("--label-map: ...") says what is wrong with it."""
+        """Parse ``spec``; ValueError("label map: ...") says what is wrong with it."""
         if not spec.strip():
-            raise ValueError("--label-map: the map is empty")
+            raise ValueError("label map: the map is empty")
         items: list[MapItem] = []
         for raw in spec.split(","):
             item = raw.strip()
             if not item:
-                raise ValueError(f"--label-map: empty item in {spec!r} (two commas in a row, or one at an end)")
+                raise ValueError(f"label map: empty item in {spec!r} (two commas in a row, or one at an end)")
             if "=" not in item:
-                raise ValueError(f"--label-map: {item!r} is not KEY=CLASS")
+                raise ValueError(f"label map: {item!r} is not KEY=CLASS")
             key_text, _, class_text = (part.strip() for part in item.partition("="))
             if not key_text:
-                raise ValueError(f"--label-map: {item!r} has an empty key")
+                raise ValueError(f"label map: {item!r} has an empty key")
             if not class_text:
-                raise ValueError(f"--label-map: {item!r} has an empty class name")
+                raise ValueError(f"label map: {item!r} has an empty class name")
             target: str | Literal[_Drop.DROP] = DROP if class_text.casefold() == "drop" else class_text
             items.append(_parse_key(key_text, target))
         _check(items)
@@ -266,11 +266,11 @@ def _parse_key(text: str, target: str | Literal[_Drop.DROP]) -> MapItem:
         low, high = Decimal(match[1]), Decimal(match[2])
         key = f"{normalize(match[1])}-{normalize(match[2])}"
         if low > high:
-            raise ValueError(f"--label-map: range {text!r} is empty ({normalize(match[1])} > {normalize(match[2])})")
+            raise ValueError(f"label map: range {text!r} is empty ({normalize(match[1])} > {normalize(match[2])})")
         return MapItem(key, target, low, high)
     key = normalize(text)
     if key is None:
-        raise ValueError(f"--label-map: key {text!r} means a missing label; missing labels are always skipped")
+        raise ValueError(f"label map: key {text!r} means a missing label; missing labels are always skipped")
     return MapItem(key, target)
 
 
@@ -285,21 +285,21 @@ def _check(items: list[MapItem]) -> None:
         earlier = first.setdefault(item.key, item)
         if earlier.target != item.target:
             raise ValueError(
-                f"--label-map: {item.key!r} is mapped to both {name(earlier.target)!r} and {name(item.target)!r}"
+                f"label map: {item.key!r} is mapped to both {name(earlier.target)!r} and {name(item.target)!r}"
             )
     ranges = [item for item in first.values() if item.is_range]
     for i, one in enumerate(ranges):
         for other in ranges[i + 1 :]:
             if one.target != other.target and one.low <= other.high and other.low <= one.high:  # type: ignore[operator]
-                raise ValueError(f"--label-map: ranges {one.key!r} and {other.key!r} overlap")
+                raise ValueError(f"label map: ranges {one.key!r} and {other.key!r} overlap")
     classes = dict.fromkeys(item.target for item in items if isinstance(item.target, str))
     if not classes:
-        raise ValueError("--label-map: every item is 'drop'; name at least one class")
+        raise ValueError("label map: every item is 'drop'; name at least one class")
     folded: dict[str, str] = {}
     for class_name in classes:
         same = folded.setdefault(class_name.casefold(), class_name)
         if same != class_name:
-            raise ValueError(f"--label-map: class names {same!r} and {class_name!r} differ only in case")
+            raise ValueError(f"label map: class names {same!r} and {class_name!r} differ only in case")
 
 
 @dataclass(frozen=True)
@@ -449,7 +449,7 @@ def _one_label(source: str, label: str, hint: str | None = None) -> DataError:
 
 def _uncovered(source: str, values: list[str]) -> DataError:
     return DataError(
-        f"{source} has labels the --label-map does not cover: {_show(values)}",
+        f"{source} has labels the label map does not cover: {_show(values)}",
         hint="add them to the map, or end it with '*=drop' to drop every other value",
     )
 
@@ -459,8 +459,8 @@ def infer_scheme(
 ) -> LabelScheme:
     """From the raw label values of a training set (missing ones ignored). Raises DataError when there is only one
     class ("<source> has only one label: 'positive'; at least two classes are needed"), when there are more than
-    max_classes distinct values (message shows the count and the first few values, and hints --label-column or
-    --label-map), or when the map leaves values uncovered."""
+    max_classes distinct values (message shows the count and the first few values, and hints at the label column or
+    a label map), or when the map leaves values uncovered."""
     distinct = _distinct(values)
     if not distinct:
         raise _no_labels(source)
@@ -472,8 +472,8 @@ def infer_scheme(
         raise DataError(
             f"{source} has {len(distinct)} different labels, more than the {max_classes} classes allowed: "
             f"{_show(distinct, 5)}",
-            hint="check that --label-column names the label column, or group the values with --label-map, "
-            "e.g. --label-map '1-2=negative,4-5=positive'",
+            hint="check that the label column is the right one, or group the values with a label map, "
+            "e.g. '1-2=negative,4-5=positive'",
         )
     order = sorted(distinct, key=_value_order)
     recognized = _recognize(set(distinct))
@@ -496,11 +496,11 @@ def _mapped(distinct: list[str], label_map: LabelMap, max_classes: int, source: 
         raise _uncovered(source, uncovered)
     classes = label_map.classes
     if len(classes) > max_classes:
-        raise DataError(f"--label-map names {len(classes)} classes, more than the {max_classes} allowed")
+        raise DataError(f"the label map names {len(classes)} classes, more than the {max_classes} allowed")
     present = list(dict.fromkeys(t for t in targets.values() if isinstance(t, str)))
-    dropped = "the other labels were dropped by --label-map" if DROP in targets.values() else None
+    dropped = "the other labels were dropped by the label map" if DROP in targets.values() else None
     if not present:
-        raise _no_labels(source, "every label was dropped by --label-map")
+        raise _no_labels(source, "every label was dropped by the label map")
     if len(present) == 1:
         raise _one_label(source, present[0], dropped)
     canonical = {normalize(c) for c in classes}
@@ -542,7 +542,7 @@ def scheme_for_classes(
     if label_map is not None:
         foreign = [c for c in label_map.classes if normalize(c) not in by_name]
         if foreign:
-            raise DataError(f"--label-map names classes the model does not have: {_show(foreign)} ({model_classes})")
+            raise DataError(f"the label map names classes the model does not have: {_show(foreign)} ({model_classes})")
         uncovered = []
         for value in distinct:
             target = label_map.lookup(value)
@@ -576,12 +576,12 @@ def scheme_for_classes(
     if unknown:
         raise DataError(
             f"{source} has labels the model does not know: {_show(unknown)} ({model_classes})",
-            hint=f"map them onto the model's classes with --label-map, e.g. --label-map '{unknown[0]}={classes[0]}'",
+            hint=f"map them onto the model's classes with a label map, e.g. '{unknown[0]}={classes[0]}'",
         )
     if ambiguous:
         raise DataError(
             f"{source} has labels that could mean different classes: {_show(ambiguous)} ({model_classes})",
-            hint=f"say which class each value is with --label-map, e.g. --label-map '{ambiguous[0]}={classes[0]}'",
+            hint=f"say which class each value is with a label map, e.g. '{ambiguous[0]}={classes[0]}'",
         )
     return LabelScheme(classes, mapping, _kind_of(classes))
 

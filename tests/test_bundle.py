@@ -5,7 +5,7 @@ import pytest
 
 from sentiment_cli.bundle import CARD_FORMAT, Card, LiteRTInfo, check_output, default_model_dir, read_bundle, staged
 from sentiment_cli.config import ModelConfig
-from sentiment_cli.errors import ModelError, OutputError
+from sentiment_cli.errors import ModelError, OutputError, OutputExists
 
 REQUIRED = ["model.keras", "model.tflite", "tokenizer.json"]
 
@@ -97,7 +97,7 @@ def test_existing_output_needs_force(tmp_path):
     out.mkdir()
     check_output(out, force=False)  # empty is fine
     (out / "keep.txt").write_text("mine")
-    with pytest.raises(OutputError, match="pass --force"):
+    with pytest.raises(OutputExists, match="exists and is not empty"):
         check_output(out, force=False)
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="not a directory"):
@@ -134,7 +134,7 @@ def test_a_run_that_loses_the_race_refuses(tmp_path):
         write_required(second.path, b"2")
         (first.path / "a").write_text("1")
         first.commit(minimal_card("first"))
-        with pytest.raises(OutputError, match="pass --force"):
+        with pytest.raises(OutputExists, match="exists and is not empty"):
             second.commit(minimal_card("second"))
     assert sorted(p.name for p in out.iterdir()) == ["a", "card.json", *REQUIRED]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

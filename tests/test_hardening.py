@@ -204,7 +204,9 @@ def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
 
     data = write_csv(tmp_path / "d.csv", make_reviews(40))
     result = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--resume"])
-    assert result.exit_code == 1 and "no checkpoint to resume from" in result.stderr
+    assert (
+        result.exit_code == 1 and "no checkpoint to resume from (run without --resume to start afresh)" in result.stderr
+    )
     checkpoint = tmp_path / ".m.checkpoint"
     checkpoint.mkdir()
     (checkpoint / "state.json").write_text(json.dumps({"fingerprint": "another run"}))

@@ -189,21 +189,21 @@ def test_label_map_value_keys_are_normalized_and_win_over_ranges():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("", "--label-map: the map is empty"),
-        ("  ", "--label-map: the map is empty"),
-        ("positive", "--label-map: 'positive' is not KEY=CLASS"),
-        ("=positive", "--label-map: '=positive' has an empty key"),
-        ("1= ", "--label-map: '1=' has an empty class name"),
-        ("1=a,,2=b", "--label-map: empty item in '1=a,,2=b' (two commas in a row, or one at an end)"),
-        ("1=a,", "--label-map: empty item in '1=a,' (two commas in a row, or one at an end)"),
-        ("5-1=negative", "--label-map: range '5-1' is empty (5 > 1)"),
-        ("-1--2=negative", "--label-map: range '-1--2' is empty (-1 > -2)"),
-        ("1=a,1.0=b", "--label-map: '1' is mapped to both 'a' and 'b'"),
-        ("*=a,*=drop", "--label-map: '*' is mapped to both 'a' and 'drop'"),
-        ("1-3=negative,3-5=positive", "--label-map: ranges '1-3' and '3-5' overlap"),
-        ("1=drop,*=drop", "--label-map: every item is 'drop'; name at least one class"),
-        ("1=Good,2=good", "--label-map: class names 'Good' and 'good' differ only in case"),
-        ("nan=x", "--label-map: key 'nan' means a missing label; missing labels are always skipped"),
+        ("", "label map: the map is empty"),
+        ("  ", "label map: the map is empty"),
+        ("positive", "label map: 'positive' is not KEY=CLASS"),
+        ("=positive", "label map: '=positive' has an empty key"),
+        ("1= ", "label map: '1=' has an empty class name"),
+        ("1=a,,2=b", "label map: empty item in '1=a,,2=b' (two commas in a row, or one at an end)"),
+        ("1=a,", "label map: empty item in '1=a,' (two commas in a row, or one at an end)"),
+        ("5-1=negative", "label map: range '5-1' is empty (5 > 1)"),
+        ("-1--2=negative", "label map: range '-1--2' is empty (-1 > -2)"),
+        ("1=a,1.0=b", "label map: '1' is mapped to both 'a' and 'b'"),
+        ("*=a,*=drop", "label map: '*' is mapped to both 'a' and 'drop'"),
+        ("1-3=negative,3-5=positive", "label map: ranges '1-3' and '3-5' overlap"),
+        ("1=drop,*=drop", "label map: every item is 'drop'; name at least one class"),
+        ("1=Good,2=good", "label map: class names 'Good' and 'good' differ only in case"),
+        ("nan=x", "label map: key 'nan' means a missing label; missing labels are always skipped"),
     ],
 )
 def test_label_map_errors(spec, message):
@@ -222,7 +222,7 @@ def test_infer_with_map_orders_classes_as_the_spec():
 def test_infer_with_map_reports_uncovered_values():
     with pytest.raises(DataError) as caught:
         infer_scheme([1, 2, 3, 7, 8.0], LabelMap.parse("1-2=negative,3=positive"), source="train.csv")
-    assert caught.value.message == "train.csv has labels the --label-map does not cover: '7', '8'"
+    assert caught.value.message == "train.csv has labels the label map does not cover: '7', '8'"
     assert "*=drop" in caught.value.hint
     covered = infer_scheme([1, 2, 3, 7], LabelMap.parse("1-2=negative,3=positive,*=drop"))
     assert covered.mapping == {"1": 0, "2": 0, "3": 1, "7": None}
@@ -235,7 +235,7 @@ def test_infer_errors_on_one_class():
     with pytest.raises(DataError) as caught:
         infer_scheme([1, 2, 5], LabelMap.parse("1-2=drop,5=positive"), source="train.csv")
     assert caught.value.message == "train.csv has only one label: 'positive'; at least two classes are needed"
-    assert caught.value.hint == "the other labels were dropped by --label-map"
+    assert caught.value.hint == "the other labels were dropped by the label map"
     with pytest.raises(DataError, match="has no labels"):
         infer_scheme([None, "", float("nan")])
 
@@ -247,8 +247,8 @@ def test_infer_errors_on_too_many_classes():
         "reviews.csv has 60 different labels, more than the 50 classes allowed: "
         "'review text 0', 'review text 1', 'review text 2', 'review text 3', 'review text 4', ... (55 more)"
     )
-    assert "--label-column" in caught.value.hint
-    assert "--label-map" in caught.value.hint
+    assert "label column" in caught.value.hint
+    assert "label map" in caught.value.hint
     assert infer_scheme(range(60), max_classes=60).classes[-1] == "59"
     ratings = infer_scheme(range(1, 101), LabelMap.parse("1-40=negative,41-60=drop,61-100=positive"))
     assert ratings.classes == NEG_POS
@@ -294,7 +294,7 @@ def test_scheme_for_classes_rejects_unknown_values():
         "test.csv has labels the model does not know: '1', '2', '3', '4', '5' "
         "(the model's classes are negative, positive)"
     )
-    assert "--label-map" in caught.value.hint
+    assert "label map" in caught.value.hint
     with pytest.raises(DataError, match=r"does not know: '0' \(the model's classes are negative, positive\)"):
         scheme_for_classes(NEG_POS, [-1, 0, 1])  # 0 is neutral here
     with pytest.raises(DataError, match=r"does not know: 'meh'"):
@@ -309,7 +309,7 @@ def test_scheme_for_classes_with_a_label_map_and_numeric_classes():
     with pytest.raises(DataError) as caught:
         scheme_for_classes(NEG_POS, [1], LabelMap.parse("1=bad"))
     assert caught.value.message == (
-        "--label-map names classes the model does not have: 'bad' (the model's classes are negative, positive)"
+        "the label map names classes the model does not have: 'bad' (the model's classes are negative, positive)"
     )
     with pytest.raises(DataError, match="does not cover: '9'"):
         scheme_for_classes(NEG_POS, [1, 9], LabelMap.parse("1=negative"))

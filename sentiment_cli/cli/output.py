@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import OutputError, SentimentError
+from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -152,6 +152,14 @@ def raise_pending() -> None:
         raise _pending[-1]()
 
 
+HINTS: dict[type[SentimentError], str] = {
+    OutputExists: "pass --force to replace it",
+    NoCheckpoint: "run without --resume to start afresh",
+    CheckpointMismatch: "resume with the same data and options, or run without --resume",
+}
+"""What to do about a library error, in the CLI's words (the library's own hints name no flags)."""
+
+
 @contextlib.contextmanager
 def reporting() -> Iterator[None]:
     """Map our exceptions, Ctrl-C, SIGTERM and a closed stdout to one line on stderr and an exit code."""
@@ -164,7 +172,8 @@ def reporting() -> Iterator[None]:
     try:
         yield
     except SentimentError as exc:
-        error(str(exc))
+        hint = exc.hint or next((text for kind, text in HINTS.items() if isinstance(exc, kind)), None)
+        error(f"{exc.message} ({hint})" if hint else exc.message)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         error("interrupted")
