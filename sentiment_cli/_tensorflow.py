@@ -15,4 +15,6 @@ with stderr_silenced():
     import keras
     import tensorflow as tf
 
+tf.get_logger().setLevel("ERROR")  # no retracing or deprecation warnings among our own progress lines
+
 __all__ = ["keras", "tf"]

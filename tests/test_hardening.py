@@ -120,7 +120,7 @@ def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, co
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )  # fmt: skip
     for line in process.stderr:
-        if line.startswith("Epoch 2"):  # well inside training
+        if ", epoch 2/" in line:  # well inside training
             break
     process.send_signal(sig)
     _, errors = process.communicate(timeout=60)
@@ -174,7 +174,7 @@ def test_resume_after_sigterm_reaches_the_same_model(tmp_path):
     in_bilstm = False
     for line in process.stderr:
         in_bilstm = in_bilstm or line.startswith("Training the BiLSTM")
-        if in_bilstm and line.startswith("Epoch 2"):
+        if in_bilstm and line.startswith("  the BiLSTM, epoch 2/"):
             break
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=60)

@@ -109,7 +109,12 @@ def train(
         int,
         typer.Option(min=1, help="N-grams in the hybrid model's bag (the most frequent).", rich_help_panel=_SHAPE),
     ] = _MODEL.ngram_vocab_size,
-    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.", rich_help_panel=_FIT)] = _TRAIN.epochs,
+    epochs: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Most epochs for the BiLSTM (the hybrid's n-gram bag has --ngram-epochs).", rich_help_panel=_FIT
+        ),
+    ] = _TRAIN.epochs,
     batch_size: Annotated[int, typer.Option(min=1, help="Reviews per training step.", rich_help_panel=_FIT)] = (
         _TRAIN.batch_size
     ),
@@ -299,44 +304,69 @@ def _download(url: str | None, sha256: str | None) -> Path:
 
 
 class _EpochProgress:
-    """Rich progress for epochs and batches, on stderr."""
+    """Training progress on stderr, one stage at a time.
+
+    On a terminal each stage's heading is printed, then its own bars, one per epoch, labelled with the
+    branch and the epoch count; a stage's bars stay above the next heading. Elsewhere (a log file, a
+    pipe) there are no bars: one line per stage and one per epoch, so logs read in order.
+    """
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[metrics]}"),
-            TimeElapsedColumn(),
-            console=output.stderr,
-        )
+        self.live = output.stderr.is_terminal
+        self.progress: Any = None
         self.task: Any = None
+        self.stage = ""
+        self.epochs = 0
 
     def __enter__(self) -> _EpochProgress:
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
+        self._stop()
+
+    def _stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
     def on_stage(self, message: str) -> None:
         output.raise_pending()
-        self.progress.console.print(output.plain(message))
+        self._stop()
+        self.stage = message.removeprefix("Training ")
+        output.note(message)
 
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:
         output.raise_pending()
-        self.task = self.progress.add_task(f"Epoch {epoch}/{epochs}", total=steps, metrics="")
+        self.epochs = epochs
+        if not self.live:
+            return
+        if self.progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.table import Column
+
+            self.progress = Progress(
+                TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+                BarColumn(bar_width=12),
+                MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                TimeElapsedColumn(table_column=Column(no_wrap=True)),
+                # the metrics wrap onto a second line on a narrow terminal, never cut
+                TextColumn("{task.fields[metrics]}", table_column=Column(overflow="fold")),
+                console=output.stderr,
+            )
+            self.progress.start()
+        label = output.plain(f"  {self.stage}, epoch {epoch}/{epochs}")
+        self.task = self.progress.add_task(label, total=steps, metrics="")
 
     def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
         output.raise_pending()
-        self.progress.update(self.task, completed=step, metrics=_fmt(logs))
+        if self.progress is not None:
+            self.progress.update(self.task, completed=step, metrics=_fmt(logs))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        self.progress.update(self.task, metrics=_fmt(logs))
-        if not self.progress.console.is_terminal:  # no live bars in a log file: one line per epoch
-            self.progress.console.print(f"Epoch {epoch}: {_fmt(logs)}")
+        if self.progress is not None:
+            self.progress.update(self.task, metrics=_fmt(logs))
+        else:
+            output.note(f"  {self.stage}, epoch {epoch}/{self.epochs}: {_fmt(logs)}")
 
 
 def _fmt(logs: dict[str, float]) -> str:
