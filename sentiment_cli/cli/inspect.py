@@ -72,12 +72,12 @@ def _layers_table(report: Any, expand: bool = False) -> Table:
     per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
     title = output.plain(f"{report.name}  ({report.source})")
     table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
+    # On a narrow terminal the shape, formula and mult-adds fold onto more lines; nothing is cut or hidden.
     table.add_column("layer (type)", no_wrap=True)
-    table.add_column("output shape", no_wrap=True)
+    table.add_column("output shape", overflow="fold")
     table.add_column("params", justify="right", no_wrap=True)
-    longest = max((len(layer.formula) for layer in report.layers), default=0)
-    table.add_column("how the count arises", min_width=min(40, longest))
-    table.add_column("mult-adds", justify="right", no_wrap=True)
+    table.add_column("how the count arises", overflow="fold", ratio=3)
+    table.add_column("mult-adds", justify="right", overflow="fold", ratio=1)
     for layer in report.layers:
         _add_layer(table, layer, expand, "")
     table.add_section()

@@ -31,13 +31,19 @@ if TYPE_CHECKING:
     from ..runtime import Prediction
 
 
+NATURAL_WIDTH = 1000
+"""Width of stdout when it is not a terminal and COLUMNS is unset: wide enough that no table is folded."""
+PREVIEW_WIDTH = 160
+"""Widest a prediction table grows to fill the console (its review column is a preview)."""
+
+
 @functools.cache
 def _out() -> Console:
     from rich.console import Console
 
     console = Console(soft_wrap=False)
     if not console.is_terminal and not os.environ.get("COLUMNS"):
-        console.width = 120  # no terminal to fit (a file, a pipe, CI logs): room for the wide tables
+        console.width = NATURAL_WIDTH  # no terminal to fit (a file, a pipe, CI logs): tables take their own width
     return console
 
 
@@ -344,7 +350,7 @@ class PredictionWriter:
         from rich.table import Table
         from rich.text import Text
 
-        width = _out().width
+        width = min(_out().width, PREVIEW_WIDTH)
         source_width = min(max(6, min(40, width // 3)), max(6, *(len(p.source) for p in predictions)))
         label_width = max(8, *(len(name) for name in self.classes))
         heading = "P(label)" if self.multiclass else f"P({self.classes[1]})"
