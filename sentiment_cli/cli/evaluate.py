@@ -162,7 +162,7 @@ def _per_class_table(result: dict[str, Any]) -> Table:
 def _confusion_table(result: dict[str, Any]) -> Table:
     from rich.table import Table
 
-    table = Table(title="Confusion matrix (rows: true class, columns: predicted)", header_style="bold")
+    table = Table(title="Confusion matrix (rows true, columns predicted)", header_style="bold")
     table.add_column("true \\ predicted", no_wrap=True)
     for name in result["classes"]:
         table.add_column(output.plain(name), justify="right")

@@ -1,0 +1,82 @@
+"""The renderers alone, on hand-built results: exact output, no model involved."""
+
+import io
+import json
+
+from rich.console import Console
+
+from sentiment_cli.cli import evaluate as evaluate_command
+from sentiment_cli.cli.output import PredictFormat, PredictionWriter, inert
+from sentiment_cli.reviews import Empty
+from sentiment_cli.runtime import Prediction
+
+THREE = ("negative", "neutral", "positive")
+
+
+def render(renderable, width=80) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+def write(fmt, classes, items, **options) -> str:
+    stream = io.StringIO()
+    PredictionWriter(fmt, classes, stream=stream, **options).write(items)
+    return stream.getvalue()
+
+
+def test_jsonl_and_csv_records_for_three_classes_with_id_and_kept_column():
+    items = [
+        Prediction("t.csv:2", "fine", 0.7, "neutral", (0.1, 0.7, 0.2), id="a1", extra={"stars": "3"}),
+        Empty("t.csv:3", id="a2", extra={"stars": {"x": 1}}),
+    ]
+    lines = write(PredictFormat.jsonl, THREE, items, with_id=True, keep=("stars",)).splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"source": "t.csv:2", "id": "a1", "label": "neutral", "probability": 0.7,
+         "probabilities": {"negative": 0.1, "neutral": 0.7, "positive": 0.2}, "stars": "3"},
+        {"source": "t.csv:3", "id": "a2", "label": None, "probability": None,
+         "probabilities": {"negative": None, "neutral": None, "positive": None}, "stars": '{"x": 1}'},
+    ]  # fmt: skip
+    assert write(PredictFormat.csv, THREE, items, with_id=True, keep=("stars",)) == (
+        "source,id,label,probability,p_negative,p_neutral,p_positive,stars\n"
+        "t.csv:2,a1,neutral,0.700000,0.100000,0.700000,0.200000,3\n"
+        't.csv:3,a2,,,,,,"{""x"": 1}"\n'
+    )
+
+
+def test_binary_tsv_keeps_its_three_columns():
+    items = [Prediction("<stdin>:1", "good", 0.25, "negative", (0.75, 0.25))]
+    assert write(PredictFormat.tsv, ("negative", "positive"), items) == (
+        "source\tlabel\tprobability\n<stdin>:1\tnegative\t0.250000\n"
+    )
+
+
+def test_confusion_and_per_class_tables():
+    result = {
+        "classes": list(THREE),
+        "confusion_matrix": [[5, 1, 0], [2, 3, 1], [0, 0, 4]],
+        "per_class": {
+            "negative": {"precision": 5 / 7, "recall": 5 / 6, "f1": 0.7692307692, "support": 6},
+            "neutral": {"precision": 0.75, "recall": 0.5, "f1": 0.6, "support": 6},
+            "positive": {"precision": 0.8, "recall": 1.0, "f1": 0.8888888889, "support": 4},
+        },
+        "macro_precision": 0.7547619048, "macro_recall": 0.7777777778, "macro_f1": 0.7527065527,
+        "weighted_precision": 0.7455357143, "weighted_recall": 0.75, "weighted_f1": 0.7356837607, "n": 16,
+    }  # fmt: skip
+    assert render(evaluate_command._confusion_table(result), width=60) == (
+        "  Confusion matrix (rows true, columns predicted)   \n"
+        "┏━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
+        "┃ true \\ predicted ┃ negative ┃ neutral ┃ positive ┃\n"
+        "┡━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
+        "│ negative         │        5 │       1 │        0 │\n"
+        "│ neutral          │        2 │       3 │        1 │\n"
+        "│ positive         │        0 │       0 │        4 │\n"
+        "└──────────────────┴──────────┴─────────┴──────────┘\n"
+    )
+    per_class = render(evaluate_command._per_class_table(result), width=70).splitlines()
+    assert per_class[4] == "│ negative         │    0.7143 │ 0.8333 │ 0.7692 │       6 │"
+    assert per_class[8] == "│ macro average    │    0.7548 │ 0.7778 │ 0.7527 │      16 │"
+
+
+def test_inert_text_shows_control_characters_and_keeps_markup_literal():
+    assert inert("a\x1b[31mred\x07 [bold]x[/bold]\tok\r\n") == "a\\x1b[31mred\\x07 [bold]x[/bold]\tok\\x0d\n"
