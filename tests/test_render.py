@@ -5,7 +5,7 @@ import json
 
 from rich.console import Console
 
-from sentiment_cli.cli import evaluate as evaluate_command
+from sentiment_cli.cli import render
 from sentiment_cli.cli.output import PredictFormat, PredictionWriter, inert
 from sentiment_cli.reviews import Empty
 from sentiment_cli.runtime import Prediction
@@ -13,7 +13,7 @@ from sentiment_cli.runtime import Prediction
 THREE = ("negative", "neutral", "positive")
 
 
-def render(renderable, width=80) -> str:
+def rendered(renderable, width=80) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
     console.print(renderable)
     return console.file.getvalue()
@@ -63,7 +63,7 @@ def test_confusion_and_per_class_tables():
         "macro_precision": 0.7547619048, "macro_recall": 0.7777777778, "macro_f1": 0.7527065527,
         "weighted_precision": 0.7455357143, "weighted_recall": 0.75, "weighted_f1": 0.7356837607, "n": 16,
     }  # fmt: skip
-    assert render(evaluate_command._confusion_table(result), width=60) == (
+    assert rendered(render.confusion_table(result), width=60) == (
         "  Confusion matrix (rows true, columns predicted)   \n"
         "┏━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
         "┃ true \\ predicted ┃ negative ┃ neutral ┃ positive ┃\n"
@@ -73,7 +73,7 @@ def test_confusion_and_per_class_tables():
         "│ positive         │        0 │       0 │        4 │\n"
         "└──────────────────┴──────────┴─────────┴──────────┘\n"
     )
-    per_class = render(evaluate_command._per_class_table(result), width=70).splitlines()
+    per_class = rendered(render.per_class_table(result), width=70).splitlines()
     assert per_class[4] == "│ negative         │    0.7143 │ 0.8333 │ 0.7692 │       6 │"
     assert per_class[8] == "│ macro average    │    0.7548 │ 0.7778 │ 0.7527 │      16 │"
 

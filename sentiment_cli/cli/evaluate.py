@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from . import output
+from . import output, render
 from .options import (
     FormatOpt,
     HeaderOpt,
@@ -20,10 +20,6 @@ from .options import (
     TextColumnOpt,
     ThresholdOpt,
 )
-
-if TYPE_CHECKING:
-    from rich.table import Table
-
 
 JSON_KEYS = (
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "macro_precision", "macro_recall", "macro_f1",
@@ -95,77 +91,9 @@ def evaluate(
     if fmt is ReportFormat.json:
         output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
     else:
-        output.stdout.print(_table(result))
+        output.stdout.print(render.evaluation_table(result))
         if len(result["classes"]) > 2:
-            output.stdout.print(_per_class_table(result))
-            output.stdout.print(_confusion_table(result))
+            output.stdout.print(render.per_class_table(result))
+            output.stdout.print(render.confusion_table(result))
     if dataset.skipped:
         raise typer.Exit(output.EXIT_FAILURE)
-
-
-def _value(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
-
-
-def _table(result: dict[str, Any]) -> Table:
-    from rich.table import Table
-
-    binary = len(result["classes"]) == 2
-    table = Table(show_header=False)
-    table.add_column("metric", style="bold", no_wrap=True)
-    table.add_column("value", justify="right", overflow="fold")
-    table.add_row("data", output.plain(f"{result['source']}, {result['split']} split"))
-    rows = [("accuracy", "accuracy")]
-    if binary:
-        rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
-    else:
-        rows += [
-            ("macro recall", "macro_recall"), ("macro precision", "macro_precision"), ("macro F1", "macro_f1"),
-            ("weighted F1", "weighted_f1"), ("ROC-AUC (one vs rest, macro)", "roc_auc"),
-        ]  # fmt: skip
-    rows.append(("log loss", "log_loss"))
-    for label, key in rows:
-        table.add_row(label, _value(result[key]))
-    table.add_row("reviews", f"{result['n']:,}")
-    if binary:
-        (tn, fp), (fn, tp) = result["confusion_matrix"]
-        table.add_row("true negative / false positive", f"{tn:,} / {fp:,}")
-        table.add_row("false negative / true positive", f"{fn:,} / {tp:,}")
-        table.add_row("threshold", f"{result['threshold']:.2f}")
-    for reason, count in result.get("rows_skipped", {}).items():
-        table.add_row(output.plain(f"rows skipped {reason}"), f"{count:,}")
-    rate = result["reviews_per_second"]
-    table.add_row("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s")
-    for key, why in result.get("undefined", {}).items():
-        table.add_row(f"{key} undefined", output.plain(why))
-    return table
-
-
-def _per_class_table(result: dict[str, Any]) -> Table:
-    from rich.table import Table
-
-    table = Table(title="Per class", header_style="bold")
-    table.add_column("class", no_wrap=True)
-    for column in ("precision", "recall", "F1", "support"):
-        table.add_column(column, justify="right")
-    for name, values in result["per_class"].items():
-        table.add_row(
-            output.plain(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
-        )
-    table.add_section()
-    for average in ("macro", "weighted"):
-        cells = [f"{result[f'{average}_{k}']:.4f}" for k in ("precision", "recall", "f1")]
-        table.add_row(f"{average} average", *cells, f"{result['n']:,}")
-    return table
-
-
-def _confusion_table(result: dict[str, Any]) -> Table:
-    from rich.table import Table
-
-    table = Table(title="Confusion matrix (rows true, columns predicted)", header_style="bold")
-    table.add_column("true \\ predicted", no_wrap=True)
-    for name in result["classes"]:
-        table.add_column(output.plain(name), justify="right")
-    for name, row in zip(result["classes"], result["confusion_matrix"], strict=True):
-        table.add_row(output.plain(name), *(f"{v:,}" for v in row))
-    return table

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
-from . import output
+from . import output, render
 from .options import FormatOpt, HeaderOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, ReportFormat, TextColumnOpt
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
 Tokenizer = StrEnum("Tokenizer", {name: name for name in TOKENIZERS})
@@ -261,7 +258,7 @@ def train(
              "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
         )  # fmt: skip
     else:
-        output.stdout.print(_metrics_table(result.metrics, result.card.labels))
+        output.stdout.print(render.metrics_table(result.metrics, result.card.labels))
     output.note(f"Wrote {result.out}")
 
 
@@ -372,29 +369,3 @@ class _EpochProgress:
 def _fmt(logs: dict[str, float]) -> str:
     names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
     return "  ".join(f"{short} {logs[key]:.4f}" for key, short in names.items() if key in logs)
-
-
-def _metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
-    from rich.table import Table
-
-    binary = len(labels) == 2
-    keys = ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")
-    names = ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC")
-    if not binary:
-        keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
-        names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
-    table = Table(title="Metrics", header_style="bold")
-    table.add_column("split", no_wrap=True)
-    table.add_column("reviews", justify="right", no_wrap=True)
-    for column in names:
-        table.add_column(column, justify="right")
-    for split, values in metrics.items():
-        if split == "branches":
-            continue
-        cells = [values.get(k) for k in keys]
-        table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
-    for name, scores in metrics.get("branches", {}).items():
-        table.add_section()
-        for split, accuracy in scores.items():
-            table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
-    return table

@@ -1,0 +1,268 @@
+"""Every Rich table and chart the commands print, built from result objects (no command logic here).
+
+User-supplied text (review text, file names, card fields, layer names) goes through ``output.plain``: never
+read as markup, control characters shown escaped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import output
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+# -- evaluate ------------------------------------------------------------------------------------------
+
+
+def _value(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def evaluation_table(result: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    binary = len(result["classes"]) == 2
+    table = Table(show_header=False)
+    table.add_column("metric", style="bold", no_wrap=True)
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_row("data", output.plain(f"{result['source']}, {result['split']} split"))
+    rows = [("accuracy", "accuracy")]
+    if binary:
+        rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
+    else:
+        rows += [
+            ("macro recall", "macro_recall"), ("macro precision", "macro_precision"), ("macro F1", "macro_f1"),
+            ("weighted F1", "weighted_f1"), ("ROC-AUC (one vs rest, macro)", "roc_auc"),
+        ]  # fmt: skip
+    rows.append(("log loss", "log_loss"))
+    for label, key in rows:
+        table.add_row(label, _value(result[key]))
+    table.add_row("reviews", f"{result['n']:,}")
+    if binary:
+        (tn, fp), (fn, tp) = result["confusion_matrix"]
+        table.add_row("true negative / false positive", f"{tn:,} / {fp:,}")
+        table.add_row("false negative / true positive", f"{fn:,} / {tp:,}")
+        table.add_row("threshold", f"{result['threshold']:.2f}")
+    for reason, count in result.get("rows_skipped", {}).items():
+        table.add_row(output.plain(f"rows skipped {reason}"), f"{count:,}")
+    rate = result["reviews_per_second"]
+    table.add_row("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s")
+    for key, why in result.get("undefined", {}).items():
+        table.add_row(f"{key} undefined", output.plain(why))
+    return table
+
+
+def per_class_table(result: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Per class", header_style="bold")
+    table.add_column("class", no_wrap=True)
+    for column in ("precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right")
+    for name, values in result["per_class"].items():
+        table.add_row(
+            output.plain(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
+        )
+    table.add_section()
+    for average in ("macro", "weighted"):
+        cells = [f"{result[f'{average}_{k}']:.4f}" for k in ("precision", "recall", "f1")]
+        table.add_row(f"{average} average", *cells, f"{result['n']:,}")
+    return table
+
+
+def confusion_table(result: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Confusion matrix (rows true, columns predicted)", header_style="bold")
+    table.add_column("true \\ predicted", no_wrap=True)
+    for name in result["classes"]:
+        table.add_column(output.plain(name), justify="right")
+    for name, row in zip(result["classes"], result["confusion_matrix"], strict=True):
+        table.add_row(output.plain(name), *(f"{v:,}" for v in row))
+    return table
+
+
+# -- inspect -------------------------------------------------------------------------------------------
+
+
+def layers_table(report: Any, expand: bool = False) -> Table:
+    from rich.table import Table
+
+    per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
+    title = output.plain(f"{report.name}  ({report.source})")
+    table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
+    # On a narrow terminal the shape, formula and mult-adds fold onto more lines; nothing is cut or hidden.
+    table.add_column("layer (type)", no_wrap=True)
+    table.add_column("output shape", overflow="fold")
+    table.add_column("params", justify="right", no_wrap=True)
+    table.add_column("how the count arises", overflow="fold", ratio=3)
+    table.add_column("mult-adds", justify="right", overflow="fold", ratio=1)
+    for layer in report.layers:
+        _add_layer(table, layer, expand, "")
+    table.add_section()
+    table.add_row("total", "", f"{report.total_params:,}", f"{report.weight_bytes:,} bytes", f"{report.total_macs:,}")
+    table.add_row("trainable", "", f"{report.trainable_params:,}", "", "")
+    table.add_row("non-trainable", "", f"{report.non_trainable_params:,}", "", "")
+    return table
+
+
+def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
+    name = output.plain(f"{indent}{layer.name}")
+    if not layer.trainable:
+        name.append(" (frozen)", style="yellow")
+    name.append("\n")
+    name.append_text(output.plain(f"{indent}{layer.type}", "dim"))
+    table.add_row(
+        name,
+        output.plain(layer.output_shape),
+        f"{layer.params:,}",
+        output.plain(layer.formula) if layer.formula else output.plain("no weights", "dim"),
+        f"{layer.macs:,}" if layer.macs else "",
+    )
+    if not expand:
+        return
+    for child in layer.children:
+        _add_layer(table, child, expand, indent + "  ")
+    for weight in layer.weights:
+        shape = "×".join(str(d) for d in weight.shape)
+        table.add_row(
+            output.plain(f"{indent}  · {weight.name}", "dim"), shape, f"{weight.params:,}",
+            output.plain(weight.role, "dim"), "",
+        )  # fmt: skip
+
+
+def why(report: Any) -> list[str]:
+    lines = [f"{layer.name}: {layer.note}" for layer in report.layers if layer.note]
+    if report.sequence_length == 1:
+        lines.append("mult-adds are per token here: pass --input-length N for a whole review")
+    return lines + list(report.notes)
+
+
+def _number(value: Any, spec: str) -> str:
+    """``value`` formatted when it is a number; a card's descriptive fields are shown, never trusted."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format(value, spec)
+    return "?" if value is None else str(value)
+
+
+def _section(card: dict[str, Any], key: str) -> dict[str, Any]:
+    value = card.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def card_table(card: dict[str, Any]) -> Table:
+    """The facts of a model card; every value is shown as plain text (a card is user-editable JSON)."""
+    from rich.table import Table
+
+    table = Table(title="Model card", show_header=False)
+    table.add_column("fact", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+
+    def row(fact: str, value: str) -> None:
+        table.add_row(output.plain(fact), output.plain(value))
+
+    model, training, data = _section(card, "model"), _section(card, "training"), _section(card, "data")
+    row("architecture", str(model.get("arch", "seed")))
+    row("vocabulary", f"{_number(model.get('vocab_size'), ',')} entries (+1 padding id), {model.get('tokenizer')}")
+    if model.get("arch") == "hybrid":
+        chars = ", and character 1-4-grams" if model.get("char_ngrams") == "on" else ""
+        row(
+            "n-gram bag",
+            f"{_number(model.get('ngram_vocab_size'), ',')} n-grams of 1 to {model.get('ngram_order')} words{chars} "
+            "(+2 ids)",
+        )
+    row("sequence length", f"{model.get('max_length', '?')} units at training time (the first ones)")
+    sha = str(data.get("sha256", "?"))[:12]
+    row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
+    skipped = data.get("rows_skipped")
+    if isinstance(skipped, dict) and skipped:
+        row("rows skipped", "; ".join(f"{_number(count, ',')} {reason}" for reason, count in skipped.items()))
+    epochs, best = _section(training, "epochs_run"), _section(training, "best_epoch")
+    for name, seconds in _section(training, "fit_seconds").items():
+        row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
+    labels = card.get("labels", ["negative", "positive"])
+    row("classes", ", ".join(f"{i}: {name}" for i, name in enumerate(labels)))
+    combiner = _section(training, "combiner")
+    if "kernel" in combiner:
+        n = len(labels)
+        row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
+    elif combiner:
+        row(
+            "combiner",
+            f"p = sigmoid({_number(combiner.get('bilstm_weight'), '.3f')} × BiLSTM logit + "
+            f"{_number(combiner.get('ngram_weight'), '.3f')} × n-gram logit "
+            f"{_number(combiner.get('bias'), '+.3f')}), fitted on the validation split",
+        )
+    metrics = _section(card, "metrics")
+    for split, values in metrics.items():
+        if isinstance(values, dict) and "accuracy" in values:
+            row(f"{split} accuracy", f"{_number(values['accuracy'], '.4f')} on {_number(values.get('n'), ',')} reviews")
+    for name, scores in _section(metrics, "branches").items():
+        if isinstance(scores, dict):
+            row(f"{name} branch alone", ", ".join(f"{split} {_number(v, '.4f')}" for split, v in scores.items()))
+    row("created", str(card.get("created", "?")))
+    return table
+
+
+def _bar(value: float, top: float, width: int = 16) -> str:
+    cells = 0 if top <= 0 else round(width * min(value, top) / top)
+    return "█" * cells + "·" * (width - cells)
+
+
+def history_chart(name: str, history: dict[str, list[float]]) -> Table:
+    """Loss and accuracy per epoch, training against validation, as bars: over-fitting shows at a glance."""
+    from rich.table import Table
+
+    losses = history.get("loss", [])
+    val_losses = history.get("val_loss", [])
+    top = max(losses + val_losses, default=0.0)
+    best = min(range(len(val_losses)), key=val_losses.__getitem__) if val_losses else None
+    table = Table(title=output.plain(f"Training history: {name}"), header_style="bold", show_edge=False)
+    table.add_column("epoch", justify="right")
+    table.add_column("loss (train)")
+    table.add_column("loss (validation)")
+    table.add_column("accuracy train / val", justify="right")
+    for epoch, loss in enumerate(losses):
+        val_loss = val_losses[epoch] if epoch < len(val_losses) else None
+        accuracy = history.get("accuracy", [None] * len(losses))[epoch]
+        val_accuracy = (history.get("val_accuracy") or [None] * len(losses))[epoch]
+        marker = " [bold green]← kept[/]" if epoch == best else ""
+        table.add_row(
+            str(epoch + 1),
+            f"[cyan]{_bar(loss, top)}[/] {loss:.3f}",
+            "" if val_loss is None else f"[magenta]{_bar(val_loss, top)}[/] {val_loss:.3f}{marker}",
+            " / ".join("-" if a is None else f"{a:.3f}" for a in (accuracy, val_accuracy)),
+        )
+    return table
+
+
+# -- train ---------------------------------------------------------------------------------------------
+
+
+def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
+    from rich.table import Table
+
+    binary = len(labels) == 2
+    keys = ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")
+    names = ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC")
+    if not binary:
+        keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
+        names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
+    table = Table(title="Metrics", header_style="bold")
+    table.add_column("split", no_wrap=True)
+    table.add_column("reviews", justify="right", no_wrap=True)
+    for column in names:
+        table.add_column(column, justify="right")
+    for split, values in metrics.items():
+        if split == "branches":
+            continue
+        cells = [values.get(k) for k in keys]
+        table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
+    for name, scores in metrics.get("branches", {}).items():
+        table.add_section()
+        for split, accuracy in scores.items():
+            table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
+    return table
