@@ -19,6 +19,8 @@ from .options import (
     ReportFormat,
     TextColumnOpt,
     ThresholdOpt,
+    check_threshold,
+    read_labelled,
 )
 
 JSON_KEYS = (
@@ -67,25 +69,14 @@ def evaluate(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
     from ..bundle import read_bundle
-    from ..data import TableOptions, load_dataset
     from ..evaluation import evaluate as run
 
     bundle = read_bundle(model, purpose="evaluate")
-    if threshold is not None and len(bundle.labels) > 2:
-        raise typer.BadParameter(
-            f"applies to two-class models; this one has {len(bundle.labels)} classes", param_hint="--threshold"
-        )
-    options = TableOptions(
-        input_format=None if input_format is None else input_format.value,
-        text_column=text_column,
-        label_column=label_column,
-        id_column=id_column,
-        label_map=label_map,
-        header=header,
-    )
-    with output.status(f"Reading {data}"):
-        dataset = load_dataset(data, options, classes=bundle.labels, scheme=bundle.card.label_scheme)
-    output.report_dataset(dataset)
+    check_threshold(threshold, bundle.labels)
+    dataset = read_labelled(
+        data, input_format, text_column=text_column, label_column=label_column, id_column=id_column,
+        label_map=label_map, header=header, classes=bundle.labels, scheme=bundle.card.label_scheme,
+    )  # fmt: skip
     with output.status("Classifying"):
         result = run(dataset, bundle, split, threshold)
     if fmt is ReportFormat.json:

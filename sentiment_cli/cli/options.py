@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -121,3 +121,25 @@ FormatOpt = Annotated[
     ReportFormat,
     typer.Option("--format", "-f", help="table, or json for scripts.", case_sensitive=False),
 ]
+
+
+def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
+    """``--threshold`` is a two-class model's; for more classes the most probable one is the label."""
+    if threshold is not None and len(labels) > 2:
+        raise typer.BadParameter(
+            f"applies to two-class models; this one has {len(labels)} classes", param_hint="--threshold"
+        )
+
+
+def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:
+    """Read labelled data as the CLI's data options say (``columns``: the column, label map and header options,
+    and ``classes``/``scheme`` for a trained model), then say on stderr what was read and skipped."""
+    from ..data import TableOptions, load_dataset
+    from . import output
+
+    model = {key: columns.pop(key) for key in ("classes", "scheme") if key in columns}
+    options = TableOptions(input_format=None if input_format is None else input_format.value, **columns)
+    with output.status(f"Reading {data}"):
+        dataset = load_dataset(data, options, **model)
+    output.report_dataset(dataset)
+    return dataset

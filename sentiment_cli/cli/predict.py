@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import output
-from .options import HeaderOpt, IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt
+from .options import HeaderOpt, IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
 from .output import PredictFormat
 
 _OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -129,10 +129,7 @@ def predict(
     from ..runtime import Predictor
 
     predictor = Predictor(read_bundle(model, purpose="predict"))
-    if threshold is not None and len(predictor.labels) > 2:
-        raise typer.BadParameter(
-            f"applies to two-class models; this one has {len(predictor.labels)} classes", param_hint="--threshold"
-        )
+    check_threshold(threshold, predictor.labels)
     reserved = set(output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=True).columns())
     clash = sorted(set(keep) & (reserved | {"probabilities", "explanation"}))
     if clash or len(set(keep)) != len(keep):

@@ -10,7 +10,16 @@ import typer
 
 from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
 from . import output, render
-from .options import FormatOpt, HeaderOpt, InputFormatOpt, LabelColumnOpt, LabelMapOpt, ReportFormat, TextColumnOpt
+from .options import (
+    FormatOpt,
+    HeaderOpt,
+    InputFormatOpt,
+    LabelColumnOpt,
+    LabelMapOpt,
+    ReportFormat,
+    TextColumnOpt,
+    read_labelled,
+)
 
 Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
 Tokenizer = StrEnum("Tokenizer", {name: name for name in TOKENIZERS})
@@ -217,21 +226,13 @@ def train(
         raise typer.BadParameter(str(exc)) from None
 
     from ..bundle import check_output
-    from ..data import TableOptions, load_dataset
 
     check_output(out, force, keep=() if data is None else (data,))
     if data is None:
         data = _download(data_url, data_sha256)
-    options = TableOptions(
-        input_format=None if input_format is None else input_format.value,
-        text_column=text_column,
-        label_column=label_column,
-        label_map=label_map,
-        header=header,
+    dataset = read_labelled(
+        data, input_format, text_column=text_column, label_column=label_column, label_map=label_map, header=header
     )
-    with output.status(f"Reading {data}"):
-        dataset = load_dataset(data, options)
-    output.report_dataset(dataset)
 
     with output.status("Loading TensorFlow"):
         from ..training import train as fit
