@@ -80,3 +80,16 @@ def test_confusion_and_per_class_tables():
 
 def test_inert_text_shows_control_characters_and_keeps_markup_literal():
     assert inert("a\x1b[31mred\x07 [bold]x[/bold]\tok\r\n") == "a\\x1b[31mred\\x07 [bold]x[/bold]\tok\\x0d\n"
+
+
+def test_a_prediction_table_written_in_chunks_has_one_header(monkeypatch):
+    import sentiment_cli.cli.output as output
+
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    monkeypatch.setattr(output, "_out", lambda: console)
+    writer = PredictionWriter(PredictFormat.table, ("negative", "positive"))
+    writer.write([Prediction("<stdin>:1", "great film", 0.9, "positive", (0.1, 0.9))])
+    writer.write([Prediction("<stdin>:2", "awful film", 0.2, "negative", (0.8, 0.2))])
+    lines = console.file.getvalue().splitlines()
+    assert sum("P(positive)" in line for line in lines) == 1  # the header, once
+    assert [line.split()[0] for line in lines if line.startswith(" <stdin>")] == ["<stdin>:1", "<stdin>:2"]

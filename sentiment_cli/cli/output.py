@@ -312,6 +312,7 @@ class PredictionWriter:
 
             if explanations is None:
                 _out().print(self._table(predictions))
+                _out().file.flush()
             for p, e in zip(predictions, explanations or [], strict=False):
                 if e is None:  # a table row without text
                     _out().print(Text.assemble((inert(p.source), "bold"), "  (no text)\n"))
@@ -356,7 +357,8 @@ class PredictionWriter:
         heading = "P(label)" if self.multiclass else f"P({self.classes[1]})"
         probability_width = max(11, len(heading))
         review_width = max(10, width - source_width - label_width - probability_width - 4 * 3)
-        table = Table(show_edge=False, header_style="bold")
+        table = Table(show_edge=False, header_style="bold", show_header=not self._header_done)
+        self._header_done = True  # later chunks (lines typed one by one) continue the same table
         table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
         table.add_column("label", min_width=label_width, no_wrap=True)
         table.add_column(heading, min_width=probability_width, justify="right", no_wrap=True)

@@ -99,6 +99,9 @@ def predict(
         sources = ["-"]
     if sources.count("-") > 1:
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
+    if "-" in sources and sys.stdin is not None and sys.stdin.isatty():
+        end = "all of it is one review" if whole else "each line is one review"
+        output.note(f"Reading reviews typed here ({end}); Ctrl-D on a line of its own ends.")
 
     keep = tuple(c.strip() for c in (keep_columns or "").split(",") if c.strip())
     file_format = None
