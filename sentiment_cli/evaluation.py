@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .bundle import Bundle
 from .data import Dataset
+from .errors import DataError
 from .metrics import classification_metrics
 from .reviews import Review
 from .runtime import Predictor
@@ -21,6 +24,38 @@ def default_split(dataset: Dataset) -> str:
     return "test" if "test" in dataset.splits else next(iter(dataset.splits))
 
 
+@dataclass
+class Evaluation:
+    """What :func:`score` found: the metrics, and every review of the split they were computed from (in data
+    order), for reports and per-review prediction files."""
+
+    metrics: dict[str, Any]
+    """What :func:`evaluate` returns."""
+    classes: tuple[str, ...]
+    sources: list[str]
+    """Where each review came from: ``FILE:LINE``, its id, or its file."""
+    texts: list[str]
+    labels: np.ndarray
+    """True class ids."""
+    probabilities: np.ndarray
+    """(n, classes): every class's probability; a row of NaN for a review the model could not score."""
+    threshold: float | None
+    """Two classes: the probability of the second at or above which it is predicted; None for more."""
+
+    @property
+    def scored(self) -> np.ndarray:
+        """Which reviews have a prediction (and count in the metrics)."""
+        return ~np.isnan(self.probabilities).any(axis=1)
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """Predicted class ids, as the metrics count them; -1 for a review without a prediction."""
+        p = np.nan_to_num(self.probabilities, nan=-1.0)
+        binary = len(self.classes) == 2
+        predicted = (p[:, 1] >= self.threshold).astype(np.int64) if binary else p.argmax(axis=1)
+        return np.where(self.scored, predicted, -1)
+
+
 def evaluate(
     dataset: Dataset, bundle: Bundle, split: str | None = None, threshold: float | None = None
 ) -> dict[str, Any]:
@@ -29,6 +64,19 @@ def evaluate(
 
     ``dataset`` must have been read with the model's classes (``load_dataset(..., classes=bundle.labels)``).
     """
+    return score(dataset, bundle, split, threshold).metrics
+
+
+def score(
+    dataset: Dataset,
+    bundle: Bundle,
+    split: str | None = None,
+    threshold: float | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Evaluation:
+    """:func:`evaluate`'s metrics with the per-review probabilities behind them. ``progress`` is called with
+    the number of reviews classified so far, after each chunk."""
     if tuple(dataset.classes) != tuple(bundle.labels):
         raise ValueError("read the data with classes=bundle.labels")
     name = split or default_split(dataset)
@@ -39,14 +87,21 @@ def evaluate(
         for start in range(0, len(reviews), CHUNK)
     )
     started = time.perf_counter()
-    rows = [p.probabilities for chunk in predictor.stream(chunks, threshold) for p in chunk]
+    unknown = (float("nan"),) * len(bundle.labels)
+    classified = _counted(predictor.stream(chunks, threshold), progress)
+    rows = [p.probabilities or unknown for chunk in classified for p in chunk]
     seconds = time.perf_counter() - started
     probabilities = np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels))
     binary = len(bundle.labels) == 2
     cut = bundle.threshold if threshold is None else threshold
-    result = classification_metrics(
-        reviews.labels, probabilities[:, 1] if binary else probabilities, bundle.labels, threshold=cut
-    )
+    # Reviews in which the model knows nothing get no prediction (NaN): counted, not scored.
+    readable = ~np.isnan(probabilities).any(axis=1)
+    if not readable.any():
+        raise DataError(f"{dataset.source}: the model knows no word or n-gram of any review in the {name} split")
+    probabilities = probabilities[readable]
+    labels = np.asarray(reviews.labels)[readable]
+    scores = probabilities[:, 1] if binary else probabilities
+    result = classification_metrics(labels, scores, bundle.labels, threshold=cut)
     result.update(
         reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
         seconds=seconds,
@@ -55,5 +110,23 @@ def evaluate(
         source=dataset.source,
         skipped=list(dataset.skipped),
         rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
+        unreadable=int((~readable).sum()),
     )
-    return result
+    return Evaluation(
+        metrics=result,
+        classes=tuple(bundle.labels),
+        sources=list(reviews.sources) or [str(i) for i in range(len(reviews))],
+        texts=list(reviews.texts),
+        labels=np.asarray(reviews.labels, dtype=np.int64),
+        probabilities=np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels)),
+        threshold=cut if binary else None,
+    )
+
+
+def _counted(chunks: Iterable[list[Any]], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:
+    done = 0
+    for chunk in chunks:
+        yield chunk
+        done += len(chunk)
+        if progress is not None:
+            progress(done)

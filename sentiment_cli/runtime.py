@@ -34,11 +34,13 @@ class _Failure:
 class Prediction:
     source: str
     text: str
-    probability: float
-    """Two classes: the probability of the second (positive) class. More: the probability of ``label``."""
-    label: str
+    probability: float | None
+    """Two classes: the probability of the second (positive) class. More: the probability of ``label``.
+    ``None`` when the model knows nothing in the text (no word of its vocabulary, no n-gram)."""
+    label: str | None
+    """``None`` when the model knows nothing in the text: it does not guess."""
     probabilities: tuple[float, ...] = ()
-    """Every class's probability, in the model's class order."""
+    """Every class's probability, in the model's class order (empty when ``label`` is ``None``)."""
     id: Any = None
     """The row's id (tables read with an id column)."""
     extra: dict[str, Any] | None = None
@@ -99,12 +101,19 @@ class Predictor:
         return self.probabilities_of(self.encode(texts))
 
     def probabilities_of(self, items: Sequence[Encoded]) -> np.ndarray:
-        """Every class's probability for each encoded review, (n, classes) float64, in input order."""
+        """Every class's probability for each encoded review, (n, classes) float64, in input order.
+
+        A review in which the model knows nothing (no word of its vocabulary, no n-gram of its table)
+        gets a row of NaN: the model has no evidence, and its answer would be the padding's."""
         logits = self.logits_of(items)
         if self.width == 1:
             p = sigmoid(logits)
-            return np.stack([1.0 - p, p], axis=1)
-        return softmax(logits)
+            result = np.stack([1.0 - p, p], axis=1)
+        else:
+            result = softmax(logits)
+        unreadable = [i for i, item in enumerate(items) if not item.readable]
+        result[unreadable] = np.nan
+        return result
 
     def logits_of(self, items: Sequence[Encoded]) -> np.ndarray:
         """The model's logits (float64), in input order: (n,) log-odds of the second class for a
@@ -175,11 +184,15 @@ class Predictor:
             reader.join(timeout=0.5)
 
     def predicted_classes(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """Class ids: two classes, the second when its probability reaches the threshold; more, the most probable."""
+        """Class ids: two classes, the second when its probability reaches the threshold; more, the most
+        probable; -1 for a row of NaN (a review the model cannot read)."""
         if len(self.labels) == 2:
             cut = self.bundle.threshold if threshold is None else threshold
-            return (probabilities[:, 1] >= cut).astype(np.int64)
-        return probabilities.argmax(axis=1)
+            classes = (probabilities[:, 1] >= cut).astype(np.int64)
+        else:
+            classes = np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1)
+        classes[np.isnan(probabilities).any(axis=1)] = -1
+        return classes
 
     def predictions(self, items: Sequence[Any], probabilities: np.ndarray, threshold: float | None = None) -> list:
         """Predictions for the items that have a ``text`` (their ``source``, ``text`` and ``extra`` kept)."""
@@ -190,9 +203,9 @@ class Predictor:
             Prediction(
                 review.source,
                 review.text,
-                float(row[1] if binary else row[c]),
-                self.labels[c],
-                tuple(float(v) for v in row),
+                None if c < 0 else float(row[1] if binary else row[c]),
+                None if c < 0 else self.labels[c],
+                () if c < 0 else tuple(float(v) for v in row),
                 getattr(review, "id", None),
                 getattr(review, "extra", None),
             )

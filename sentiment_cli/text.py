@@ -328,6 +328,9 @@ class NgramTable:
 class Encoded:
     token_ids: list[int]
     ngram_ids: list[int] | None = None
+    readable: bool = True
+    """Whether the model knows anything in the review: a word (or character) of its vocabulary or an
+    n-gram of its table, word separators aside. Without one it would be classified from the padding."""
 
 
 def units_of(tokens: list[str], units: str) -> list[str]:
@@ -371,7 +374,21 @@ class Encoder:
             word_ids = self.vocabulary.ids(" ".join(tokens[: self.max_length])[: self.max_length])
         else:
             word_ids = self.vocabulary.ids(tokens[: self.max_length])
-        return Encoded(word_ids, None if self.ngrams is None else self.ngrams.ids(tokens))
+        ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens)
+        return Encoded(word_ids, ngram_ids, self._knows(tokens, word_ids, ngram_ids))
+
+    def _knows(self, tokens: list[str], word_ids: list[int], ngram_ids: list[int] | None) -> bool:
+        if self.units == "words":
+            if any(i > UNKNOWN_ID for i in word_ids):
+                return True
+        elif any(i > UNKNOWN_ID for i in self.vocabulary.ids("".join(tokens[: self.max_length]))):
+            return True  # a known character other than the space between words
+        if self.ngrams is None or len(ngram_ids or ()) <= 1:
+            return False
+        if not self.ngrams.char_order or len(tokens) < 2:
+            return True
+        # the space between two unknown words is a known character n-gram, and says nothing
+        return len(self.ngrams.ids(["".join(tokens)])) > 1
 
     def encode_many(self, texts: Iterable[str]) -> list[Encoded]:
         return [self.encode(text) for text in texts]

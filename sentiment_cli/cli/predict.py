@@ -160,6 +160,7 @@ def predict(
             writer.write(predictions, explained)
 
         failed = False
+        unreadable: list[str] = []
         chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
         for chunk in predictor.stream(chunks, threshold):
             predictions = []
@@ -170,7 +171,18 @@ def predict(
                     (output.error if item.fatal else output.warning)(item.message)
                     failed = failed or item.fatal
                 else:
+                    if item.label is None and hasattr(item, "text"):
+                        unreadable.append(item.source)
                     predictions.append(item)
             write(predictions)
+    if unreadable:
+        output.warning(
+            f"{_reviews(len(unreadable))} had no word or n-gram the model knows (first: {unreadable[0]}); "
+            "the model does not guess: label and probability left empty"
+        )
     if failed:
         raise typer.Exit(output.EXIT_FAILURE)
+
+
+def _reviews(n: int) -> str:
+    return "1 review" if n == 1 else f"{n:,} reviews"

@@ -48,6 +48,8 @@ def evaluation_table(result: dict[str, Any]) -> Table:
         table.add_row("threshold", f"{result['threshold']:.2f}")
     for reason, count in result.get("rows_skipped", {}).items():
         table.add_row(output.plain(f"rows skipped {reason}"), f"{count:,}")
+    if result.get("unreadable"):
+        table.add_row("not scored: no word or n-gram the model knows", f"{result['unreadable']:,}")
     rate = result["reviews_per_second"]
     table.add_row("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s")
     for key, why in result.get("undefined", {}).items():
