@@ -17,6 +17,8 @@ import numpy as np
 
 PROBABILITY_FLOOR = 1e-7
 """Probabilities are clipped to [floor, 1 - floor] for log loss, as scikit-learn's older default did."""
+ECE_BINS = 10
+"""Equal-width bins of the expected calibration error and the reliability diagram."""
 
 
 def sigmoid(logits: np.ndarray | float) -> np.ndarray:
@@ -99,8 +101,10 @@ def classification_metrics(
         result["roc_auc"] = float(np.mean(defined)) if len(defined) == k else None
         if result["roc_auc"] is None:
             undefined["roc_auc"] = "not every class is present in the labels"
+    confidence = proba[np.arange(y.size), predicted]
     result |= {
         "log_loss": float(-np.mean(np.log(clipped))),
+        "ece": expected_calibration_error(confidence, predicted == y),
         "macro_precision": float(precision.mean()),
         "macro_recall": float(recall.mean()),
         "macro_f1": float(f1.mean()),
@@ -123,6 +127,36 @@ def classification_metrics(
     if undefined:
         result["undefined"] = undefined
     return result
+
+
+def calibration_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> list[dict[str, float]]:
+    """Reliability-diagram bins: equal-width bins of the predicted label's probability, each with its
+    count, mean confidence and accuracy (empty bins are left out)."""
+    confidence = np.asarray(confidence, dtype=np.float64).ravel()
+    correct = np.asarray(correct, dtype=np.float64).ravel()
+    which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    rows = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            rows.append(
+                {
+                    "low": b / bins,
+                    "high": (b + 1) / bins,
+                    "count": int(inside.sum()),
+                    "confidence": float(confidence[inside].mean()),
+                    "accuracy": float(correct[inside].mean()),
+                }
+            )
+    return rows
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Expected calibration error (Guo et al., 2017): over equal-width bins of the predicted label's
+    probability, the count-weighted mean gap between confidence and accuracy."""
+    rows = calibration_bins(confidence, correct, bins)
+    total = sum(row["count"] for row in rows)
+    return float(sum(row["count"] * abs(row["confidence"] - row["accuracy"]) for row in rows) / total)
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:

@@ -94,3 +94,33 @@ def test_three_classes_by_hand():
     assert m["per_class"]["positive"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
     assert m["macro_recall"] == pytest.approx((1 + 0 + 0.5) / 3)
     assert "precision" not in m  # the positive-class view is for two classes only
+
+
+def test_expected_calibration_error_by_hand():
+    from sentiment_cli.metrics import calibration_bins, expected_calibration_error
+
+    # bin 0.9-1.0: confidences 0.95, 0.95, right once (gap 0.45); bin 0.6-0.7: 0.65, right (gap 0.35)
+    confidence = np.array([0.95, 0.95, 0.65])
+    correct = np.array([True, False, True])
+    assert expected_calibration_error(confidence, correct) == pytest.approx((2 * 0.45 + 0.35) / 3)
+    bins = calibration_bins(confidence, correct)
+    assert [(b["low"], b["count"], b["accuracy"]) for b in bins] == [(0.6, 1, 1.0), (0.9, 2, 0.5)]
+    # a confidence of exactly 1 falls in the last bin
+    assert expected_calibration_error(np.array([1.0]), np.array([True])) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ece_in_metrics_agrees_with_scikit_learn_calibration_curve(seed):
+    calibration = pytest.importorskip("sklearn.calibration")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(rng.random(300) * 0.6 + 0.4 * y - 0.1, 0, 1)  # continuous: the two differ only on bin edges
+    m = classification_metrics(y, p)
+    predicted = (p >= 0.5).astype(int)
+    confidence = np.where(predicted == 1, p, 1 - p)
+    # scikit-learn's curve with the predicted label's confidence against being right, 10 uniform bins
+    accuracy, mean_confidence = calibration.calibration_curve(predicted == y, confidence, n_bins=10)
+    counts = np.histogram(confidence, bins=np.linspace(0, 1, 11))[0]
+    counts = counts[counts > 0]
+    expected = float(np.sum(counts * np.abs(accuracy - mean_confidence)) / counts.sum())
+    assert m["ece"] == pytest.approx(expected)

@@ -37,7 +37,7 @@ def evaluation_table(result: dict[str, Any]) -> Table:
             ("macro recall", "macro_recall"), ("macro precision", "macro_precision"), ("macro F1", "macro_f1"),
             ("weighted F1", "weighted_f1"), ("ROC-AUC (one vs rest, macro)", "roc_auc"),
         ]  # fmt: skip
-    rows.append(("log loss", "log_loss"))
+    rows += [("log loss", "log_loss"), ("calibration error (ECE, 10 bins)", "ece")]
     for label, key in rows:
         table.add_row(label, _value(result[key]))
     table.add_row("reviews", f"{result['n']:,}")
