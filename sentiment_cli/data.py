@@ -149,6 +149,53 @@ class Dataset:
         }
 
 
+def combine(datasets: Sequence[Dataset]) -> Dataset:
+    """Several data sets as one: each split the concatenation of theirs, in order. They must share their
+    classes (read the later ones with ``classes=`` the first's); the first's label scheme is kept, and
+    ``fingerprint["parts"]`` records each one's source, fingerprint and split sizes."""
+    if not datasets:
+        raise ValueError("no data sets to combine")
+    if len(datasets) == 1:
+        return datasets[0]
+    first = datasets[0]
+    for other in datasets[1:]:
+        if tuple(other.classes) != tuple(first.classes):
+            raise DataError(
+                f"{other.source} has the classes {', '.join(other.classes)}, "
+                f"{first.source} has {', '.join(first.classes)}: label them alike to train on both"
+            )
+    splits: dict[str, Split] = {}
+    for name in dict.fromkeys(name for d in datasets for name in d.splits):
+        parts = [d.splits[name] for d in datasets if name in d.splits]
+        splits[name] = Split(
+            [text for part in parts for text in part.texts],
+            np.concatenate([part.labels for part in parts]),
+            [source for part in parts for source in (part.sources or [""] * len(part))],
+        )
+    return Dataset(
+        splits,
+        " + ".join(d.source for d in datasets),
+        fingerprint={
+            "parts": [
+                {"source": d.source, **d.fingerprint, "splits": d.sizes(), "columns": d.columns} for d in datasets
+            ]
+        },
+        skipped=[line for d in datasets for line in d.skipped],
+        classes=first.classes,
+        label_scheme=first.label_scheme,
+        rows_read=sum(d.rows_read or sum(d.sizes().values()) for d in datasets),
+        row_skips=[skip for d in datasets for skip in d.row_skips],
+        columns=first.columns,
+        notes=[note for d in datasets for note in d.notes],
+    )
+
+
+def data_paths(dataset: Dataset) -> list[Path]:
+    """The files or folders a data set was read from (each part's, for a combined one)."""
+    parts = dataset.fingerprint.get("parts") or [dataset.fingerprint]
+    return [Path(part["path"]) for part in parts if part.get("path")]
+
+
 def load_dataset(
     path: str | os.PathLike[str],
     options: TableOptions | None = None,

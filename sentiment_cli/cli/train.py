@@ -40,13 +40,14 @@ _FIT = "Training"
 def train(
     ctx: typer.Context,
     data: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Argument(
             help="Labelled reviews: a table (CSV, TSV, JSON Lines or Parquet, optionally .gz; any extension, "
             ".txt included: the format and header are detected) with a text and a label column (any label "
             "scheme: 0/1, neg/pos, negative/neutral/positive, star ratings...; an optional split column "
             "train/test), or an aclImdb-style folder (train/ and test/, each with pos/ and neg/) or its "
-            ".tar.gz. Omit to download the IMDB dataset (cached).",
+            ".tar.gz. Several data sets are trained on together (same classes; each split joined; the card "
+            "lists each). Omit to download the IMDB dataset (cached).",
             show_default=False,
         ),
     ] = None,
@@ -226,13 +227,16 @@ def train(
         raise typer.BadParameter(str(exc)) from None
 
     from ..bundle import check_output
+    from ..data import combine
 
-    check_output(out, force, keep=() if data is None else (data,))
-    if data is None:
-        data = _download(data_url, data_sha256)
-    dataset = read_labelled(
-        data, input_format, text_column=text_column, label_column=label_column, label_map=label_map, header=header
-    )
+    check_output(out, force, keep=tuple(data or ()))
+    if not data:
+        data = [_download(data_url, data_sha256)]
+    options = dict(text_column=text_column, label_column=label_column, label_map=label_map, header=header)
+    datasets = [read_labelled(data[0], input_format, **options)]
+    for more in data[1:]:
+        datasets.append(read_labelled(more, input_format, **options, classes=datasets[0].classes))
+    dataset = combine(datasets)
 
     with output.status("Loading TensorFlow"):
         from ..training import train as fit
@@ -332,6 +336,11 @@ class _EpochProgress:
         self._stop()
         self.stage = message.removeprefix("Training ")
         output.note(message)
+
+    def on_warning(self, message: str) -> None:
+        """Something went wrong that does not stop training (the report could not be drawn)."""
+        self._stop()
+        output.warning(message)
 
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:
         output.raise_pending()

@@ -22,7 +22,7 @@ from .._tensorflow import keras
 from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
-from ..data import Dataset, Split
+from ..data import Dataset, Split, data_paths
 from ..metrics import classification_metrics, sigmoid, softmax
 from ..model import branch, build_model, head_name
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
@@ -77,8 +77,7 @@ def train(
         checkpoint_dir(out),
         fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint, list(classes)),
     )
-    data_path = dataset.fingerprint.get("path")
-    with staged(out, force, keep=(Path(data_path),) if data_path else ()) as stage:
+    with staged(out, force, keep=tuple(data_paths(dataset))) as stage:
         state = checkpoint.start(resume) or State(checkpoint.run)
         if "validation" in dataset.splits:  # the data's own validation split
             train_split, val_split = dataset.split("train"), dataset.split("validation")
