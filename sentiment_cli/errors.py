@@ -49,6 +49,10 @@ class InputError(SentimentError):
     """A review file that cannot be read as text."""
 
 
+class MissingExtra(SentimentError):
+    """An optional dependency is not installed (``hint``: the ``pip install`` that adds it)."""
+
+
 def os_message(source: object, exc: OSError) -> str:
     """One line for a file that could not be opened or read: ``SOURCE: no such file`` and the like."""
     if isinstance(exc, FileNotFoundError):

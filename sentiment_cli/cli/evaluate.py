@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +57,26 @@ def evaluate(
     id_column: IdColumnOpt = None,
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also draw a report: FILE.html (one self-contained page: metrics, confusion matrix, ROC and "
+            "precision-recall curves, reliability diagram, probability histograms, per-class metrics, the most "
+            "confident errors), FILE.png (every chart on one image) or a folder (one PNG per chart). Needs "
+            "matplotlib: pip install 'sentiment-cli[report]'.",
+            show_default=False,
+        ),
+    ] = None,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            "--predictions",
+            help="Also write one record per review (source, predicted label, probabilities, true_label, text) "
+            "to FILE.jsonl, .csv, .tsv or .parquet, for error analysis.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score a model on labelled reviews: accuracy, precision, recall and F1 (per class, macro and
     weighted), macro-averaged recall, ROC-AUC, log loss, the confusion matrix and throughput.
@@ -64,14 +85,25 @@ def evaluate(
     negative/positive model, class names for more classes, or --label-map). Uses the same
     LiteRT runtime as predict (TensorFlow is never loaded).
 
-    Example: sentiment evaluate aclImdb_v1.tar.gz --model my-model
+    Examples:
+
+      sentiment evaluate aclImdb_v1.tar.gz --model my-model
+
+      sentiment evaluate test.csv --report report.html --predictions scored.csv
     """
     if input_format is not None and input_format.value == "text":
         raise typer.BadParameter(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
+    if predictions is not None and predictions.suffix.lower() not in PREDICTION_FORMATS:
+        raise typer.BadParameter("give the file a .jsonl, .csv, .tsv or .parquet extension", param_hint="--predictions")
+    if report is not None:  # before the long part: a report that cannot be written fails at once
+        from ..reports import check_target, require_matplotlib
+
+        check_target(report)
+        require_matplotlib()
     from ..bundle import read_bundle
-    from ..evaluation import evaluate as run
+    from ..evaluation import default_split, score
 
     bundle = read_bundle(model, purpose="evaluate")
     check_threshold(threshold, bundle.labels)
@@ -79,8 +111,10 @@ def evaluate(
         data, input_format, text_column=text_column, label_column=label_column, id_column=id_column,
         label_map=label_map, header=header, classes=bundle.labels, scheme=bundle.card.label_scheme,
     )  # fmt: skip
-    with output.status("Classifying"):
-        result = run(dataset, bundle, split, threshold)
+    reviews = len(dataset.split(split or default_split(dataset)))
+    with output.progress("Classifying", reviews) as update:
+        evaluation = score(dataset, bundle, split, threshold, progress=update)
+    result = evaluation.metrics
     if fmt is ReportFormat.json:
         output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
     else:
@@ -88,5 +122,52 @@ def evaluate(
         if len(result["classes"]) > 2:
             output.stdout.print(render.per_class_table(result))
             output.stdout.print(render.confusion_table(result))
+    if predictions is not None:
+        write_predictions(predictions, evaluation)
+        output.note(f"Wrote {len(evaluation.texts):,} predictions to {predictions}")
+    if report is not None:
+        from ..reports import evaluation_report
+
+        with output.status(f"Drawing {report}"):
+            written = evaluation_report(evaluation, str(model) if model else "the shipped model").write(report)
+        output.note(f"Wrote {report}" if len(written) == 1 else f"Wrote {len(written)} charts to {report}")
     if dataset.skipped:
         raise typer.Exit(output.EXIT_FAILURE)
+
+
+PREDICTION_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"}
+PREDICTION_CHUNK = 1024
+
+
+def write_predictions(path: Path, evaluation: Any) -> None:
+    """One record per review of the evaluation, in data order, in the format ``path``'s extension names: the
+    fields of ``predict``'s output (``label`` is the predicted one; empty for a review the model could not
+    score), then ``true_label`` and ``text``. CSV and TSV cells are made safe to open in a spreadsheet."""
+    from types import SimpleNamespace
+
+    fmt = PREDICTION_FORMATS[path.suffix.lower()]
+    classes, predicted, binary = evaluation.classes, evaluation.predicted, len(evaluation.classes) == 2
+    keep = ("true_label", "text")
+
+    def record(i: int) -> Any:
+        row, c = evaluation.probabilities[i], int(predicted[i])
+        extra = {"true_label": classes[evaluation.labels[i]], "text": evaluation.texts[i]}
+        if c < 0:
+            return SimpleNamespace(source=evaluation.sources[i], label=None, probability=None, extra=extra)
+        return SimpleNamespace(
+            source=evaluation.sources[i], label=classes[c], probability=float(row[1] if binary else row[c]),
+            probabilities=tuple(float(v) for v in row), extra=extra,
+        )  # fmt: skip
+
+    with output.result_file(path) as target, contextlib.ExitStack() as closing:
+        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep)
+        if fmt == "parquet":
+            writer: Any = output.ParquetPredictionWriter(str(target), fields)
+            closing.callback(writer.close)
+        else:
+            stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
+            writer = output.PredictionWriter(
+                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True
+            )
+        for start in range(0, len(evaluation.texts), PREDICTION_CHUNK):
+            writer.write([record(i) for i in range(start, min(start + PREDICTION_CHUNK, len(evaluation.texts)))])

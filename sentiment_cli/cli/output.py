@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -114,6 +115,50 @@ def warning(message: str) -> None:
 def status(message: str) -> Any:
     """A spinner on stderr with a message that may hold user text (a path)."""
     return _err().status(plain(message))
+
+
+@contextlib.contextmanager
+def progress(
+    description: str, total: int | None = None, *, by_bytes: bool = False, delay: float = 0.0
+) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr when stderr is a terminal (otherwise nothing at all): reviews done, reviews
+    per second and the time left. Yields ``update(reviews_done, bytes_done=None)``.
+
+    ``total`` counts reviews, or bytes with ``by_bytes`` (for input whose number of reviews is unknown);
+    None shows the count and rate with no end. The bar appears once ``delay`` seconds have passed, so a
+    quick run neither shows it nor imports ``rich.progress``.
+    """
+    if not _is_terminal(sys.stderr):
+        yield lambda reviews, done_bytes=None: None
+        return
+    started = time.monotonic()
+    shown: list[Any] = []
+
+    def update(reviews: int, done_bytes: int | None = None) -> None:
+        now = time.monotonic()
+        if not shown:
+            if now - started < delay:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
+                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=_err(), transient=True,
+            )  # fmt: skip
+            bar.start()
+            shown.extend([bar, bar.add_task(inert(description), total=total, done="", rate="")])
+        bar, task = shown
+        seconds = now - started
+        bar.update(
+            task, completed=done_bytes if by_bytes else reviews, done=f"{reviews:,} reviews",
+            rate=f"{reviews / seconds:,.0f} reviews/s" if seconds > 0 else "",
+        )  # fmt: skip
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def note(message: str) -> None:
@@ -257,6 +302,15 @@ def _number(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: one starting with ``= + - @``, a tab or a carriage
+    return gets a leading ``'`` (OWASP's advice against CSV injection); other cells are unchanged."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
 class PredictionWriter:
     """Writes predictions chunk by chunk in one format, flushing after each chunk.
 
@@ -275,9 +329,12 @@ class PredictionWriter:
         with_id: bool = False,
         keep: tuple[str, ...] = (),
         stream: Any = None,
+        formula_safe: bool = False,
     ) -> None:
         self.format = resolve_format(fmt) if stream is None else fmt
         self.classes, self.with_id, self.keep = classes, with_id, keep
+        self.formula_safe = formula_safe
+        """CSV/TSV text cells that a spreadsheet would run as a formula get a leading ' (see spreadsheet_safe)."""
         self.multiclass = len(classes) > 2
         self.stream = stream
         self._header_done = False
@@ -324,8 +381,11 @@ class PredictionWriter:
             for i, p in enumerate(predictions):
                 record = self.record(p)
                 if explanations is not None:
-                    tokens = explanations[i].tokens if explanations[i] is not None else []
+                    e = explanations[i]
+                    tokens = e.tokens if e is not None else []
                     record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
+                    if e is not None and e.phrases:
+                        record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in e.phrases]
                 out.write(json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n")
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
@@ -344,7 +404,8 @@ class PredictionWriter:
                 cells.append("" if value is None else f"{value:.6f}")
                 cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
             else:
-                cells.append("" if value is None else str(value))
+                cell = "" if value is None else str(value)
+                cells.append(spreadsheet_safe(cell) if self.formula_safe else cell)
         return cells
 
     def _table(self, predictions: list[Any]) -> Table:
@@ -440,6 +501,9 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     for name, tokens in ((toward, pushed_up), (away, pushed_down)):
         if tokens:
             lines.append(plain(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
+    if explanation.phrases:
+        shown_phrases = ", ".join(f'"{" ".join(x.text.split())}" ({x.weight:+.3f})' for x in explanation.phrases)
+        lines.append(plain(f"  phrases: {shown_phrases}"))
     return [*lines, Text("")]
 
 

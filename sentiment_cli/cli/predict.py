@@ -162,7 +162,17 @@ def predict(
         failed = False
         unreadable: list[str] = []
         chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
+        progress, done, done_bytes = None, 0, 0
+        if output._is_terminal(sys.stderr) and (output_file is not None or not output._is_terminal(sys.stdout)):
+            # results to a file or pipe, a person watching stderr: a bar once the run takes more than a second
+            bar = output.progress("Classifying", _input_bytes(sources), by_bytes=True, delay=1.0)
+            progress = closing.enter_context(bar)
         for chunk in predictor.stream(chunks, threshold):
+            if progress is not None:
+                reviews = [item.text for item in chunk if hasattr(item, "text")]
+                done += len(reviews)
+                done_bytes += sum(len(text.encode("utf-8", "replace")) + 1 for text in reviews)
+                progress(done, done_bytes)
             predictions = []
             for item in chunk:
                 if isinstance(item, Problem):
@@ -182,6 +192,14 @@ def predict(
         )
     if failed:
         raise typer.Exit(output.EXIT_FAILURE)
+
+
+def _input_bytes(sources: list[str]) -> int | None:
+    """The size of the named files (what the progress bar counts toward); None with standard input."""
+    try:
+        return None if "-" in sources else sum(Path(source).stat().st_size for source in sources)
+    except OSError:
+        return None
 
 
 def _reviews(n: int) -> str:
