@@ -39,6 +39,16 @@ def inspect(
             show_default=False,
         ),
     ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also draw the training report of a model directory from its card: FILE.html (loss and accuracy "
+            "per epoch of each branch, metrics, class balance, review lengths, vocabulary coverage, rows "
+            "skipped), FILE.png or a folder of PNGs. Needs matplotlib: pip install 'sentiment-cli[report]'.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show each layer's output shape and parameter count, with the arithmetic behind it.
 
@@ -47,10 +57,26 @@ def inspect(
     has 128×64 + 64 = 8,256 weights. Keras files are loaded with safe_mode=True:
     a model with Lambda layers or custom code is refused, never run.
     """
+    if report_file is not None:  # before TensorFlow loads: a report that cannot be written fails at once
+        from ..reports import check_target, require_matplotlib
+
+        if model is not None and model.is_file():
+            raise typer.BadParameter(
+                "a training report is drawn from a model directory's card; a .keras file has none",
+                param_hint="--report",
+            )
+        check_target(report_file)
+        require_matplotlib()
     with output.status("Loading TensorFlow"):
         from ..inspection import inspect_model
 
     report = inspect_model(model, input_length)
+    if report_file is not None and report.card is not None:
+        from ..reports import training_report
+
+        with output.status(f"Drawing {report_file}"):
+            written = training_report(report.card).write(report_file)
+        output.note(f"Wrote {report_file}" if len(written) == 1 else f"Wrote {len(written)} charts to {report_file}")
     if fmt is ReportFormat.json:
         output.print_json(report.to_dict(), "inspect")
         return

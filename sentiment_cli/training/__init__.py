@@ -23,8 +23,10 @@ from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
 from ..data import Dataset, Split, data_paths
+from ..errors import SentimentError
 from ..metrics import classification_metrics, sigmoid, softmax
 from ..model import branch, build_model, head_name
+from ..reports import REPORT_FILE, data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
 from .export import export_litert, versions
@@ -167,14 +169,33 @@ def train(
             },
             metrics=metrics,
             history=session.history,
-            data={"source": dataset.source, **dataset.fingerprint, "splits": dataset.sizes(), **dataset.report()},
+            data={
+                "source": dataset.source,
+                **dataset.fingerprint,
+                "splits": dataset.sizes(),
+                **dataset.report(),
+                "summary": data_summary(splits, encoded, model_config.tokenizer),
+            },
             litert=LiteRTInfo(LITERT_BATCH_SIZE, encoder.input_names, "logit" if num_classes == 2 else "logits"),
             versions=versions(),
             command=list(command or []),
         )
+        _write_report(stage.path, card, listener)
         card = stage.commit(card)
     checkpoint.discard()
     return TrainResult(out, card)
+
+
+def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:
+    """``report.html`` in the model directory (hashed into the card with the other files). A report that cannot
+    be drawn (matplotlib missing) is a warning, never a lost model."""
+    from ..reports import training_report
+
+    try:
+        training_report(card.to_dict()).write(folder / REPORT_FILE)
+    except Exception as exc:  # the model matters more than its pictures
+        reason = str(exc) if isinstance(exc, SentimentError) else f"{type(exc).__name__}: {exc}"
+        getattr(listener, "on_warning", listener.on_stage)(f"{REPORT_FILE} not written: {reason}")
 
 
 def _resolve(config: ModelConfig, texts: list[str]) -> ModelConfig:
