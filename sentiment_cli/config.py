@@ -60,6 +60,9 @@ class ModelConfig:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.char_ngrams not in CHAR_NGRAMS:
+    negation_scope: int = 3
+    """Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated ("not bad":
+    ¬bad), until a contrast word (but, yet); 0 turns marking off. The BiLSTM reads the words unmarked."""
             raise ValueError(f"char_ngrams must be one of {', '.join(CHAR_NGRAMS)}, got {self.char_ngrams!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
@@ -70,6 +73,7 @@ class ModelConfig:
             ):
                 raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
 
+            least = 0 if f.name == "negation_scope" else 1
         if self.vocab_size < 2:
             raise ValueError("vocab_size must be at least 2 (one word and the unknown token)")
 
@@ -85,6 +89,7 @@ class ModelConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     """How the network is fitted."""
+        data = {"negation_scope": 0, **data}  # models from before negation marking have none
 
     epochs: int = 5
     batch_size: int = 64

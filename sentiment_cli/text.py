@@ -236,22 +236,83 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def ngram_keys(tokens: list[str], order: int) -> np.ndarray:
+def ngram_keys(tokens: list[str], order: int, unigrams: list[str] | None = None) -> np.ndarray:
     """Sorted distinct 32-bit keys of every 1..``order``-gram of ``tokens``.
 
     A token's hash is its UTF-8 CRC-32; an n-gram's 64-bit hash chains its tokens' hashes through
     splitmix64, computed for all positions at once with NumPy; the key is its upper 32 bits.
+    ``unigrams``, when given, stand in for the tokens as 1-grams (negation-marked words).
     """
     if not tokens:
         return _NO_KEYS
+    return np.unique(np.concatenate(ngram_keys_by_position(tokens, order, unigrams)))
+
+
+def ngram_keys_by_position(tokens: list[str], order: int, unigrams: list[str] | None = None) -> list[np.ndarray]:
+    """The keys of :func:`ngram_keys` before deduplication: item ``n - 1`` holds the key of the ``n``-gram
+    starting at each position (so ``len(tokens) - n + 1`` of them)."""
+    if not tokens:
+        return [_NO_KEYS]
     crc32 = zlib.crc32
     token_hashes = np.fromiter((crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
     chained = _mix(token_hashes)
-    parts = [chained]
+    if unigrams is None or unigrams == tokens:
+        parts = [chained]
+    else:
+        marked = np.fromiter((crc32(t.encode("utf-8")) for t in unigrams), dtype=np.uint64, count=len(unigrams))
+        parts = [_mix(marked)]
     for n in range(2, min(order, len(tokens)) + 1):
         chained = _mix(chained[:-1] * _STEP + token_hashes[n - 1 :])
         parts.append(chained)
-    return np.unique((np.concatenate(parts) >> np.uint64(32)).astype(np.uint32))
+    return [(part >> np.uint64(32)).astype(np.uint32) for part in parts]
+
+
+NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "neither",
+        "nor",
+        "nowhere",
+        "without",
+        "cannot",
+        "hardly",
+        "barely",
+        "scarcely",
+    ]
+)
+"""Words that open a negation scope (so does any word ending in n't)."""
+SCOPE_BREAKERS = frozenset(["but", "yet", "however", "though", "although", "except"])
+"""Words that close a negation scope early ("not great, but fun")."""
+NEGATED = "¬"
+"""Prefix of a word inside a negation scope, in the bag's 1-grams: "not bad" has the 1-gram ¬bad, not bad."""
+
+
+def mark_negation(tokens: list[str], scope: int) -> list[str]:
+    """The tokens with the (at most ``scope``) words after a negator prefixed ``¬`` (Das & Chen, 2001; Pang et
+    al., 2002): "i didn't love it" → i, didn't, ¬love, ¬it. A scope ends early at a contrast word (but, yet...)
+    or a new negator. The BiLSTM reads the words as they are; this changes only the bag's 1-grams."""
+    if scope <= 0:
+        return tokens
+    marked = []
+    left = 0
+    for token in tokens:
+        if token in NEGATORS or token.endswith(("n't", "n’t")):
+            left = scope
+            marked.append(token)
+        elif token in SCOPE_BREAKERS:
+            left = 0
+            marked.append(token)
+        elif left:
+            left -= 1
+            marked.append(NEGATED + token)
+        else:
+            marked.append(token)
+    return marked
 
 
 class NgramTable:
@@ -261,11 +322,19 @@ class NgramTable:
     Storing keys instead of strings keeps the table to 4 bytes an n-gram.
     """
 
-    def __init__(self, keys: np.ndarray, order: int, max_tokens: int = NGRAM_MAX_TOKENS, char_order: int = 0) -> None:
+    def __init__(
+        self,
+        keys: np.ndarray,
+        order: int,
+        max_tokens: int = NGRAM_MAX_TOKENS,
+        char_order: int = 0,
+        negation_scope: int = 0,
+    ) -> None:
         keys = np.asarray(keys, dtype=np.uint32)
         if keys.ndim != 1 or (keys.size > 1 and not np.all(keys[1:] > keys[:-1])):
             raise ValueError("n-gram keys must be a sorted array of distinct uint32")
         self.keys, self.order, self.max_tokens, self.char_order = keys, order, max_tokens, char_order
+        self.negation_scope = negation_scope
 
     def __len__(self) -> int:
         return int(self.keys.size)
@@ -283,23 +352,51 @@ class NgramTable:
         min_count: int = NGRAM_MIN_COUNT,
         max_tokens: int = NGRAM_MAX_TOKENS,
         char_order: int = 0,
+        negation_scope: int = 0,
     ) -> NgramTable:
         """The ``size`` n-grams found in the most reviews (at least ``min_count``; ties by key)."""
-        features = cls(_NO_KEYS, order, max_tokens, char_order).features
+        features = cls(_NO_KEYS, order, max_tokens, char_order, negation_scope).features
         keys, counts = np.unique(np.concatenate([_NO_KEYS, *map(features, token_lists)]), return_counts=True)
         keep = counts >= min_count
         keys, counts = keys[keep], counts[keep]
         ranked = np.lexsort((keys, -counts))[:size]  # by count descending, then key
-        return cls(np.sort(keys[ranked]), order, max_tokens, char_order)
+        return cls(np.sort(keys[ranked]), order, max_tokens, char_order, negation_scope)
 
     def features(self, tokens: list[str]) -> np.ndarray:
         """Sorted distinct keys of a review's word n-grams (and character n-grams when ``char_order``)."""
         tokens = tokens[: self.max_tokens]
-        keys = ngram_keys(tokens, self.order)
+        keys = ngram_keys(tokens, self.order, mark_negation(tokens, self.negation_scope))
         if self.char_order:
             chars = [CHAR_PREFIX + c for c in " ".join(tokens)]
             keys = np.union1d(keys, ngram_keys(chars, self.char_order))
         return keys
+
+    def occurrences(self, tokens: list[str]) -> list[tuple[int, list[int]]]:
+        """Where each n-gram the table knows occurs: ``(id, token positions)`` for every occurrence, in the
+        order of :meth:`features` (word n-grams by length and position, then character n-grams). A character
+        n-gram's positions are the tokens its characters belong to (none for the space between words)."""
+        tokens = tokens[: self.max_tokens]
+        found: list[tuple[int, list[int]]] = []
+        if not tokens or not self.keys.size:
+            return found
+        by_length = ngram_keys_by_position(tokens, self.order, mark_negation(tokens, self.negation_scope))
+        spans = [(keys, [list(range(p, p + n)) for p in range(len(keys))]) for n, keys in enumerate(by_length, 1)]
+        if self.char_order:
+            chars, owner = [], []
+            for i, token in enumerate(tokens):
+                if i:
+                    chars.append(CHAR_PREFIX + " ")
+                    owner.append(-1)
+                chars.extend(CHAR_PREFIX + c for c in token)
+                owner.extend([i] * len(token))
+            for n, keys in enumerate(ngram_keys_by_position(chars, self.char_order), 1):
+                positions = [sorted({owner[q] for q in range(p, p + n)} - {-1}) for p in range(len(keys))]
+                spans.append((keys, positions))
+        for keys, positions in spans:
+            where = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+            hit = self.keys[where] == keys
+            found.extend((int(w) + FIRST_NGRAM_ID, positions[p]) for p, w in enumerate(where) if hit[p])
+        return found
 
     def ids(self, tokens: list[str]) -> list[int]:
         keys = self.features(tokens)
@@ -313,6 +410,8 @@ class NgramTable:
         settings = {"hash": NGRAM_HASH, "order": self.order, "count": len(self), "max_tokens": self.max_tokens}
         if self.char_order:
             settings["char_order"] = self.char_order
+        if self.negation_scope:
+            settings["negation_scope"] = self.negation_scope
         return settings
 
     @classmethod
@@ -321,7 +420,13 @@ class NgramTable:
             raise ValueError(f"unknown n-gram hash {settings.get('hash')!r}")
         if int(settings["count"]) != len(keys):
             raise ValueError(f"expected {settings['count']} n-gram keys, found {len(keys)}")
-        return cls(keys, int(settings["order"]), int(settings["max_tokens"]), int(settings.get("char_order", 0)))
+        return cls(
+            keys,
+            int(settings["order"]),
+            int(settings["max_tokens"]),
+            int(settings.get("char_order", 0)),
+            int(settings.get("negation_scope", 0)),
+        )
 
 
 @dataclass(frozen=True)

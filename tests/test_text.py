@@ -186,3 +186,30 @@ def test_units_and_character_ngrams_are_chosen_by_script():
     latin = scripts_of(["A great film", "Harika bir film, çok beğendim"])
     assert (latin.units, latin.needs_char_ngrams) == ("words", False)
     assert scripts_of(["", "123 !!!"]) == Scripts(0.0, 0.0)
+
+
+def test_negation_scope_marks_the_words_after_a_negator_until_a_contrast_word():
+    from sentiment_cli.text import mark_negation
+
+    assert mark_negation(tokenize("I didn't love it, but ok."), 3) == ["i", "didn't", "¬love", "¬it", "but", "ok"]
+    assert mark_negation(tokenize("Not bad at all, really good"), 3) == ["not", "¬bad", "¬at", "¬all", "really", "good"]
+    assert mark_negation(tokenize("never never good"), 2) == ["never", "never", "¬good"]
+    assert mark_negation(tokenize("not bad"), 0) == ["not", "bad"]
+
+
+def test_negation_changes_only_the_bags_one_grams():
+    from sentiment_cli.text import NgramTable, ngram_keys
+
+    tokens = tokenize("not bad at all")
+    plain, marked = NgramTable(np.array([], np.uint32), 3), NgramTable(np.array([], np.uint32), 3, negation_scope=3)
+    assert plain.features(tokens).tolist() == ngram_keys(tokens, 3).tolist()  # off: the format as before
+    with_marks = set(marked.features(tokens).tolist())
+    one_grams = set(ngram_keys(["not", "¬bad", "¬at", "¬all"], 1).tolist())
+    longer = set(ngram_keys(tokens, 3).tolist()) - set(ngram_keys(tokens, 1).tolist())
+    assert with_marks == one_grams | longer
+    assert ngram_keys(["bad"], 1)[0] not in with_marks
+    bigram = set(ngram_keys(["not", "bad"], 2).tolist()) - set(ngram_keys(["not", "bad"], 1).tolist())
+    assert len(bigram) == 1 and bigram <= with_marks  # "not bad" itself is still a 2-gram
+    # the setting travels with the table
+    again = NgramTable.from_settings(marked.settings(), marked.keys)
+    assert again.negation_scope == 3 and NgramTable.from_settings(plain.settings(), plain.keys).negation_scope == 0

@@ -118,6 +118,15 @@ def train(
     ] = _MODEL.ngram_vocab_size,
     epochs: Annotated[
         int,
+    negation_scope: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated, "
+            "so 'not bad' is not read as 'bad' (0: off). The BiLSTM reads the words as they are.",
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _MODEL.negation_scope,
         typer.Option(
             min=1, help="Most epochs for the BiLSTM (the hybrid's n-gram bag has --ngram-epochs).", rich_help_panel=_FIT
         ),
@@ -231,6 +240,7 @@ def train(
 
     check_output(out, force, keep=tuple(data or ()))
     if not data:
+            negation_scope=negation_scope,
         data = [_download(data_url, data_sha256)]
     options = dict(text_column=text_column, label_column=label_column, label_map=label_map, header=header)
     datasets = [read_labelled(data[0], input_format, **options)]

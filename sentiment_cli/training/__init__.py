@@ -241,7 +241,13 @@ def _prepare(
     ngrams = None
     if config.arch == "hybrid":
         char_order = config.char_ngram_order if config.char_ngrams == "on" else 0
-        ngrams = NgramTable.build(token_lists, config.ngram_order, config.ngram_vocab_size, char_order=char_order)
+        ngrams = NgramTable.build(
+            token_lists,
+            config.ngram_order,
+            config.ngram_vocab_size,
+            char_order=char_order,
+            negation_scope=config.negation_scope,
+        )
     encoder = Encoder(vocabulary, config.max_length, ngrams, units)
     listener.on_stage("Encoding reviews")
     encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
