@@ -1,24 +1,40 @@
-"""Per-token explanations by occlusion, on the LiteRT prediction path (no TensorFlow).
+"""Per-word explanations on the LiteRT prediction path (no TensorFlow).
 
-A token's weight is how much the log-odds of "positive" drop when that one token is removed
-from the review: positive weights pushed the review toward positive, negative ones toward
-negative. Log-odds rather than probability, because a confident review's probability barely
-moves (0.99999 to 0.9999) while its log-odds still show which words mattered. Every variant of a
-review is classified in one batched call.
+The explained quantity is the model's logit: the log-odds of the second class for two classes; for more,
+the predicted class's logit minus the mean of all classes' (softmax ignores that mean, and it keeps the
+sum linear). Weights are in that unit: positive pushed toward the second (or the predicted) class.
+
+**Hybrid models: exact for the n-gram bag.** The bag is linear: its logit is the mean of the weights of
+the review's ``m`` n-gram ids (one of them the document id every review has). So the full logit is
+
+    logit = base + sum over the review's n-grams g of (logit with g alone - logit with no n-gram) / m
+
+exactly (to float precision), where ``base`` is the logit with only the document id: the BiLSTM's part
+and the constants. Each "logit with one n-gram" is one row of one batched LiteRT call (with a one-word
+BiLSTM input: the BiLSTM's part cancels in the difference). An n-gram's contribution is shared evenly
+among the words of its occurrences, and the strongest ones are kept as phrases ("not bad" as one span).
+
+**The BiLSTM's part** is not additive; each word gets its occlusion: how much the logit drops when the
+word is removed from the BiLSTM's input only (the bag keeps it). A word's weight is the sum of the two.
+
+Models without a bag (``seed``) are explained by plain occlusion: the logit with the word, minus without.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .metrics import sigmoid
+from .metrics import sigmoid, softmax
 from .runtime import Predictor
-from .text import tokenize_with_offsets
+from .text import DOCUMENT_ID, UNKNOWN_ID, Encoded, tokenize_with_offsets
 
 MAX_EXPLAINED_TOKENS = 1000
 """Longer reviews are explained on their first tokens only (each token costs one more row)."""
+PHRASES = 5
+"""N-grams of two or more words kept as phrases, the strongest each way."""
+METHODS = ("auto", "exact", "occlusion")
 
 
 @dataclass(frozen=True)
@@ -28,7 +44,21 @@ class TokenWeight:
     end: int
     """Character offsets into the original text: ``text[start:end]`` is the token as written."""
     weight: float
-    """Log-odds of "positive" (models of more classes: of the predicted class) with the token minus without it."""
+    """What the token adds to the logit (see the module docstring): its share of the bag's n-grams plus its
+    BiLSTM occlusion for hybrid models; its occlusion for the others."""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    """The n-gram as written (``text[start:end]`` of the review)."""
+    start: int
+    end: int
+    weight: float
+    """The n-gram's exact contribution to the logit (all its occurrences together)."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -39,6 +69,16 @@ class Explanation:
     probability: float
     """Two classes: of positive; more: of the predicted class."""
     tokens: list[TokenWeight]
+    logit: float = 0.0
+    """The explained logit (see the module docstring)."""
+    base: float = 0.0
+    """Hybrid models: the logit with no n-gram but the document id (the BiLSTM's part and the constants)."""
+    bag: float = 0.0
+    """Hybrid models: the n-grams' contributions together; ``base + bag == logit``."""
+    phrases: list[Phrase] = field(default_factory=list)
+    """Hybrid models: the strongest n-grams of two or more words, toward and away."""
+    method: str = "occlusion"
+    """``exact`` (the bag's shares plus BiLSTM occlusion) or ``occlusion``."""
 
     def strongest(self, n: int = 5) -> tuple[list[TokenWeight], list[TokenWeight]]:
         """The ``n`` tokens that pushed most toward positive, and toward negative."""
@@ -46,30 +86,77 @@ class Explanation:
         return [t for t in reversed(ranked) if t.weight > 0][:n], [t for t in ranked if t.weight < 0][:n]
 
 
-def _logsumexp(z: np.ndarray) -> np.ndarray:
-    top = z.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(z - top).sum(axis=1, keepdims=True)))[:, 0]
+def _explained_logit(logits: np.ndarray, target: int | None) -> np.ndarray:
+    """Two classes: the log-odds as they are; more: the target class's logit minus the mean logit."""
+    if logits.ndim == 1:
+        return logits
+    return logits[:, target] - logits.mean(axis=1)
 
 
-def explain(predictor: Predictor, text: str) -> Explanation:
-    """Weights of the first ``MAX_EXPLAINED_TOKENS`` tokens of ``text`` by leave-one-out occlusion."""
+def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanation:
+    """Weights of the first ``MAX_EXPLAINED_TOKENS`` tokens of ``text`` (see the module docstring).
+
+    ``method``: ``exact`` needs a hybrid model; ``auto`` is ``exact`` when the model has a bag."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     encoder = predictor.encoder
+    if method == "auto":
+        method = "occlusion" if encoder.ngrams is None else "exact"
+    if method == "exact" and encoder.ngrams is None:
+        raise ValueError("exact explanations need a model with an n-gram bag (a hybrid model)")
     seen = tokenize_with_offsets(text, encoder.tokens_needed, encoder.pattern)  # the tokens the model reads
     tokens = seen[:MAX_EXPLAINED_TOKENS]
     words = [t.text for t in seen]
-    variants = [encoder.encode_tokens(words)]
-    variants += [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
+    full = encoder.encode_tokens(words)
+    if method == "occlusion":
+        variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
+    else:  # the BiLSTM's input without word i, the bag's unchanged
+        variants = [full] + [
+            Encoded(encoder.encode_tokens(words[:i] + words[i + 1 :]).token_ids, full.ngram_ids)
+            for i in range(len(tokens))
+        ]
     logits = predictor.logits_of(variants)
-    if logits.ndim == 1:  # two classes: the log-odds of the second (positive) class
-        weights = logits[0] - logits[1:]
-        probability = float(sigmoid(logits[0]))
-    else:  # more: the log-odds of the class predicted for the whole review, log p - log(1 - p)
-        target = int(np.argmax(logits[0]))
-        log_p = logits[:, target] - _logsumexp(logits)
-        others = np.delete(logits, target, axis=1)
-        log_odds = logits[:, target] - _logsumexp(others)
-        weights = log_odds[0] - log_odds[1:]
-        probability = float(np.exp(log_p[0]))
+    target = None if logits.ndim == 1 else int(np.argmax(logits[0]))
+    explained = _explained_logit(logits, target)
+    occlusion = explained[0] - explained[1:]
+    probability = float(sigmoid(logits[0])) if logits.ndim == 1 else float(softmax(logits[:1])[0, target])
+    if method == "occlusion":
+        weights = [TokenWeight(t.text, t.start, t.end, float(w)) for t, w in zip(tokens, occlusion, strict=True)]
+        return Explanation(probability, weights, logit=float(explained[0]))
+
+    occurrences = encoder.ngrams.occurrences(words)
+    ids = sorted({i for i, _ in occurrences})
+    m = len(full.ngram_ids or [DOCUMENT_ID])  # the ids the bag averages (the document id included)
+    probe = [UNKNOWN_ID]  # a one-word BiLSTM input: its part cancels in every difference below
+    rows = [Encoded(probe, [DOCUMENT_ID])] + [Encoded(probe, [i]) for i in ids]
+    alone = _explained_logit(predictor.logits_of(rows), target)
+    contribution = dict(zip(ids, (alone[1:] - alone[0]) / m, strict=True))
+    bag_total = float(sum(contribution.values()))
+
+    shares = np.zeros(len(words))
+    places: dict[int, list[list[int]]] = {}
+    for ngram_id, positions in occurrences:
+        places.setdefault(ngram_id, []).append(positions)
+    phrases = []
+    for ngram_id, spans in places.items():
+        value = contribution[ngram_id]
+        covered = [p for span in spans if span for p in span]
+        if covered:
+            np.add.at(shares, covered, value / len(covered))
+        first = spans[0]
+        if len(first) >= 2 and first[-1] < len(tokens):
+            start, end = seen[first[0]].start, seen[first[-1]].end
+            phrases.append(Phrase(text[start:end], start, end, float(value)))
+    phrases.sort(key=lambda p: p.weight)
+    toward = [p for p in reversed(phrases) if p.weight > 0][:PHRASES]
+    away = [p for p in phrases if p.weight < 0][:PHRASES]
+    weights = [TokenWeight(t.text, t.start, t.end, float(shares[i] + occlusion[i])) for i, t in enumerate(tokens)]
     return Explanation(
-        probability, [TokenWeight(t.text, t.start, t.end, float(w)) for t, w in zip(tokens, weights, strict=True)]
+        probability,
+        weights,
+        logit=float(explained[0]),
+        base=float(explained[0]) - bag_total,
+        bag=bag_total,
+        phrases=toward + away,
+        method="exact",
     )

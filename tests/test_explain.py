@@ -60,3 +60,57 @@ def test_predict_explain_jsonl_and_table(tiny_model, tmp_path):
 
     csv = runner.invoke(app, ["predict", "-m", str(tiny_model), "--explain", "-", "-f", "csv"], input=text)
     assert csv.exit_code == 2
+
+
+def _logit_with_document_id_only(predictor, text):
+    from sentiment_cli.text import DOCUMENT_ID, Encoded
+
+    full = predictor.encoder.encode(text)
+    logits = predictor.logits_of([Encoded(full.token_ids, [DOCUMENT_ID])])
+    return logits, full
+
+
+def test_exact_explanations_add_up_to_the_models_logit(tiny_model):
+    predictor = Predictor(read_bundle(tiny_model))
+    text = f"The {FILLER[1]} was not {NEGATIVE[0]}, the {FILLER[4]} {POSITIVE[1]} and {POSITIVE[2]}."
+    e = explain(predictor, text)
+    assert e.method == "exact"
+    logit = float(predictor.logits_of([predictor.encoder.encode(text)])[0])
+    assert e.logit == pytest.approx(logit, abs=1e-5)
+    # base is measured independently: the model run with the bag holding only the document id
+    base, _ = _logit_with_document_id_only(predictor, text)
+    assert e.base == pytest.approx(float(base[0]), abs=1e-4)
+    assert e.base + e.bag == pytest.approx(e.logit, abs=1e-5)
+    assert e.phrases and all(text[x.start : x.end] == x.text and " " in x.text for x in e.phrases)
+
+
+def test_exact_explanations_for_three_classes_explain_the_predicted_class(three_class_model):
+    import numpy as np
+
+    predictor = Predictor(read_bundle(three_class_model))
+    text = "the plot was okay and the acting fine"
+    e = explain(predictor, text)
+    logits = predictor.logits_of([predictor.encoder.encode(text)])[0]
+    target = int(np.argmax(logits))
+    assert e.logit == pytest.approx(float(logits[target] - logits.mean()), abs=1e-5)
+    base, _ = _logit_with_document_id_only(predictor, text)
+    assert e.base == pytest.approx(float(base[0, target] - base[0].mean()), abs=1e-4)
+    assert e.probability == pytest.approx(float(predictor.probabilities([text])[0, target]), abs=1e-6)
+
+
+def test_occlusion_is_still_available_and_exact_needs_a_bag(tiny_model, tiny_seed_model):
+    text = f"the {FILLER[1]} was {NEGATIVE[0]}"
+    hybrid = Predictor(read_bundle(tiny_model))
+    occluded = explain(hybrid, text, method="occlusion")
+    assert occluded.method == "occlusion" and not occluded.phrases
+    assert min(occluded.tokens, key=lambda t: t.weight).token == NEGATIVE[0]
+    with pytest.raises(ValueError, match="n-gram bag"):
+        explain(Predictor(read_bundle(tiny_seed_model)), text, method="exact")
+    assert explain(Predictor(read_bundle(tiny_seed_model)), text).method == "occlusion"
+
+
+def test_predict_explain_jsonl_lists_phrases(tiny_model):
+    text = f"the {FILLER[1]} was {NEGATIVE[0]} and {NEGATIVE[1]}"
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), "--explain", "-", "-f", "jsonl"], input=text)
+    record = json.loads(result.stdout)
+    assert record["phrases"] and all(text[x["start"] : x["end"]] == x["text"] for x in record["phrases"])
