@@ -515,7 +515,8 @@ def _f(value: Any, spec: str = ".4f") -> str:
 
 def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
     """The evaluation report: metrics, confusion matrix, ROC and precision-recall curves, reliability diagram,
-    probability histograms, per-class metrics and the most confident errors."""
+    probability histograms, per-class metrics and the most confident errors. ``model``: which model, in words
+    (``model my-model``), for the subtitle."""
     metrics = evaluation.metrics
     classes = list(evaluation.classes)
     binary = len(classes) == 2
@@ -598,7 +599,7 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
     ]
     subtitle = f"{metrics['source']}, {metrics['split']} split, {metrics['n']:,} reviews"
     if model:
-        subtitle = f"model {model}; {subtitle}"
+        subtitle = f"{model}; {subtitle}"
     charts = [
         confusion_chart(metrics),
         roc_chart(roc, metrics, binary),

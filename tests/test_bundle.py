@@ -33,7 +33,7 @@ def model_copy(tiny_model, tmp_path):
 
 def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
     bundle = read_bundle(tiny_model)
-    files = ["card.json", "model.keras", "model.tflite", "ngrams.npy", "tokenizer.json"]
+    files = ["card.json", "model.keras", "model.tflite", "ngrams.npy", "report.html", "tokenizer.json"]
     assert sorted(p.name for p in tiny_model.iterdir()) == files
     assert sorted(p.name for p in tiny_seed_model.iterdir()) == [f for f in files if f != "ngrams.npy"]
     assert bundle.card.format_version == CARD_FORMAT

@@ -129,7 +129,7 @@ def evaluate(
         from ..reports import evaluation_report
 
         with output.status(f"Drawing {report}"):
-            written = evaluation_report(evaluation, str(model) if model else "the shipped model").write(report)
+            written = evaluation_report(evaluation, f"model {model}" if model else "the shipped model").write(report)
         output.note(f"Wrote {report}" if len(written) == 1 else f"Wrote {len(written)} charts to {report}")
     if dataset.skipped:
         raise typer.Exit(output.EXIT_FAILURE)
