@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import TINY_TRAIN_ARGS, make_reviews, write_csv
 from sentiment_cli.bundle import read_bundle, staged
 from sentiment_cli.errors import ModelError, OutputError
+from sentiment_cli.metrics import sigmoid, softmax
 from sentiment_cli.runtime import Predictor
 from sentiment_cli.text import tokenize, tokenize_with_offsets
 
@@ -137,8 +138,11 @@ def test_any_text_gets_one_probability(tiny_model, texts):
     predictor = Predictor(read_bundle(tiny_model))
     probabilities = predictor.probabilities(texts)
     assert probabilities.shape == (len(texts), 2)
-    assert np.all((probabilities >= 0) & (probabilities <= 1))
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    # a row is NaN exactly when the model knows nothing in the text; every other row is a distribution
+    unknown = np.array([not predictor.encoder.encode(t).readable for t in texts], dtype=bool)
+    np.testing.assert_array_equal(np.isnan(probabilities).any(axis=1), unknown)
+    assert np.all((probabilities[~unknown] >= 0) & (probabilities[~unknown] <= 1))
+    np.testing.assert_allclose(probabilities[~unknown].sum(axis=1), 1.0)
     for text in texts:
         tokens = tokenize_with_offsets(text)
         assert [t.text for t in tokens] == tokenize(text)
@@ -161,8 +165,10 @@ def test_keras_save_and_load_round_trip(request, tmp_path, which):
     inputs = arrays if len(model.inputs) > 1 else arrays["token_ids"]
     first, second = (np.asarray(m.predict(inputs, verbose=0)) for m in (model, again))
     np.testing.assert_allclose(second, first, rtol=1e-6, atol=1e-7)
-    litert = Predictor(bundle).probabilities(texts)
-    expected = np.column_stack([1 - first[:, 0], first[:, 0]]) if first.shape[1] == 1 else first
+    predictor = Predictor(bundle)
+    logits = predictor.logits_of(predictor.encode(texts))  # raw: the unreadable texts too
+    litert = sigmoid(logits)[:, None] if logits.ndim == 1 else softmax(logits)
+    expected = first
     np.testing.assert_allclose(litert, expected, atol=1e-4)
     assert isinstance(again, keras.Model)
 
