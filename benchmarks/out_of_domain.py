@@ -1,0 +1,164 @@
+"""How a model holds up outside IMDB: accuracy, calibration and log loss on each development set, next
+to TF-IDF logistic regression (trained on IMDB) and VADER, and per-category accuracy on the
+behavioural suite (tests/behaviour/suite.jsonl).
+
+    python benchmarks/out_of_domain.py [--model DIR] [--shared ../shared/data] [--skip-imdb-test]
+
+Development sets (read from ../shared/data, never written anywhere): the IMDB test split, the Amazon
+book and DVD reviews (development only: nothing here trains on them), and the positive and negative
+tweets of the SemEval-2017 test file. A review the model cannot read (no known word or n-gram) counts
+as wrong for accuracy and as probability 0.5 for ECE and log loss; their number is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+SUITE = ROOT / "tests" / "behaviour" / "suite.jsonl"
+TFIDF_C = 4.0
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def development_sets(shared: Path, skip_imdb_test: bool) -> dict[str, tuple[list[str], np.ndarray]]:
+    from sentiment_cli.data import load_dataset
+
+    sets: dict[str, tuple[list[str], np.ndarray]] = {}
+    if not skip_imdb_test:
+        test = load_dataset(shared / "aclImdb_labeled.tar.gz").split("test")
+        sets["IMDB test"] = (list(test.texts), np.asarray(test.labels))
+    amazon = read_jsonl(shared / "blitzer_books_dvd.jsonl.gz")
+    sets["Amazon books+DVD"] = ([r["text"] for r in amazon], np.array([r["label"] == "pos" for r in amazon], int))
+    tweets = [
+        r
+        for r in read_jsonl(shared / "tweets_semeval2017_4a.jsonl.gz")
+        if r["source_file"].startswith("SemEval2017") and r["label"] != "neutral"
+    ]
+    sets["SemEval-2017 test tweets (pos/neg)"] = (
+        [r["text"] for r in tweets],
+        np.array([r["label"] == "positive" for r in tweets], int),
+    )
+    suite = read_jsonl(SUITE)
+    sets["behavioural suite"] = ([r["text"] for r in suite], np.array([r["label"] == "positive" for r in suite], int))
+    return sets
+
+
+def scores(p_positive: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    from sentiment_cli.metrics import classification_metrics
+
+    unreadable = np.isnan(p_positive)
+    filled = np.where(unreadable, 0.5, p_positive)
+    m = classification_metrics(labels, filled, threshold=threshold)
+    correct = ((filled >= threshold).astype(int) == labels) & ~unreadable
+    unread = int(unreadable.sum())
+    return {"accuracy": float(correct.mean()), "ece": m["ece"], "log_loss": m["log_loss"], "unread": unread}
+
+
+class TfidfPeer:
+    name = "TF-IDF LR (IMDB)"
+
+    def __init__(self, shared: Path) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from sentiment_cli.data import load_dataset
+
+        train = load_dataset(shared / "aclImdb_labeled.tar.gz").split("train")
+        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        x = self.vectorizer.fit_transform(train.texts)
+        self.model = LogisticRegression(C=TFIDF_C, max_iter=2000).fit(x, np.asarray(train.labels))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.model.predict_proba(self.vectorizer.transform(texts))[:, 1]
+
+
+class VaderPeer:
+    name = "VADER"
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.analyzer = SentimentIntensityAnalyzer()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        # compound in [-1, 1] read as a probability: (compound + 1) / 2, positive at compound >= 0
+        return np.array([(self.analyzer.polarity_scores(t)["compound"] + 1) / 2 for t in texts])
+
+
+class ModelUnderTest:
+    def __init__(self, path: Path | None) -> None:
+        from sentiment_cli.bundle import default_model_dir, read_bundle
+        from sentiment_cli.runtime import Predictor
+
+        self.path = path or default_model_dir()
+        self.name = "shipped model" if path is None else f"model {self.path.name}"
+        self.predictor = Predictor(read_bundle(self.path, purpose="evaluate"))
+        self.threshold = self.predictor.bundle.threshold
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.predictor.probabilities(texts)[:, 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--skip-imdb-test", action="store_true", help="leave out the 25,000 IMDB test reviews")
+    parser.add_argument("--no-peers", action="store_true", help="only the model (no TF-IDF LR or VADER)")
+    args = parser.parse_args()
+    if not (args.shared / "aclImdb_labeled.tar.gz").exists():
+        print(f"data not found in {args.shared}; pass --shared DIR", file=sys.stderr)
+        return 2
+
+    started = time.perf_counter()
+    sets = development_sets(args.shared, args.skip_imdb_test)
+    systems = [ModelUnderTest(args.model)]
+    if not args.no_peers:
+        systems += [TfidfPeer(args.shared), VaderPeer()]
+    print(f"(data and peers ready in {time.perf_counter() - started:.0f} s)")
+    suite = read_jsonl(SUITE)
+    categories = sorted({r["category"] for r in suite}, key=[r["category"] for r in suite].index)
+    per_category: dict[str, dict[str, float]] = defaultdict(dict)
+    header = f"{'development set':36} {'n':>6}  {'system':18} {'accuracy':>8} {'ECE':>6} {'log loss':>8}  unread"
+    print(header)
+    print("-" * len(header))
+    for set_name, (texts, labels) in sets.items():
+        for system in systems:
+            p = system(texts)
+            threshold = getattr(system, "threshold", 0.5)
+            s = scores(p, labels, threshold)
+            print(
+                f"{set_name:36} {len(texts):6,}  {system.name:18} {s['accuracy']:8.4f} {s['ece']:6.3f} "
+                f"{s['log_loss']:8.3f}  {s['unread']}"
+            )
+            if set_name == "behavioural suite":
+                right = ((np.nan_to_num(p, nan=-1) >= threshold).astype(int) == labels) & ~np.isnan(p)
+                for category in categories:
+                    inside = np.array([r["category"] == category for r in suite])
+                    per_category[system.name][category] = float(right[inside].mean())
+    print()
+    print(f"behavioural suite, accuracy per category ({len(suite)} sentences):")
+    names = [system.name for system in systems]
+    print(f"{'category':18} {'n':>4}  " + "  ".join(f"{n:>18}" for n in names))
+    for category in categories:
+        n = sum(r["category"] == category for r in suite)
+        print(f"{category:18} {n:4}  " + "  ".join(f"{per_category[x][category]:18.3f}" for x in names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
