@@ -55,25 +55,26 @@ class ModelConfig:
     too sparse; off for long reviews (IMDB)."""
     char_ngram_order: int = 4
     """Longest character n-gram in the bag."""
+    negation_scope: int = 3
+    """Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated ("not bad":
+    ¬bad), until a contrast word (but, yet); 0 turns marking off. The BiLSTM reads the words unmarked."""
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.char_ngrams not in CHAR_NGRAMS:
-    negation_scope: int = 3
-    """Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated ("not bad":
-    ¬bad), until a contrast word (but, yet); 0 turns marking off. The BiLSTM reads the words unmarked."""
             raise ValueError(f"char_ngrams must be one of {', '.join(CHAR_NGRAMS)}, got {self.char_ngrams!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name not in ("arch", "tokenizer", "char_ngrams") and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
-                raise ValueError(f"{f.name} must be a positive integer, got {value!r}")
-
             least = 0 if f.name == "negation_scope" else 1
+            if f.name not in ("arch", "tokenizer", "char_ngrams") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < least
+            ):
+                what = "0 or a positive integer" if least == 0 else "a positive integer"
+                raise ValueError(f"{f.name} must be {what}, got {value!r}")
+
         if self.vocab_size < 2:
             raise ValueError("vocab_size must be at least 2 (one word and the unknown token)")
 
@@ -83,13 +84,13 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
+        data = {"negation_scope": 0, **data}  # models from before negation marking have none
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """How the network is fitted."""
-        data = {"negation_scope": 0, **data}  # models from before negation marking have none
 
     epochs: int = 5
     batch_size: int = 64

@@ -116,8 +116,6 @@ def train(
         int,
         typer.Option(min=1, help="N-grams in the hybrid model's bag (the most frequent).", rich_help_panel=_SHAPE),
     ] = _MODEL.ngram_vocab_size,
-    epochs: Annotated[
-        int,
     negation_scope: Annotated[
         int,
         typer.Option(
@@ -127,6 +125,8 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.negation_scope,
+    epochs: Annotated[
+        int,
         typer.Option(
             min=1, help="Most epochs for the BiLSTM (the hybrid's n-gram bag has --ngram-epochs).", rich_help_panel=_FIT
         ),
@@ -221,6 +221,7 @@ def train(
             dense_units=dense_units,
             ngram_order=ngram_order,
             ngram_vocab_size=ngram_vocab_size,
+            negation_scope=negation_scope,
         )
         train_config = TrainConfig(
             epochs=epochs,
@@ -240,7 +241,6 @@ def train(
 
     check_output(out, force, keep=tuple(data or ()))
     if not data:
-            negation_scope=negation_scope,
         data = [_download(data_url, data_sha256)]
     options = dict(text_column=text_column, label_column=label_column, label_map=label_map, header=header)
     datasets = [read_labelled(data[0], input_format, **options)]
