@@ -286,7 +286,8 @@ def _command_line(ctx: typer.Context) -> list[str]:
             continue
         value = getattr(value, "value", value)
         if param.param_type_name == "argument":
-            parts.insert(2, str(value))
+            values = value if isinstance(value, list | tuple) else [value]  # DATA may name several data sets
+            parts[2:2] = [str(v) for v in values]
         elif isinstance(value, bool):
             parts.append(param.opts[0] if value else (param.secondary_opts or param.opts)[0])
         else:
