@@ -21,6 +21,11 @@ spaces between words). ``auto``: ``chars`` when most letters of the training tex
 choice is stored in the card."""
 
 CLASS_WEIGHTS = ("none", "balanced")
+STRATEGIES = ("default", "mirrored", "multi-worker")
+"""How the BiLSTM is fitted (``tf.distribute``): ``default``, one device; ``mirrored``, every local GPU (or
+logical CPU device) with Keras ``fit``; ``multi-worker``, one process per machine from ``TF_CONFIG``, with a
+custom training loop. The batch size is global in each: the number and size of the steps per epoch do not
+depend on the number of replicas."""
 CHAR_NGRAMS = ("auto", "on", "off")
 SHORT_TEXT_TOKENS = 40
 
@@ -107,6 +112,8 @@ class TrainConfig:
     """``balanced``: weigh each review by n / (classes × reviews of its class), in both branches' losses and in
     the combiner, so every class counts the same (macro-averaged recall, rare classes); ``none``: every review
     counts the same (accuracy)."""
+    strategy: str = "default"
+    """One of ``STRATEGIES``: where the BiLSTM is fitted. ``batch_size`` is the global batch in every strategy."""
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -123,6 +130,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive finite number, got {value!r}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise ValueError(f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weight!r}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         if self.ngram_epochs < 1:
             raise ValueError(f"ngram_epochs must be at least 1, got {self.ngram_epochs}")
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, TOKENIZERS, ModelConfig, TrainConfig
+from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, STRATEGIES, TOKENIZERS, ModelConfig, TrainConfig
 from . import output, render
 from .options import (
     FormatOpt,
@@ -31,6 +31,8 @@ CharNgrams = StrEnum("CharNgrams", {name: name for name in CHAR_NGRAMS})
 _DEFAULT_CHAR_NGRAMS = CharNgrams(_MODEL.char_ngrams)
 ClassWeight = StrEnum("ClassWeight", {name: name for name in CLASS_WEIGHTS})
 _DEFAULT_CLASS_WEIGHT = ClassWeight(_TRAIN.class_weight)
+Strategy = StrEnum("Strategy", {name: name for name in STRATEGIES})
+_DEFAULT_STRATEGY = Strategy(_TRAIN.strategy)
 _SHAPE = "Model shape"
 
 
@@ -131,9 +133,14 @@ def train(
             min=1, help="Most epochs for the BiLSTM (the hybrid's n-gram bag has --ngram-epochs).", rich_help_panel=_FIT
         ),
     ] = _TRAIN.epochs,
-    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per training step.", rich_help_panel=_FIT)] = (
-        _TRAIN.batch_size
-    ),
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Reviews per training step, in all: with --strategy, each replica takes its share of them.",
+            rich_help_panel=_FIT,
+        ),
+    ] = _TRAIN.batch_size,
     validation_split: Annotated[
         float,
         typer.Option(
@@ -170,6 +177,18 @@ def train(
     seed: Annotated[
         int, typer.Option(help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT)
     ] = _TRAIN.seed,
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            help="Where the BiLSTM is fitted (tf.distribute). default: one device. mirrored: every local GPU "
+            "(else every logical CPU device), Keras fit. multi-worker: one process per machine, each started "
+            "with the same command and its own TF_CONFIG (cluster and task); worker 0, the chief, writes --out "
+            "and the checkpoints. --batch-size is global: each replica takes its share of every batch. The "
+            "vocabulary, n-gram bag and combiner are computed the same way in every process.",
+            case_sensitive=False,
+            rich_help_panel=_FIT,
+        ),
+    ] = _DEFAULT_STRATEGY,
     data_url: Annotated[
         str | None,
         typer.Option(
@@ -232,6 +251,7 @@ def train(
             seed=seed,
             ngram_epochs=ngram_epochs,
             class_weight=class_weight.value,
+            strategy=strategy.value,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -274,7 +294,7 @@ def train(
         )  # fmt: skip
     else:
         output.stdout.print(render.metrics_table(result.metrics, result.card.labels))
-    output.note(f"Wrote {result.out}")
+    output.note(f"Wrote {result.out}" if result.chief else f"Done; the chief (worker 0) writes {result.out}")
 
 
 def _command_line(ctx: typer.Context) -> list[str]:

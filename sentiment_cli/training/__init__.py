@@ -4,6 +4,7 @@ Imports TensorFlow: only ``sentiment train`` (and ``inspect`` of Keras files) lo
 
 - :mod:`.batches`: the validation split, parallel tokenizing and encoding, length-bucketed batches
 - :mod:`.fitting`: fitting one network with early stopping, progress and per-epoch checkpoints
+- :mod:`.distributed`: the BiLSTM on several devices or machines (``tf.distribute`` strategies)
 - :mod:`.hybrid`: the n-gram bag's naive Bayes start and the combiner of the two branches
 - :mod:`.export`: the LiteRT flatbuffer prediction runs
 """
@@ -29,6 +30,7 @@ from ..model import branch, build_model, head_name
 from ..reports import REPORT_FILE, data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
+from .distributed import describe, start_strategy, worker_checkpoint, worker_output
 from .export import export_litert, versions
 from .fitting import Session as _Session
 from .fitting import SilentListener, TrainingListener
@@ -41,6 +43,8 @@ __all__ = ["SilentListener", "TrainResult", "TrainingListener", "checkpoint_dir"
 class TrainResult:
     out: Path
     card: Card
+    chief: bool = True
+    """False on the other workers of a multi-worker run: they train, but only the chief writes ``out``."""
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -74,12 +78,17 @@ def train(
     classes = dataset.classes
     num_classes = len(classes)
     started = time.monotonic()
+    strategy = start_strategy(cfg.strategy)  # first: a multi-worker strategy must start before TensorFlow runs
 
     checkpoint = Checkpoint(
         checkpoint_dir(out),
         fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint, list(classes)),
     )
-    with staged(out, force, keep=tuple(data_paths(dataset))) as stage:
+    checkpoint = worker_checkpoint(checkpoint, strategy)  # only the chief writes it
+    with (
+        worker_output(out, strategy) as target,  # other workers write a temporary copy, then delete it
+        staged(target, force, keep=tuple(data_paths(dataset))) as stage,
+    ):
         state = checkpoint.start(resume) or State(checkpoint.run)
         if "validation" in dataset.splits:  # the data's own validation split
             train_split, val_split = dataset.split("train"), dataset.split("validation")
@@ -113,13 +122,17 @@ def train(
         combiner: dict[str, Any] = {}
         branches: dict[str, dict[str, float]] = {}
         if model_config.arch == "seed":
-            session.fit("the BiLSTM", model, cfg.epochs, cfg.learning_rate, cfg.patience, logits=False)
+            session.fit(
+                "the BiLSTM", model, cfg.epochs, cfg.learning_rate, cfg.patience, logits=False, distribution=strategy
+            )
             listener.on_stage("Scoring")
             probabilities = {name: session.predict(model, name) for name in splits}
         else:
             bag, bilstm = branch(model, "ngram"), branch(model, "bilstm")
             session.fit("the n-gram bag", bag, cfg.ngram_epochs, cfg.ngram_learning_rate, 1, logits=True)
-            session.fit("the BiLSTM", bilstm, cfg.epochs, cfg.learning_rate, cfg.patience, logits=True)
+            session.fit(
+                "the BiLSTM", bilstm, cfg.epochs, cfg.learning_rate, cfg.patience, logits=True, distribution=strategy
+            )
             listener.on_stage("Fitting the combiner and scoring")
             logits = {
                 name: np.column_stack([session.predict(bilstm, name), session.predict(bag, name)]) for name in splits
@@ -166,6 +179,7 @@ def train(
                 "train_reviews": len(train_split),
                 "validation_reviews": 0 if val_split is None else len(val_split),
                 "total_seconds": round(time.monotonic() - started, 1),
+                **describe(strategy),
             },
             metrics=metrics,
             history=session.history,
@@ -183,7 +197,7 @@ def train(
         _write_report(stage.path, card, listener)
         card = stage.commit(card)
     checkpoint.discard()
-    return TrainResult(out, card)
+    return TrainResult(out, card, chief=strategy is None or strategy.chief)
 
 
 def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:

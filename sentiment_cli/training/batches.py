@@ -48,6 +48,11 @@ class Batches:
     def __len__(self) -> int:
         return math.ceil(len(self.items) / self.batch_size)
 
+    @property
+    def batches_per_epoch(self) -> int:
+        """Batches :meth:`dataset` yields per pass: one per step here, one per replica and step in a shard."""
+        return len(self)
+
     def order(self) -> list[np.ndarray]:
         """The batches of this epoch as row indices (and advances the epoch when shuffling)."""
         n, size = len(self.items), self.batch_size
@@ -56,10 +61,14 @@ class Batches:
             return [index[i : i + size] for i in range(0, n, size)]
         rng = np.random.default_rng(self.seed + self.epoch)
         self.epoch += 1
-        shuffled = rng.permutation(n)
+        return self.buckets(rng.permutation(n), rng)
+
+    def buckets(self, shuffled: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        """``shuffled`` rows cut into pools, each sorted by length and cut into batches; the batches shuffled."""
+        size = self.batch_size
         batches = []
         pool = size * POOL_BATCHES
-        for start in range(0, n, pool):
+        for start in range(0, len(shuffled), pool):
             part = shuffled[start : start + pool]
             part = part[np.argsort(self._lengths[part], kind="stable")]
             batches += [part[i : i + size] for i in range(0, len(part), size)]
@@ -88,7 +97,7 @@ class Batches:
         if self.labels is not None and self.class_weights is not None:
             signature += (tf.TensorSpec(shape=(None,), dtype=tf.float32),)
         dataset = tf.data.Dataset.from_generator(self.__iter__, output_signature=signature)
-        return dataset.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
+        return dataset.apply(tf.data.experimental.assert_cardinality(self.batches_per_epoch)).prefetch(2)
 
 
 def balanced_weights(labels: np.ndarray, num_classes: int) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from ..checkpoint import Checkpoint, State
 from ..data import Split
 from ..text import Encoded, Encoder
 from .batches import Batches
+
+if TYPE_CHECKING:
+    from .distributed import Distribution
 
 
 class TrainingListener(Protocol):
@@ -100,7 +104,18 @@ class Session:
             class_weights=self.class_weights if labelled else None,
         )  # fmt: skip
 
-    def fit(self, name: str, net: keras.Model, epochs: int, rate: float, patience: int, logits: bool) -> None:
+    def fit(
+        self,
+        name: str,
+        net: keras.Model,
+        epochs: int,
+        rate: float,
+        patience: int,
+        logits: bool,
+        distribution: Distribution | None = None,
+    ) -> None:
+        """Fit ``net``; with a ``distribution`` (:mod:`.distributed`), a copy of it made in the strategy's scope
+        is fitted and its weights copied back after every epoch."""
         state = self.state
         if name in state.finished:  # done before the interruption; its weights came with the checkpoint
             self.history[name], self.seconds[name] = state.histories[name], state.seconds.get(name, 0.0)
@@ -110,13 +125,19 @@ class Session:
         resuming = state.phase == name and state.epochs_done > 0
         batches = self._batches("train", net, True, self.seed)
         validation = self._batches("validation", net, True) if "validation" in self.splits else None
+        trainer = net
+        if distribution is not None:
+            batches, validation = distribution.shard(batches), distribution.shard(validation)
+            trainer = distribution.replicate(net)
         loss, metric = loss_and_metric(self.num_classes, logits)
-        net.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=[metric])
+        with distribution.scope() if distribution is not None else contextlib.nullcontext():
+            trainer.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=[metric])
+            if resuming:
+                trainer.optimizer.build(trainer.trainable_variables)
+                saved = self.checkpoint.arrays("optimizer")
+                for variable, value in zip(trainer.optimizer.variables, saved, strict=True):
+                    variable.assign(value)
         history = {key: list(values) for key, values in state.histories.get(name, {}).items()} if resuming else {}
-        if resuming:
-            net.optimizer.build(net.trainable_variables)
-            for variable, value in zip(net.optimizer.variables, self.checkpoint.arrays("optimizer"), strict=True):
-                variable.assign(value)
         stopper = None
         if validation is not None:
             stopper = _EarlyStopping(
@@ -129,11 +150,16 @@ class Session:
         elif initial < epochs:
             batches.epoch = initial  # the same shuffles as an uninterrupted run
             callbacks = [_KerasProgress(self.listener, epochs, len(batches)), *([stopper] if stopper else [])]
-            callbacks.append(_SaveEachEpoch(self, name, net, stopper, history))
-            net.fit(
-                batches.dataset(), validation_data=validation.dataset() if validation else None, epochs=epochs,
-                initial_epoch=initial, callbacks=callbacks, shuffle=False, verbose=0,
-            )  # fmt: skip
+            callbacks.append(_SaveEachEpoch(self, name, trainer, stopper, history))
+            if distribution is not None:
+                distribution.fit(
+                    trainer, net, batches, validation, epochs, initial, callbacks, self.num_classes, logits
+                )
+            else:
+                net.fit(
+                    batches.dataset(), validation_data=validation.dataset() if validation else None, epochs=epochs,
+                    initial_epoch=initial, callbacks=callbacks, shuffle=False, verbose=0,
+                )  # fmt: skip
         self.history[name] = history
         self.seconds[name] = round(state.seconds.get(name, 0.0) + time.monotonic() - begun, 1)
         state.finished.append(name)
