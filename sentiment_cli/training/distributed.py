@@ -128,9 +128,9 @@ def start_strategy(name: str) -> Distribution | None:
         if name == "mirrored":
             gpus = tf.config.list_logical_devices("GPU")
             devices = [device.name for device in gpus or tf.config.list_logical_devices("CPU")]
-            # On CPU devices the collective all-reduce TensorFlow picks fails or drifts on the embedding's
-            # sparse gradients (a shape mismatch between replicas, measured with Keras 3.15); summing on one
-            # device is exact. GPUs keep TensorFlow's choice (NCCL).
+            # On CPU devices the collective all-reduce TensorFlow picks failed on an Embedding + BiLSTM's
+            # gradients ("Shape mismatch in the collective instance", Keras 3.15, TF 2.21); summing on one
+            # device matched one replica's weights. GPUs keep TensorFlow's choice (NCCL).
             reduce = None if gpus else tf.distribute.ReductionToOneDevice()
             strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=reduce)
         else:
