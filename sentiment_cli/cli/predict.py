@@ -181,7 +181,7 @@ def predict(
                     (output.error if item.fatal else output.warning)(item.message)
                     failed = failed or item.fatal
                 else:
-                    if item.label is None and hasattr(item, "text"):
+                    if hasattr(item, "text") and item.label is None:  # an Empty row (no text) has no label field
                         unreadable.append(item.source)
                     predictions.append(item)
             write(predictions)
