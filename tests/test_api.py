@@ -1,0 +1,255 @@
+"""The Python API: sentiment_cli.load / Model.predict, predict_proba, explain / train / evaluate."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import pickle
+import shutil
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sentiment_cli
+from conftest import make_reviews, write_csv
+from sentiment_cli.api import CHUNK, Model, Result
+from sentiment_cli.bundle import default_model_dir, read_bundle
+from sentiment_cli.errors import ModelError
+from sentiment_cli.explain import explain
+from sentiment_cli.runtime import Predictor
+
+runner = CliRunner()
+HEAVY = ("tensorflow", "keras", "pandas", "pyarrow", "pyspark", "dask", "ray", "sklearn")
+TEXTS = [
+    "A wonderful, moving film. I loved every minute of it.",
+    "The worst movie of the year: boring, stupid and far too long.",
+    "Not bad at all, though the ending dragged.",
+    "qqzxv wwkkj",  # nothing the model knows
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return sentiment_cli.load()
+
+
+def reference(texts: list[str]) -> np.ndarray:
+    return Predictor(read_bundle(default_model_dir())).probabilities(texts)
+
+
+def test_import_and_load_stay_light():
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import sentiment_cli
+        before = sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", *{HEAVY!r}))
+        model = sentiment_cli.load()
+        results = model.predict(["A wonderful film."])
+        heavy = sorted(m.split(".")[0] for m in sys.modules if m.split(".")[0] in {HEAVY!r})
+        print("BEFORE", before, "HEAVY", sorted(set(heavy)), results[0].label)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["BEFORE", "[]", "HEAVY", "[]", "positive"]
+
+
+def test_predict_is_the_runtime_prediction_per_text(model):
+    expected = reference(TEXTS)
+    results = model.predict(TEXTS)
+    assert isinstance(results, list) and all(isinstance(r, Result) for r in results)
+    assert [r.label for r in results[:3]] == ["positive", "negative", "negative"]
+    for result, row in zip(results[:3], expected[:3], strict=True):
+        assert result.probability == row[1]
+        assert result.probabilities == {"negative": row[0], "positive": row[1]}
+    # no silent guesses: a text without a known word, and an empty one, pass through with no label
+    assert results[3:] == [Result(None, None, {}), Result(None, None, {})]
+    proba = model.predict_proba(TEXTS)
+    assert proba.shape == (5, 2) and proba.dtype == np.float64
+    np.testing.assert_array_equal(proba, expected)
+    assert np.isnan(proba[3:]).all() and np.allclose(proba[:3].sum(axis=1), 1.0)
+    assert model.labels == ("negative", "positive") and model.card.labels == model.labels
+    assert model.predict_proba([]).shape == (0, 2) and model.predict([]) == []
+
+
+def test_threshold_moves_the_cut(model):
+    p = model.predict_proba(TEXTS[2:3])[0, 1]
+    assert model.predict(TEXTS[2:3], threshold=p)[0].label == "positive"
+    assert model.predict(TEXTS[2:3], threshold=min(1.0, p + 1e-9))[0].label == "negative"
+    with pytest.raises(ValueError, match="threshold"):
+        model.predict(TEXTS, threshold=1.5)
+
+
+def test_a_generator_streams_lazily_a_chunk_at_a_time(model):
+    texts = [text for text, _ in make_reviews(3 * CHUNK + 7, seed=5)]
+    consumed = []
+
+    def source():
+        for text in texts:
+            consumed.append(text)
+            yield text
+
+    results = model.predict(source())
+    assert not isinstance(results, list) and consumed == []  # nothing read before the first result is asked for
+    first = next(results)
+    assert len(consumed) == CHUNK
+    rest = list(results)
+    assert len(consumed) == len(texts) and len(rest) == len(texts) - 1
+    assert [first, *rest] == model.predict(texts)
+    np.testing.assert_array_equal(model.predict_proba(iter(texts)), model.predict_proba(texts))
+
+
+def test_pandas_series_and_numpy_arrays(model):
+    pd = pytest.importorskip("pandas")
+    series = pd.Series([TEXTS[0], None, TEXTS[1], float("nan")], index=[10, 11, 12, 13])
+    results = model.predict(series)
+    assert [r.label for r in results] == ["positive", None, "negative", None]
+    proba = model.predict_proba(series)
+    np.testing.assert_array_equal(proba[[0, 2]], reference([TEXTS[0], TEXTS[1]]))
+    assert np.isnan(proba[[1, 3]]).all()
+    np.testing.assert_array_equal(model.predict_proba(np.array(TEXTS[:3])), reference(TEXTS[:3]))
+
+
+def test_wrong_inputs_are_type_errors_that_say_what_to_do(model):
+    with pytest.raises(TypeError, match=r"wrap one text in a list"):
+        model.predict("A wonderful film.")
+    with pytest.raises(TypeError, match="wrap one text"):
+        model.predict_proba("A wonderful film.")
+    with pytest.raises(TypeError, match="text 1 is a int"):
+        model.predict(["fine", 3])
+    with pytest.raises(TypeError, match="iterable"):
+        model.predict(42)
+    with pytest.raises(TypeError, match="one text"):
+        model.explain(["a list"])
+
+
+def test_explain_is_the_occlusion_explanation(model):
+    text = "The acting was wooden and the plot made no sense."
+    got = model.explain(text)
+    want = explain(Predictor(read_bundle(default_model_dir())), text)
+    assert got == want
+    assert [text[t.start : t.end].lower() for t in got.tokens] == [t.token for t in got.tokens]
+    assert min(got.tokens, key=lambda t: t.weight).token == "wooden"
+
+
+def test_three_classes(three_class_model):
+    model = sentiment_cli.load(three_class_model)
+    assert model.labels == ("negative", "neutral", "positive")
+    texts = ["great superb film", "awful dull plot", "okay average story"]
+    proba = model.predict_proba(texts)
+    assert proba.shape == (3, 3)
+    results = model.predict(texts)
+    assert [r.label for r in results] == [model.labels[i] for i in proba.argmax(axis=1)]
+    assert [r.probability for r in results] == [row.max() for row in proba]
+    assert list(results[0].probabilities) == list(model.labels)
+    with pytest.raises(ValueError, match="two-class"):
+        model.predict(texts, threshold=0.3)
+
+
+def test_load_refuses_a_missing_or_damaged_directory(tmp_path):
+    with pytest.raises(ModelError, match="no such model directory"):
+        sentiment_cli.load(tmp_path / "nothing")
+    copy = shutil.copytree(default_model_dir(), tmp_path / "model")
+    (copy / "model.tflite").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="sha256"):
+        sentiment_cli.load(copy)
+
+
+def test_pickles_as_its_directory_and_reopens_verified(tmp_path, model, tiny_model):
+    assert len(pickle.dumps(model)) < 300  # a reference, not the weights
+    again = pickle.loads(pickle.dumps(model))
+    assert again is not model and again.path == model.path
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+    copy = shutil.copytree(default_model_dir(), tmp_path / "model")
+    moved = sentiment_cli.load(copy)
+    data = pickle.dumps(moved)
+    (copy / "model.tflite").write_bytes(b"altered")
+    with pytest.raises(ModelError, match="sha256"):  # re-opened, so verified again
+        pickle.loads(data)
+    shutil.rmtree(copy)
+    shutil.copytree(tiny_model, copy)  # another valid model in the same place
+    with pytest.raises(ModelError, match="another model than the one pickled"):
+        pickle.loads(data)
+
+
+def _probabilities(model: Model, texts: list[str]) -> np.ndarray:
+    return model.predict_proba(texts)
+
+
+def test_a_spawned_process_pool_gets_the_model_by_reference(model):
+    texts = [text for text, _ in make_reviews(200, seed=7)]
+    chunks = [texts[i : i + 50] for i in range(0, len(texts), 50)]
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        parts = pool.starmap(_probabilities, [(model, chunk) for chunk in chunks])
+    np.testing.assert_array_equal(np.concatenate(parts), model.predict_proba(texts))
+
+
+def test_predict_proba_from_several_threads_equals_one_thread(model):
+    texts = [text * (1 + i % 7) for i, (text, _) in enumerate(make_reviews(400, seed=9))]  # lengths vary
+    chunks = [texts[i : i + 25] for i in range(0, len(texts), 25)]
+    single = [model.predict_proba(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(3):
+            threaded = list(pool.map(model.predict_proba, chunks))
+            for got, want in zip(threaded, single, strict=True):
+                np.testing.assert_array_equal(got, want)
+        explained = list(pool.map(model.explain, texts[:8]))
+    assert explained == [model.explain(text) for text in texts[:8]]
+
+
+def test_evaluate_returns_what_the_cli_prints(tmp_path):
+    from sentiment_cli.cli import app
+
+    data = write_csv(tmp_path / "labelled.csv", make_reviews(120, seed=4))
+    result = sentiment_cli.evaluate(data)
+    printed = runner.invoke(app, ["evaluate", str(data), "--format", "json"])
+    assert printed.exit_code == 0, printed.output
+    shown = json.loads(printed.stdout)
+    assert result["n"] == shown["n"] == 120
+    assert result["accuracy"] == pytest.approx(shown["accuracy"])
+    assert result["confusion_matrix"] == shown["confusion_matrix"]
+    again = sentiment_cli.evaluate(data, model=sentiment_cli.load(), text_column="text", label_column="label")
+    assert again["accuracy"] == result["accuracy"]
+    with pytest.raises(TypeError, match="unknown option epochs"):
+        sentiment_cli.evaluate(data, epochs=3)
+
+
+@pytest.mark.slow
+def test_train_writes_a_model_the_api_loads(tmp_path, imdb_like):
+    result = sentiment_cli.train(
+        imdb_like, out=tmp_path / "model", vocab_size=60, max_length=24, embedding_dim=8, lstm_units=4,
+        dense_units=4, epochs=3, batch_size=16, ngram_vocab_size=500, seed=1,
+    )  # fmt: skip
+    assert result.out == tmp_path / "model" and 0.5 <= result.metrics["test"]["accuracy"] <= 1.0
+    model = sentiment_cli.load(result.out)
+    assert model.card.model.lstm_units == 4 and model.card.training
+    assert model.predict(["great superb film"])[0].label in model.labels
+    with pytest.raises(TypeError, match="unknown option lstm_unit"):
+        sentiment_cli.train(imdb_like, out=tmp_path / "other", lstm_unit=4)
+
+
+def test_predict_command_imports_no_engine_or_table_library(tmp_path):
+    review = tmp_path / "reviews.txt"
+    review.write_text("A wonderful film.\nDull and far too long.\n")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from sentiment_cli.cli import app
+        try:
+            app(["predict", "--per-line", {str(review)!r}, "--format", "jsonl"])
+        except SystemExit as exit:
+            assert exit.code in (0, None), exit.code
+        print("HEAVY", sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r})))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('"label": ') == 2
+    assert "HEAVY []" in result.stdout
