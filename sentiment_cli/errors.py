@@ -53,6 +53,10 @@ class MissingExtra(SentimentError):
     """An optional dependency is not installed (``hint``: the ``pip install`` that adds it)."""
 
 
+class EngineError(SentimentError):
+    """The batch engine (Spark and its Java runtime) is missing, or a job failed."""
+
+
 def os_message(source: object, exc: OSError) -> str:
     """One line for a file that could not be opened or read: ``SOURCE: no such file`` and the like."""
     if isinstance(exc, FileNotFoundError):

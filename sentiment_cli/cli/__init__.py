@@ -11,6 +11,7 @@ from . import evaluate as evaluate_command
 from . import inspect as inspect_command
 from . import output
 from . import predict as predict_command
+from . import score as score_command
 from . import train as train_command
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ for name, command in (
     ("train", train_command.train),
     ("evaluate", evaluate_command.evaluate),
     ("inspect", inspect_command.inspect),
+    ("score", score_command.score),
 ):
     app.command(name)(output.reported(command))
 

@@ -1,0 +1,119 @@
+"""The Arrow core every batch engine shares: a table of texts in, the same table's predictions out.
+
+Columns and values are those of ``sentiment predict --output FILE.parquet``: ``label`` (string; null
+when a row has no text or nothing the model knows), ``probability`` (float64, six decimals; of the
+second class for two-class models, of ``label`` for more) and, for models of more than two classes,
+``p_CLASS`` for every class. Imports pyarrow (and NumPy), never pandas or TensorFlow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from .api import Model
+
+DECIMALS = 6
+"""Probabilities are rounded as ``sentiment predict`` writes them."""
+
+
+def prediction_fields(labels: tuple[str, ...]) -> list[pa.Field]:
+    """The prediction columns for a model with these classes, in output order."""
+    fields = [pa.field("label", pa.string()), pa.field("probability", pa.float64())]
+    if len(labels) > 2:
+        fields += [pa.field(f"p_{name}", pa.float64()) for name in labels]
+    return fields
+
+
+def output_schema(model: Model, schema: pa.Schema, text_column: str, id_column: str | None = None) -> pa.Schema:
+    """The schema :func:`score_batch` gives for input ``schema``: the id column (when given) or every input
+    column, then the prediction columns."""
+    _check_columns(schema, text_column, id_column)
+    names = {f.name for f in prediction_fields(model.labels)}
+    kept = [schema.field(id_column)] if id_column is not None else list(schema)
+    clash = sorted(names & {f.name for f in kept})
+    if clash:
+        raise ValueError(f"input column {', '.join(clash)} would be overwritten by the predictions; rename it")
+    return pa.schema([*kept, *prediction_fields(model.labels)])
+
+
+def _check_columns(schema: pa.Schema, text_column: str, id_column: str | None) -> None:
+    for role, name in (("text", text_column), ("id", id_column)):
+        if name is not None and schema.get_field_index(name) < 0:
+            raise ValueError(f"no {role} column {name!r} (columns: {', '.join(schema.names)})")
+    kind = schema.field(text_column).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
+        raise ValueError(f"the text column {text_column!r} is {kind}, not strings")
+
+
+def prediction_arrays(model: Model, texts: list[Any], threshold: float | None = None) -> list[pa.Array]:
+    """The prediction columns for ``texts`` (a row with no text, None or blank, gets nulls), in
+    :func:`prediction_fields` order."""
+    present = [i for i, text in enumerate(texts) if isinstance(text, str) and text.strip()]
+    probabilities = np.full((len(texts), len(model.labels)), np.nan)
+    if present:
+        probabilities[present] = model.predict_proba([texts[i] for i in present])
+    classes = model.predictor.predicted_classes(probabilities, threshold)
+    missing = (classes < 0) | np.isnan(probabilities).any(axis=1)
+    labels = np.asarray(model.labels, dtype=object)[np.where(missing, 0, classes)]
+    labels[missing] = None
+    chosen = probabilities[:, 1] if len(model.labels) == 2 else probabilities[np.arange(len(texts)), classes]
+    arrays = [pa.array(labels, pa.string()), _rounded(chosen, missing)]
+    if len(model.labels) > 2:
+        arrays += [_rounded(probabilities[:, k], missing) for k in range(len(model.labels))]
+    return arrays
+
+
+def _rounded(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """Python's ``round`` (correctly rounded, as the CLI's writers use), nulls where ``missing``."""
+    return pa.array(
+        [None if gone else round(v, DECIMALS) for v, gone in zip(values.tolist(), missing.tolist(), strict=True)],
+        pa.float64(),
+    )
+
+
+def score_batch(
+    model: Model,
+    batch: pa.RecordBatch,
+    text_column: str,
+    id_column: str | None = None,
+    threshold: float | None = None,
+) -> pa.RecordBatch:
+    """One record batch's predictions: the id column (when given) or every input column, then the prediction
+    columns, row for row."""
+    schema = output_schema(model, batch.schema, text_column, id_column)
+    kept = [batch.column(id_column)] if id_column is not None else list(batch.columns)
+    texts = batch.column(text_column).to_pylist()
+    return pa.RecordBatch.from_arrays([*kept, *prediction_arrays(model, texts, threshold)], schema=schema)
+
+
+def score_batches(
+    model: Model,
+    batches: Iterable[pa.RecordBatch],
+    text_column: str,
+    id_column: str | None = None,
+    threshold: float | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """:func:`score_batch` over a stream of record batches (what Spark's ``mapInArrow`` hands a worker)."""
+    for batch in batches:
+        yield score_batch(model, batch, text_column, id_column, threshold)
+
+
+def score_table(
+    model: Model,
+    table: pa.Table,
+    text_column: str = "text",
+    id_column: str | None = None,
+    threshold: float | None = None,
+) -> pa.Table:
+    """Predictions for every row of ``table``, in order: the id column (when given) or every input column,
+    then ``label``, ``probability`` (and ``p_CLASS`` for more than two classes), as ``sentiment predict``
+    writes them to Parquet. A row whose text is null or blank, or holds nothing the model knows, gets
+    null label and probabilities."""
+    schema = output_schema(model, table.schema, text_column, id_column)
+    batches = list(score_batches(model, table.to_batches(max_chunksize=4096), text_column, id_column, threshold))
+    return pa.Table.from_batches(batches, schema=schema)

@@ -1,0 +1,381 @@
+"""Batch scoring on Apache Spark: ``score(df)`` adds the prediction columns to a DataFrame.
+
+Each partition is scored by :func:`sentiment_cli.arrow.score_batches` through ``DataFrame.mapInArrow``.
+The model directory reaches the workers once per application (``SparkContext.addFile``, found there with
+``SparkFiles.get``); each Python worker process opens it (verified) on its first task and keeps it for the
+next ones, because a LiteRT interpreter cannot be pickled. Workers need only the prediction path:
+``ai-edge-litert``, NumPy and pyarrow (see the README's "Running on a cluster").
+
+Also a program for ``spark-submit``::
+
+    spark-submit --master yarn "$(python -c 'import sentiment_cli.spark as s; print(s.__file__)')" \\
+        s3a://bucket/reviews/ s3a://bucket/scored/ --model my-model --id-column review_id
+
+or ``python -m sentiment_cli.spark INPUT OUTPUT [--master URL] ...`` (run ``--help`` for every option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import functools
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sentiment_cli.errors import DataError, EngineError, InputError, OutputExists, SentimentError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+
+    from sentiment_cli.api import Model
+
+FORMATS = ("parquet", "csv", "tsv", "jsonl")
+_SUFFIXES = {
+    ".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}  # fmt: skip
+_SHIPPED: dict[tuple[str, str], str] = {}
+"""(application id, model sha256) -> the name the model directory was added to SparkFiles under."""
+_WORKER_MODELS: dict[str, Model] = {}
+"""In a worker process: the models opened so far, by SparkFiles name (one per process, reused by every task)."""
+_STAGING: list[str] = []
+
+
+def _require_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise EngineError(
+            "Spark scoring needs pyspark, which is not installed", "pip install 'sentiment-cli[spark]'"
+        ) from None
+
+
+def session(master: str | None = None, app_name: str = "sentiment-cli") -> SparkSession:
+    """A Spark session (the active one if there is one): ``master`` such as ``local[2]``, ``spark://host:7077``,
+    ``yarn``; None: Spark's own default (``spark-submit --master``, else ``local[*]``).
+
+    Python workers run this Python (``PYSPARK_PYTHON`` is set to ``sys.executable`` when unset), so they
+    find sentiment-cli and its dependencies wherever the driver does in local mode.
+    """
+    _require_pyspark()
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise EngineError(
+            "Spark needs a Java runtime and none was found", "Debian/Ubuntu: apt-get install default-jre-headless"
+        )
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    # The stage progress bar only on a terminal: in logs it is a line per update.
+    builder = builder.config("spark.ui.showConsoleProgress", str(_is_terminal(sys.stderr)).lower())
+    if master:
+        builder = builder.master(master)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # PySparkRuntimeError when the JVM does not start, Py4J errors...
+        raise EngineError(f"Spark did not start ({_first_line(exc)})") from None
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# -- shipping the model ----------------------------------------------------------------------------
+
+
+def _ship(spark: SparkSession, model: Model) -> tuple[str, str]:
+    """Add the model directory to SparkFiles once per application; its name there and the model's sha256.
+
+    A copy named after the model's sha256 is added, so two models with the same folder name never clash
+    and the directory can change on the driver while the job runs."""
+    from sentiment_cli.bundle import LITERT_FILE
+
+    sc = spark.sparkContext
+    digest = model.card.files[LITERT_FILE].sha256
+    key = (sc.applicationId, digest)
+    if key not in _SHIPPED:
+        if not _STAGING:
+            _STAGING.append(tempfile.mkdtemp(prefix="sentiment-spark-"))
+            atexit.register(shutil.rmtree, _STAGING[0], True)
+        name = f"sentiment-model-{digest[:16]}"
+        copy = Path(_STAGING[0]) / name
+        if not copy.exists():
+            shutil.copytree(model.path, copy)
+        sc.addFile(str(copy), recursive=True)
+        _SHIPPED[key] = name
+    return _SHIPPED[key], digest
+
+
+def worker_model(name: str, digest: str | None = None) -> Model:
+    """In a worker process: the model shipped as ``name``, opened and verified on first use, then cached."""
+    model = _WORKER_MODELS.get(name)
+    if model is None:
+        from pyspark import SparkFiles
+
+        from sentiment_cli.api import _reopen
+
+        model = _WORKER_MODELS[name] = _reopen(SparkFiles.get(name), digest)
+    return model
+
+
+def _score_partition(
+    name: str,
+    digest: str,
+    text_col: str,
+    id_col: str | None,
+    threshold: float | None,
+    batches: Iterator[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    from sentiment_cli.arrow import score_batches
+
+    yield from score_batches(worker_model(name, digest), batches, text_col, id_col, threshold)
+
+
+# -- the DataFrame API ---------------------------------------------------------------------------
+
+
+def score(
+    df: DataFrame,
+    model: Model | str | os.PathLike[str] | None = None,
+    text_col: str = "text",
+    id_col: str | None = None,
+    *,
+    threshold: float | None = None,
+    spread: bool = True,
+) -> DataFrame:
+    """``df``'s predictions: the ``id_col`` column (when given) or every column of ``df``, then ``label``,
+    ``probability`` (and ``p_CLASS`` for models of more than two classes), with the values
+    ``sentiment predict`` writes to Parquet. Lazy, like any DataFrame transformation.
+
+    ``model``: a :class:`~sentiment_cli.api.Model`, a model directory the driver can read, or None (the
+    shipped model). ``spread``: when ``df`` has fewer partitions than the cluster has cores (a Parquet
+    file of one row group is one partition), repartition it so every core gets work.
+    """
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    from sentiment_cli.api import Model, load
+    from sentiment_cli.arrow import prediction_fields
+
+    model = model if isinstance(model, Model) else load(model)
+    columns = df.columns
+    for role, column in (("text", text_col), ("id", id_col)):
+        if column is not None and column not in columns:
+            raise DataError(f"no {role} column {column!r} (columns: {', '.join(columns)})")
+    if not isinstance(df.schema[text_col].dataType, StringType):
+        raise DataError(f"the text column {text_col!r} is {df.schema[text_col].dataType.simpleString()}, not strings")
+    if threshold is not None and len(model.labels) != 2:
+        raise ValueError(f"threshold applies to two-class models; this one has {len(model.labels)} classes")
+    kept = [df.schema[id_col]] if id_col is not None else list(df.schema.fields)
+    predicted = [
+        StructField(f.name, StringType() if f.name == "label" else DoubleType())
+        for f in prediction_fields(model.labels)
+    ]
+    clash = sorted({f.name for f in kept} & {f.name for f in predicted})
+    if clash:
+        raise DataError(f"input column {', '.join(clash)} would be overwritten by the predictions; rename it")
+    spark = df.sparkSession
+    name, digest = _ship(spark, model)
+    if spread:
+        cores = spark.sparkContext.defaultParallelism
+        if df.rdd.getNumPartitions() < cores:
+            df = df.repartition(cores)
+    function = functools.partial(_score_partition, name, digest, text_col, id_col, threshold)
+    return df.mapInArrow(function, StructType([*kept, *predicted]))
+
+
+# -- files and folders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What :func:`score_files` did."""
+
+    output: str
+    rows: int
+    unlabelled: int
+    """Rows without a label (no text, or nothing the model knows)."""
+    seconds: float
+    partitions: int
+    text_column: str
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).casefold()
+
+
+def _format_of(path: str, given: str | None) -> str:
+    if given is not None:
+        if given not in FORMATS:
+            raise ValueError(f"input format must be one of {', '.join(FORMATS)}, got {given!r}")
+        return given
+    names = [path]
+    if "://" not in path and Path(path).is_dir():
+        names = [str(p) for p in Path(path).rglob("*") if p.is_file() and not p.name.startswith(("_", "."))]
+        if not names:
+            raise InputError(f"{path}: an empty folder")
+    found = {_SUFFIXES.get(Path(name.lower().removesuffix(".gz")).suffix) for name in names} - {None}
+    if len(found) > 1:
+        raise InputError(f"{path}: holds files of several formats ({', '.join(sorted(found))})", "name one of them")
+    return found.pop() if found else "parquet"  # Spark's part files, unnamed remote folders
+
+
+def read(spark: SparkSession, path: str, input_format: str | None = None) -> DataFrame:
+    """A file or folder of Parquet, CSV (header row, quoted fields may span lines), TSV or JSON Lines, as a
+    DataFrame; the format from ``input_format``, else the file names' extensions (``.gz`` allowed)."""
+    if "://" not in path and not Path(path).exists():
+        raise InputError(f"{path}: no such file or folder")
+    fmt = _format_of(path, input_format)
+    reader = spark.read
+    if fmt in ("csv", "tsv"):
+        reader = reader.option("header", True).option("multiLine", True).option("escape", '"')
+        reader = reader.option("sep", "\t" if fmt == "tsv" else ",")
+        return _analysed(lambda: reader.csv(path), path)
+    if fmt == "jsonl":
+        return _analysed(lambda: reader.json(path), path)
+    return _analysed(lambda: reader.parquet(path), path)
+
+
+def _analysed(make: Any, path: str) -> DataFrame:
+    from pyspark.errors import AnalysisException
+
+    try:
+        return make()
+    except AnalysisException as exc:
+        raise InputError(f"{path}: {_first_line(exc)}") from None
+
+
+def column_of(columns: list[str], given: str | None, role: str = "text") -> str:
+    """A column as named (exactly, then ignoring case); for the text column when not named, the first with a
+    usual name (text, review, document, content...)."""
+    from sentiment_cli.tables import TEXT_NAMES
+
+    if given is not None:
+        if given in columns:
+            return given
+        folded = [c for c in columns if c.casefold() == given.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise DataError(f"no {role} column {given!r} (columns: {', '.join(columns)})")
+    by_name = {_normalize(c): c for c in reversed(columns)}
+    for name in TEXT_NAMES:
+        if _normalize(name) in by_name:
+            return by_name[_normalize(name)]
+    raise DataError(f"no text column found (columns: {', '.join(columns)})", "name it with --text-column")
+
+
+def score_files(
+    source: str,
+    output: str,
+    *,
+    model: Model | str | os.PathLike[str] | None = None,
+    master: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    input_format: str | None = None,
+    threshold: float | None = None,
+    force: bool = False,
+) -> ScoreSummary:
+    """Score a file or folder of Parquet/CSV/TSV/JSON Lines into the folder ``output`` (Spark's layout: one
+    part file per partition), as Parquet, or as CSV or JSON Lines when ``output`` ends in ``.csv`` or
+    ``.jsonl``. With ``id_column`` the output holds the id and the predictions, else every input column too."""
+    from sentiment_cli.api import Model, load
+
+    loaded = model if isinstance(model, Model) else load(model)  # a bad model is refused before Spark starts
+    target = output.rstrip("/")
+    out_format = _SUFFIXES.get(Path(target.lower()).suffix, "parquet")
+    if "://" not in target and Path(target).exists() and not force:
+        raise OutputExists(f"{target}: already exists")
+    spark = session(master)
+    spark.sparkContext.setLogLevel("ERROR")  # Spark's INFO and WARN lines would drown the one summary line
+    started = time.perf_counter()
+    df = read(spark, source, input_format)
+    text = column_of(df.columns, text_column)
+    ident = None if id_column is None else column_of(df.columns, id_column, "id")
+    scored = score(df, loaded, text, ident, threshold=threshold)
+    writer = scored.write.mode("overwrite" if force else "errorifexists")
+    from pyspark.errors import AnalysisException
+
+    try:
+        if out_format == "csv" or out_format == "tsv":
+            writer.option("header", True).option("sep", "\t" if out_format == "tsv" else ",").csv(target)
+        elif out_format == "jsonl":
+            writer.json(target)
+        else:
+            writer.parquet(target)
+    except AnalysisException as exc:
+        raise EngineError(f"{target}: {_first_line(exc)}") from None
+    except Exception as exc:
+        if type(exc).__name__ in ("Py4JJavaError", "PythonException", "SparkRuntimeException"):
+            raise EngineError(f"the Spark job failed ({_first_line(exc)})") from None
+        raise
+    seconds = time.perf_counter() - started
+    written = read(spark, target, out_format)
+    from pyspark.sql import functions as F
+
+    counts = written.agg(F.count("*").alias("rows"), F.sum(F.col("label").isNull().cast("int")).alias("none")).first()
+    return ScoreSummary(target, counts["rows"], counts["none"] or 0, seconds, scored.rdd.getNumPartitions(), text)
+
+
+# -- spark-submit / python -m sentiment_cli.spark ------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``spark-submit .../sentiment_cli/spark.py INPUT OUTPUT [options]``: the same job as ``sentiment score``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sentiment_cli.spark",
+        description="Score a file or folder of reviews (Parquet, CSV, TSV, JSON Lines) on Spark into a folder.",
+    )
+    parser.add_argument("input", help="a file or folder (local, hdfs://, s3a://...)")
+    parser.add_argument("output", help="the output folder (Parquet; CSV or JSON Lines when it ends in .csv or .jsonl)")
+    parser.add_argument("--model", "-m", help="model directory on the driver (default: the shipped model)")
+    parser.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
+    parser.add_argument("--text-column", help="the text column (default: text, review, document...)")
+    parser.add_argument("--id-column", help="write only this column and the predictions")
+    parser.add_argument("--input-format", choices=FORMATS, help="default: from the file names")
+    parser.add_argument("--threshold", type=float, help="two-class models: probability for the second class")
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    args = parser.parse_args(argv)
+    try:
+        summary = score_files(
+            args.input, args.output, model=args.model, master=args.master, text_column=args.text_column,
+            id_column=args.id_column, input_format=args.input_format, threshold=args.threshold, force=args.force,
+        )  # fmt: skip
+    except SentimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(describe(summary), file=sys.stderr)
+    return 0
+
+
+def describe(summary: ScoreSummary) -> str:
+    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    none = f", {summary.unlabelled:,} without a label" if summary.unlabelled else ""
+    return (
+        f"Scored {summary.rows:,} rows ({summary.text_column!r}{none}) into {summary.output} "
+        f"in {summary.seconds:.1f} s ({rate:,.0f} rows/s, {summary.partitions} partitions)"
+    )
+
+
+if __name__ == "__main__":
+    # Run as a file (spark-submit .../spark.py): use the installed module, so that the functions shipped to
+    # workers are found there by name and each worker's model cache is the module's, kept between tasks.
+    from sentiment_cli.spark import main as _main
+
+    sys.exit(_main())
