@@ -63,6 +63,10 @@ class ModelConfig:
     negation_scope: int = 3
     """Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated ("not bad":
     ¬bad), until a contrast word (but, yet); 0 turns marking off. The BiLSTM reads the words unmarked."""
+    length_gate: int = 300
+    """The hybrid's combiner also sees each branch's logit times g = 1 / (1 + n / length_gate), n the review's
+    n-gram ids: it weighs the branches (and scales their logits) differently for short and long texts, which
+    keeps one-line texts from the bag's extreme logits. 0: the plain combiner of the two logits."""
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -73,7 +77,7 @@ class ModelConfig:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            least = 0 if f.name == "negation_scope" else 1
+            least = 0 if f.name in ("negation_scope", "length_gate") else 1
             if f.name not in ("arch", "tokenizer", "char_ngrams") and (
                 isinstance(value, bool) or not isinstance(value, int) or value < least
             ):
@@ -89,7 +93,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
-        data = {"negation_scope": 0, **data}  # models from before negation marking have none
+        data = {"negation_scope": 0, "length_gate": 0, **data}  # models from before these have neither
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

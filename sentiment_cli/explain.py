@@ -7,11 +7,12 @@ sum linear). Weights are in that unit: positive pushed toward the second (or the
 **Hybrid models: exact for the n-gram bag.** The bag is linear: its logit is the mean of the weights of
 the review's ``m`` n-gram ids (one of them the document id every review has). So the full logit is
 
-    logit = base + sum over the review's n-grams g of (logit with g alone - logit with no n-gram) / m
+    logit = base + sum over the review's n-grams g of (logit with g and m - 1 document ids - base)
 
-exactly (to float precision), where ``base`` is the logit with only the document id: the BiLSTM's part
-and the constants. Each "logit with one n-gram" is one row of one batched LiteRT call (with a one-word
-BiLSTM input: the BiLSTM's part cancels in the difference). An n-gram's contribution is shared evenly
+exactly (to float precision), where ``base`` is the logit with every n-gram replaced by the document id
+(the same length, so a length gate sees the same review): the BiLSTM's part and the constants. Each of
+those logits is one row of one batched LiteRT call (with a one-word BiLSTM input: the BiLSTM's part
+cancels in the difference). An n-gram's contribution is shared evenly
 among the words of its occurrences, and the strongest ones are kept as phrases ("not bad" as one span).
 
 **The BiLSTM's part** is not additive; each word gets its occlusion: how much the logit drops when the
@@ -72,7 +73,8 @@ class Explanation:
     logit: float = 0.0
     """The explained logit (see the module docstring)."""
     base: float = 0.0
-    """Hybrid models: the logit with no n-gram but the document id (the BiLSTM's part and the constants)."""
+    """Hybrid models: the logit with every n-gram replaced by the document id (the BiLSTM's part and the
+    constants)."""
     bag: float = 0.0
     """Hybrid models: the n-grams' contributions together; ``base + bag == logit``."""
     phrases: list[Phrase] = field(default_factory=list)
@@ -127,10 +129,13 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     occurrences = encoder.ngrams.occurrences(words)
     ids = sorted({i for i, _ in occurrences})
     m = len(full.ngram_ids or [DOCUMENT_ID])  # the ids the bag averages (the document id included)
+    # Each row keeps m ids (a length gate sees the same length): one n-gram and m - 1 document ids, against
+    # m document ids. The bag's mean differs by exactly that n-gram's weight minus the document's over m.
     probe = [UNKNOWN_ID]  # a one-word BiLSTM input: its part cancels in every difference below
-    rows = [Encoded(probe, [DOCUMENT_ID])] + [Encoded(probe, [i]) for i in ids]
+    filler = [DOCUMENT_ID] * (m - 1)
+    rows = [Encoded(probe, [DOCUMENT_ID, *filler])] + [Encoded(probe, [i, *filler]) for i in ids]
     alone = _explained_logit(predictor.logits_of(rows), target)
-    contribution = dict(zip(ids, (alone[1:] - alone[0]) / m, strict=True))
+    contribution = dict(zip(ids, alone[1:] - alone[0], strict=True))
     bag_total = float(sum(contribution.values()))
 
     shares = np.zeros(len(words))

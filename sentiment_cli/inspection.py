@@ -266,6 +266,11 @@ def _formula(layer: keras.layers.Layer) -> tuple[str, int]:
 
 
 def _layer_note(layer: keras.layers.Layer) -> str:
+    if type(layer).__name__ == "LengthGate":
+        return (
+            f"no weights: the branch logits z and z × g side by side, g = 1 / (1 + n / {layer.tau}), n the review's "
+            "n-gram ids, so the combiner weighs the branches differently for short and long reviews"
+        )
     if isinstance(layer, keras.layers.Bidirectional):
         inner = layer.forward_layer
         units = getattr(inner, "units", None)

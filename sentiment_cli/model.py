@@ -53,8 +53,40 @@ def build_model(config: ModelConfig, num_classes: int = 2) -> keras.Model:
     # Starts as the identity, so the bag starts from the naive Bayes weights training puts in it.
     ngram_logit = layers.Dense(width, kernel_initializer="identity", name="ngram_logit")(bag)
     both = layers.Concatenate(name="branch_logits")([bilstm_logit, ngram_logit])
+    if config.length_gate:
+        both = LengthGate(config.length_gate, name="length_gate")([both, ngrams])
     probability = layers.Dense(width, activation=activation, name=head_name(num_classes))(both)
     return keras.Model({"token_ids": tokens, "ngram_ids": ngrams}, probability, name="sentiment_hybrid")
+
+
+@keras.saving.register_keras_serializable(package="sentiment_cli")
+class LengthGate(layers.Layer):
+    """The branch logits z and z·g side by side, g = 1 / (1 + n / tau), n the review's n-gram ids (padding
+    excluded): the combiner after it can weigh the branches differently for short and long reviews. No
+    weights; registered, so ``safe_mode=True`` loads it."""
+
+    def __init__(self, tau: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.tau = int(tau)
+
+    def call(self, inputs):
+        logits, ids = inputs
+        ops = keras.ops
+        n = ops.sum(ops.cast(ops.not_equal(ids, 0), logits.dtype), axis=1, keepdims=True)
+        gate = 1.0 / (1.0 + n / float(self.tau))
+        return ops.concatenate([logits, logits * gate], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        logits_shape = input_shape[0]
+        return (logits_shape[0], None if logits_shape[1] is None else 2 * logits_shape[1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "tau": self.tau}
+
+
+def length_gate(ngram_counts, tau: int):
+    """g = 1 / (1 + n / tau) for NumPy arrays of n-gram id counts, as :class:`LengthGate` computes it."""
+    return 1.0 / (1.0 + ngram_counts / float(tau))
 
 
 def _bilstm_stack(config: ModelConfig) -> list[keras.layers.Layer]:

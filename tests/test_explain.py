@@ -66,7 +66,7 @@ def _logit_with_document_id_only(predictor, text):
     from sentiment_cli.text import DOCUMENT_ID, Encoded
 
     full = predictor.encoder.encode(text)
-    logits = predictor.logits_of([Encoded(full.token_ids, [DOCUMENT_ID])])
+    logits = predictor.logits_of([Encoded(full.token_ids, [DOCUMENT_ID] * len(full.ngram_ids))])
     return logits, full
 
 

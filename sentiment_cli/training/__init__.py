@@ -26,7 +26,7 @@ from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainCon
 from ..data import Dataset, Split, data_paths
 from ..errors import SentimentError
 from ..metrics import classification_metrics, sigmoid, softmax
-from ..model import branch, build_model, head_name
+from ..model import branch, build_model, head_name, length_gate
 from ..reports import REPORT_FILE, data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
@@ -137,15 +137,17 @@ def train(
             logits = {
                 name: np.column_stack([session.predict(bilstm, name), session.predict(bag, name)]) for name in splits
             }
+            features = {name: _gated(z, encoded[name], model_config.length_gate) for name, z in logits.items()}
             if val_split is not None:
                 balanced = cfg.class_weight == "balanced"
-                kernel, bias = fit_combiner(logits["validation"], val_split.labels, num_classes, balanced)
+                kernel, bias = fit_combiner(features["validation"], val_split.labels, num_classes, balanced)
             else:  # no validation split: average the two branches' logits
                 width = logit_width(num_classes)
                 kernel, bias = np.vstack([np.eye(width)] * 2) / 2, np.zeros(width)
+                kernel = np.vstack([kernel, np.zeros_like(kernel)]) if model_config.length_gate else kernel
             model.get_layer(head).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
             combiner = _describe_combiner(kernel, bias, num_classes)
-            probabilities = {name: _combine(z, kernel, bias, num_classes) for name, z in logits.items()}
+            probabilities = {name: _combine(x, kernel, bias, num_classes) for name, x in features.items()}
             branches = {
                 label: {
                     name: _branch_accuracy(z, splits[name].labels, num_classes, column) for name, z in logits.items()
@@ -225,6 +227,15 @@ def _resolve(config: ModelConfig, texts: list[str]) -> ModelConfig:
     return config
 
 
+def _gated(z: np.ndarray, encoded: list[Encoded], tau: int) -> np.ndarray:
+    """The combiner's input: the branch logits, and with a length gate also the logits times g (see
+    :class:`sentiment_cli.model.LengthGate`), from each review's number of n-gram ids."""
+    if not tau:
+        return z
+    counts = np.array([len(item.ngram_ids or ()) for item in encoded], dtype=np.float64)
+    return np.column_stack([z, z * length_gate(counts, tau)[:, None]])
+
+
 def _combine(z: np.ndarray, kernel: np.ndarray, bias: np.ndarray, num_classes: int) -> np.ndarray:
     logits = z @ kernel + bias
     return sigmoid(logits[:, 0]) if num_classes == 2 else softmax(logits)
@@ -240,7 +251,10 @@ def _branch_accuracy(z: np.ndarray, labels: np.ndarray, num_classes: int, column
 
 def _describe_combiner(kernel: np.ndarray, bias: np.ndarray, num_classes: int) -> dict[str, Any]:
     if num_classes == 2:
-        return {"bilstm_weight": float(kernel[0, 0]), "ngram_weight": float(kernel[1, 0]), "bias": float(bias[0])}
+        described = {"bilstm_weight": float(kernel[0, 0]), "ngram_weight": float(kernel[1, 0]), "bias": float(bias[0])}
+        if kernel.shape[0] == 4:  # a length gate: the weights of the logits times g
+            described |= {"bilstm_gated_weight": float(kernel[2, 0]), "ngram_gated_weight": float(kernel[3, 0])}
+        return described
     return {"kernel": kernel.round(6).tolist(), "bias": bias.round(6).tolist()}
 
 

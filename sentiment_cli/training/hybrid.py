@@ -33,8 +33,9 @@ def fit_combiner(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Logistic regression of the labels on the branches' logits, L2-penalised (scikit-learn, lbfgs).
 
-    ``logits``: (n, 2·width), the BiLSTM's then the bag's; ``balanced`` weighs classes equally.
-    Returns the Dense kernel (2·width, width) and bias (width,), where width is 1 for two classes
+    ``logits``: (n, 2·width), the BiLSTM's then the bag's (then, with a length gate, both times g: 4·width);
+    ``balanced`` weighs classes equally.
+    Returns the Dense kernel (features, width) and bias (width,), where width is 1 for two classes
     and N for more (multinomial).
     """
     from sklearn.linear_model import LogisticRegression
@@ -44,7 +45,9 @@ def fit_combiner(
         # a class missing from validation: average the two branches' logits instead
         width = logit_width(num_classes)
         eye = np.eye(width)
-        return np.vstack([eye, eye]) / 2, np.zeros(width)
+        kernel = np.vstack([eye, eye]) / 2
+        extra = logits.shape[1] - kernel.shape[0]  # the gated logits, when the model has a length gate
+        return np.vstack([kernel, np.zeros((extra, width))]), np.zeros(width)
     model = LogisticRegression(
         C=1.0 / (COMBINER_L2 * len(labels)), tol=1e-10, max_iter=10_000, class_weight="balanced" if balanced else None
     )
