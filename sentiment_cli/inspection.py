@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import keras
-from .bundle import read_bundle
+from .bundle import KERAS_FILE, read_bundle
 from .errors import ModelError
 
 
@@ -62,24 +62,90 @@ class ModelReport:
         return data
 
 
-def load_keras(path: Path) -> keras.Model:
-    """Load a ``.keras`` file safely: no Lambda layers, no custom code, no compile."""
+MAX_KERAS_INFLATED = 1 << 30
+"""Most a ``.keras`` file may inflate to, all members together (the shipped model's: 9 MB): checked from the
+zip directory before anything is inflated, so a zip bomb is refused, not loaded."""
+_KERAS_MEMBERS = ("config.json", "model.weights.h5")
+
+
+def check_keras_zip(path: Path, data: bytes | None = None) -> None:
+    """Refuse, before Keras reads it, a file that is not a ``.keras`` zip or would inflate past the cap."""
+    import io
+    import zipfile
+
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise ModelError(f"{path}: not a Keras model file (a .keras file is a zip archive; this is not one)") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    names = {m.filename for m in members}
+    missing = [name for name in _KERAS_MEMBERS if name not in names]
+    if missing:
+        raise ModelError(f"{path}: not a Keras model file (the zip archive has no {', '.join(missing)})")
+    inflated = sum(m.file_size for m in members)
+    if inflated > MAX_KERAS_INFLATED:
+        raise ModelError(
+            f"{path}: would inflate to {inflated:,} bytes, more than a model file may ({MAX_KERAS_INFLATED:,}); "
+            "not loaded"
+        )
+
+
+def load_keras(path: Path, data: bytes | None = None) -> keras.Model:
+    """Load a ``.keras`` file safely: no Lambda layers, no custom code, no compile.
+
+    ``data``: the file's bytes as already read and verified (a model directory's): Keras loads from a
+    private copy of exactly those bytes, so a file swapped after it was hashed is never loaded.
+    """
+    check_keras_zip(path, data)
+    if data is None:
+        return _load_keras(path, path)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="sentiment-keras-") as folder:  # mode 0700: private
+        copy = Path(folder) / "model.keras"
+        copy.write_bytes(data)
+        return _load_keras(copy, path)
+
+
+def _load_keras(file: Path, path: Path) -> keras.Model:
+    try:
+        return keras.saving.load_model(file, compile=False, safe_mode=True)
     except ValueError as exc:
         if "safe_mode" in str(exc):
             raise ModelError(
                 f"{path}: refused to load: it contains a Lambda layer or other code that would run on load",
                 "only load such a model if you trust it, in your own Python session",
             ) from None
-        raise ModelError(f"{path}: not a loadable Keras model ({_first_line(exc)})") from None
-    except TypeError as exc:
+        reason = _innermost(exc)
+        if not _custom(reason):
+            raise ModelError(f"{path}: not a loadable Keras model ({_first_line(reason)})") from None
         raise ModelError(
-            f"{path}: uses a custom layer or function that is not part of Keras ({_first_line(exc)})",
+            f"{path}: uses a custom layer or function that is not part of Keras ({_first_line(reason)})",
             "custom objects are never imported from a model file",
         ) from None
+    except TypeError as exc:
+        reason = _innermost(exc)
+        if _custom(reason):
+            raise ModelError(
+                f"{path}: uses a custom layer or function that is not part of Keras ({_first_line(reason)})",
+                "custom objects are never imported from a model file",
+            ) from None
+        raise ModelError(f"{path}: a layer's configuration is not valid ({_first_line(reason)})") from None
     except Exception as exc:  # zipfile.BadZipFile, OSError, KeyError... from inside Keras
         raise ModelError(f"{path}: not a readable .keras file ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+def _custom(reason: str) -> bool:
+    """Whether Keras failed because the config names a class or function Keras does not have."""
+    return any(m in reason for m in ("Could not locate", "register_keras_serializable", "KerasSaveable"))
+
+
+def _innermost(exc: Exception) -> str:
+    """Keras nests the reason a config failed as 'Exception encountered: ...' inside each enclosing layer's."""
+    text = str(exc)
+    return text.rsplit("Exception encountered:", 1)[-1].strip() or text
 
 
 def _first_line(exc: Exception, limit: int = 160) -> str:
@@ -93,7 +159,7 @@ def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int 
     ``input_length`` builds a model saved before it was built (a notebook's ``Sequential`` without
     an ``Input``) and sets the review length that multiply-adds are counted for.
     """
-    card = None
+    card, keras_bytes = None, None
     if path is not None and Path(path).is_file():
         keras_path = Path(path)
         if keras_path.suffix != ".keras":
@@ -101,7 +167,8 @@ def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int 
     else:
         bundle = read_bundle(path, purpose="inspect")
         keras_path, card = bundle.keras_path, bundle.card.to_dict()
-    model = load_keras(keras_path)
+        keras_bytes = bundle.contents[KERAS_FILE]  # the bytes that were hashed, not the path again
+    model = load_keras(keras_path, keras_bytes)
     if not model.built:
         try:
             model.build((None, input_length))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import functools
 import json
 import os
@@ -42,10 +43,16 @@ PREVIEW_WIDTH = 160
 def _out() -> Console:
     from rich.console import Console
 
-    console = Console(soft_wrap=False)
+    console = Console(file=STDOUT, soft_wrap=False)  # type: ignore[arg-type]
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # Rich's own exits 1, not 141
     if not console.is_terminal and not os.environ.get("COLUMNS"):
         console.width = NATURAL_WIDTH  # no terminal to fit (a file, a pipe, CI logs): tables take their own width
     return console
+
+
+def _broken_pipe() -> None:
+    """The reader of stdout went away while Rich was writing: raised again, so it becomes a quiet exit 141."""
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 @functools.cache
@@ -90,6 +97,14 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 def inert(value: object) -> str:
     """Text that cannot drive a terminal: control characters (ESC, OSC, BEL, CR...) shown as ``\\xNN``."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else " ", str(value))
+
+
+def valid_text(value: str) -> str:
+    """A file name that was not valid UTF-8 (Python keeps its bytes as lone surrogates) with those bytes as
+    U+FFFD: JSON, CSV and Parquet output must be valid UTF-8."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def plain(value: object, style: str = "") -> Any:
@@ -215,6 +230,7 @@ HINTS: dict[type[SentimentError], str] = {
 def reporting() -> Iterator[None]:
     """Map our exceptions, Ctrl-C, SIGTERM and a closed stdout to one line on stderr and an exit code."""
     in_main_thread = threading.current_thread() is threading.main_thread()
+    _open_closed_streams()
     previous = {}
     if in_main_thread:
         previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -235,10 +251,97 @@ def reporting() -> Iterator[None]:
     except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except StreamError as exc:  # /dev/full, a closed stdout or stdin: named, not a traceback
+        error(exc.message)
+        raise typer.Exit(EXIT_FAILURE) from None
     finally:
         _pending.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+class StreamError(OSError):
+    """A standard stream that cannot be used: stdout on a full disk (/dev/full), a closed stdout or stdin."""
+
+    def __init__(self, message: str, code: int = errno.EBADF) -> None:
+        super().__init__(code, message)
+        self.message = message
+
+
+class _ClosedStream:
+    """Stands in for a standard stream whose descriptor was closed when the program started (``>&-``,
+    ``<&-``): writing or reading it is a :class:`StreamError` naming the stream, and a file
+    opened later can never take its descriptor (see :func:`_open_closed_streams`)."""
+
+    closed = False
+    encoding = "utf-8"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.buffer = self
+
+    def write(self, data: Any) -> int:
+        raise StreamError(f"{self.name}: closed, cannot write the results")
+
+    def read(self, size: int = -1) -> bytes:
+        raise StreamError(f"{self.name}: closed, nothing to read")
+
+    read1 = read
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "closed")
+
+
+def _open_closed_streams() -> None:
+    """A standard descriptor closed at start would be taken by the next file opened (and TensorFlow's
+    logs on fd 2 written into a model file): each closed one is held open on /dev/null, and its Python
+    stream reports the closure instead of losing output silently."""
+    for fd, attr, name in ((0, "stdin", "standard input"), (1, "stdout", "standard output"),
+                           (2, "stderr", "standard error")):  # fmt: skip
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, attr) is None:
+            setattr(sys, attr, _ClosedStream(name))
+
+
+class _Stdout:
+    """``sys.stdout`` as it is at each write (tests swap it); a write that fails other than by a closed pipe
+    (/dev/full, a closed descriptor) is a :class:`StreamError`. Results (Rich's console included) go through it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys.stdout, name)
+
+    def write(self, text: str) -> int:
+        return self._do(lambda: sys.stdout.write(text))
+
+    def flush(self) -> None:
+        self._do(sys.stdout.flush)
+
+    @staticmethod
+    def _do(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except (BrokenPipeError, StreamError):
+            raise
+        except OSError as exc:
+            raise StreamError(f"standard output: cannot write ({exc.strerror or exc})", exc.errno or 0) from None
+
+
+STDOUT = _Stdout()
 
 
 def reported(command: Callable[..., None]) -> Callable[..., None]:
@@ -303,12 +406,16 @@ def _number(value: float | None, digits: int = 6) -> float | None:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def spreadsheet_safe(cell: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula: one starting with ``= + - @``, a tab or a carriage
-    return gets a leading ``'`` (OWASP's advice against CSV injection); other cells are unchanged."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return gets a leading ``'`` (OWASP's advice against CSV injection); numbers (``-3``, ``+1.5e3``) and
+    other cells are unchanged."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 class PredictionWriter:
@@ -347,7 +454,7 @@ class PredictionWriter:
 
     def record(self, p: Any) -> dict[str, Any]:
         """One prediction (or a row without text) as a flat dict, in :meth:`columns` order (JSON: nested)."""
-        record: dict[str, Any] = {"source": p.source}
+        record: dict[str, Any] = {"source": valid_text(p.source)}
         if self.with_id:
             record["id"] = p.id
         label = getattr(p, "label", None)
@@ -376,7 +483,7 @@ class PredictionWriter:
                 else:
                     _out().print(*_explained(p, e, self.classes), sep="\n")
             return
-        out = self.stream or sys.stdout
+        out = self.stream or STDOUT
         if self.format is PredictFormat.jsonl:
             for i, p in enumerate(predictions):
                 record = self.record(p)
@@ -514,5 +621,5 @@ def print_json(data: Any, command: str) -> None:
     """One JSON object on stdout, led by ``schema`` (``sentiment-cli/COMMAND``) and ``schema_version``:
     a script can check what it reads, and fields are only added within a version."""
     document = {"schema": f"sentiment-cli/{command}", "schema_version": JSON_SCHEMA_VERSION, **data}
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-    sys.stdout.flush()
+    STDOUT.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    STDOUT.flush()

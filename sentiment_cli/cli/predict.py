@@ -60,6 +60,14 @@ def predict(
         ),
     ] = None,
     header: HeaderOpt = None,
+    csv_safe: Annotated[
+        bool,
+        typer.Option(
+            "--csv-safe/--no-csv-safe",
+            help="In CSV and TSV output, put a ' before a text cell a spreadsheet would run as a formula "
+            "(one starting with = + - @, a tab or a carriage return; numbers such as -3 are kept as they are).",
+        ),
+    ] = True,
     output_file: Annotated[
         Path | None,
         typer.Option(
@@ -151,7 +159,9 @@ def predict(
             if target is not None:
                 stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
             chosen = fmt if file_format is None else PredictFormat(file_format)
-            writer = output.PredictionWriter(chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream)
+            writer = output.PredictionWriter(
+                chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream, formula_safe=csv_safe
+            )
 
         def write(predictions: list) -> None:
             explained = None
