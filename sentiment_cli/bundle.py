@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -382,6 +381,8 @@ class Stage:
         self.out = out
         self.force = force
         try:
+            import tempfile  # only when writing: predict does not pay for it
+
             self.path = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-"))
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
@@ -407,6 +408,8 @@ class Stage:
         if self.out.is_dir() and any(self.out.iterdir()):
             if not self.force:
                 raise OutputExists(f"{self.out}: exists and is not empty")
+            import tempfile
+
             old = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.out.name}.old-"))
             os.replace(self.out, old / "model")
         try:

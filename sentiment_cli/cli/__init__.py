@@ -7,26 +7,15 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import evaluate as evaluate_command
-from . import inspect as inspect_command
-from . import output
-from . import predict as predict_command
-from . import score as score_command
-from . import train as train_command
 
-app = typer.Typer(
-    name="sentiment",
-    help=(
-        "Classify reviews and any text by sentiment with the classic Keras IMDB model, Embedding -> "
-        "Bidirectional LSTM -> Dense -> Dense(1, sigmoid) (Dense(N, softmax) for N classes): the shipped "
-        "model, or one trained on your own table, labels and language.\n\n"
-        "Exit codes: 0 success, 1 an input, data or model problem (named on stderr), "
-        "2 a usage error, 130 interrupted."
-    ),
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
+COMMANDS = ("predict", "train", "evaluate", "inspect", "score")
+"""The subcommands, each the function of the same name in the module of the same name."""
+HELP = (
+    "Classify reviews and any text by sentiment with the classic Keras IMDB model, Embedding -> "
+    "Bidirectional LSTM -> Dense -> Dense(1, sigmoid) (Dense(N, softmax) for N classes): the shipped "
+    "model, or one trained on your own table, labels and language.\n\n"
+    "Exit codes: 0 success, 1 an input, data or model problem (named on stderr), "
+    "2 a usage error, 130 interrupted."
 )
 
 
@@ -36,7 +25,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -46,15 +34,41 @@ def _root(
     """Classify reviews and any text by sentiment."""
 
 
-for name, command in (
-    ("predict", predict_command.predict),
-    ("train", train_command.train),
-    ("evaluate", evaluate_command.evaluate),
-    ("inspect", inspect_command.inspect),
-    ("score", score_command.score),
-):
-    app.command(name)(output.reported(command))
+def build_app(commands: tuple[str, ...] = COMMANDS) -> typer.Typer:
+    """The ``sentiment`` application with these subcommands (only their modules are imported)."""
+    import importlib
+
+    from . import output
+
+    application = typer.Typer(
+        name="sentiment",
+        help=HELP,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode="rich",
+        pretty_exceptions_enable=False,
+    )
+    application.callback()(_root)
+    for name in commands:
+        module = importlib.import_module(f".{name}", __name__)
+        application.command(name)(output.reported(getattr(module, name)))
+    return application
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole application, built on first use (tests, documentation tools)
+        globals()["app"] = build_app()
+        return globals()["app"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app(prog_name="sentiment")
+    """The console script. A run of one subcommand builds only that one: Typer turns every registered
+    command's signature into Click parameters before parsing, which the others would cost at every start."""
+    import os
+    import sys
+
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    completing = any(key.endswith("_COMPLETE") for key in os.environ)
+    only = (first,) if first in COMMANDS and not completing else COMMANDS
+    build_app(only)(prog_name="sentiment")

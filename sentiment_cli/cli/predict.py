@@ -135,7 +135,6 @@ def predict(
         raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
 
     from ..bundle import read_bundle
-    from ..explain import explain as explain_one
     from ..reviews import Problem, TableInput, read_sources
     from ..runtime import Predictor
 
@@ -166,6 +165,8 @@ def predict(
         def write(predictions: list) -> None:
             explained = None
             if explain:
+                from ..explain import explain as explain_one
+
                 explained = [explain_one(predictor, p.text) if hasattr(p, "text") else None for p in predictions]
             writer.write(predictions, explained)
 
