@@ -7,9 +7,11 @@ Archives are read member by member and never extracted, so a hostile archive
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 import tarfile
 import tempfile
 import urllib.error
@@ -24,6 +26,7 @@ import numpy as np
 
 from .errors import DataError, DownloadError
 from .labels import DROP, LabelMap, LabelScheme, infer_scheme, normalize, scheme_for_classes
+from .reviews import MAX_REVIEW_BYTES, read_capped, truncate
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -344,30 +347,59 @@ def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | Non
     count = size = 0
     rows = _Rows()
     skipped = []
-    for file in sorted(p for p in root.rglob("*.txt") if p.is_file()):
+    long_files = 0
+    for file in sorted(root.rglob("*.txt")):
         rel = file.relative_to(root).parts
         where = _classify(rel, column)
-        if where is None:
+        if where is None or file.is_dir():
             continue
         try:
-            raw = file.read_bytes()
+            raw = _read_review(file)
         except OSError as exc:
             skipped.append(f"{file}: {exc.strerror or exc}")
             continue
+        if len(raw) > MAX_REVIEW_BYTES:
+            long_files += 1
+            raw = truncate(raw)
         digest.update("/".join(rel).encode() + b"\0" + raw + b"\0")
         count += 1
         size += len(raw)
         rows.read += 1
         rows.items.append((where[0], _decode(raw), where[1], str(file), count))
     if not rows.items:
+        if skipped:
+            raise DataError(f"{path}: no readable reviews ({len(skipped):,} could not be read; first: {skipped[0]})")
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     fingerprint = _fingerprint("folder", path, count, size, digest.hexdigest())
-    return rows.build(str(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
+    dataset = rows.build(str(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
+    return _note_long(dataset, long_files)
+
+
+def _read_review(file: Path) -> bytes:
+    """A review file's first :data:`MAX_REVIEW_BYTES` (and one byte more, saying there was more); a
+    dangling link, a FIFO, a device or a folder is an ``OSError`` naming it, never opened to wait."""
+    if not file.exists():
+        raise OSError(errno.ENOENT, "a dangling symbolic link" if file.is_symlink() else "vanished")
+    mode = file.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else ""
+        raise OSError(errno.EINVAL, f"not a regular file{f' ({kind})' if kind else ''}")
+    with open(file, "rb") as handle:
+        return read_capped(handle)
+
+
+def _note_long(dataset: Dataset, count: int) -> Dataset:
+    if count:
+        limit = f"{MAX_REVIEW_BYTES >> 20} MiB"
+        reviews = "1 review" if count == 1 else f"{count:,} reviews"
+        dataset.notes.append(f"{reviews} longer than {limit}: only the first {limit} of each read")
+    return dataset
 
 
 def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
     column = _layout_column(options)
     rows = _Rows()
+    long_files = 0
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:
@@ -380,14 +412,17 @@ def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | No
                 if handle is None:
                     continue
                 rows.read += 1
-                rows.items.append((where[0], _decode(handle.read()), where[1], f"{path}:{member.name}", rows.read))
+                # the header's size is known before anything is inflated: a huge member is read only to the cap
+                long_files += member.size > MAX_REVIEW_BYTES
+                raw = truncate(handle.read(MAX_REVIEW_BYTES + 1))
+                rows.items.append((where[0], _decode(raw), where[1], f"{path}:{member.name}", rows.read))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DataError(f"{path}: not a readable archive ({exc})", "the file may be truncated or corrupt") from None
     if not rows.items:
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     sha, size = file_sha256(path), path.stat().st_size
     fingerprint = _fingerprint("archive", path, rows.read, size, sha)
-    return rows.build(str(path), options, classes, scheme, fingerprint=fingerprint)
+    return _note_long(rows.build(str(path), options, classes, scheme, fingerprint=fingerprint), long_files)
 
 
 def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict[str, Any]:

@@ -20,6 +20,12 @@ from .errors import DataError, InputError, os_message
 
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
+MAX_REVIEW_BYTES = 1 << 20
+"""Most of one review that is read: its first MiB (hundreds of thousands of words; a model uses at most its
+first 5,000 tokens). The rest of a longer file or line is skipped as it is read, never held, and counted
+in one warning per source, so memory stays bounded whatever the input (/dev/zero, a 2 GB line)."""
+MAX_UTF16_BYTES = 64 << 20
+"""UTF-16 input cannot be split into lines as it streams: it is read whole, up to this size."""
 _READ_SIZE = 1 << 16
 _BLOCK_SIZE = 1 << 20
 
@@ -92,20 +98,54 @@ def decode(raw: bytes, source: str) -> tuple[str, Problem | None]:
 
 
 def read_file(path: Path) -> list[Review | Problem]:
-    """One file as one review (preceded by a warning if it was not valid UTF-8)."""
+    """One file as one review (preceded by a warning if it was not valid UTF-8); its first
+    :data:`MAX_REVIEW_BYTES` only, with a warning when there is more."""
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = read_capped(handle)
     except OSError as exc:
         raise InputError(os_message(source, exc)) from None
     return _whole(raw, source)
 
 
+def read_capped(stream: BinaryIO, limit: int = MAX_REVIEW_BYTES) -> bytes:
+    """At most ``limit`` + 1 bytes of a stream (the one more says there was more), read a block at a time."""
+    parts, size = [], 0
+    while size <= limit and (data := stream.read(min(_READ_SIZE, limit + 1 - size))):
+        parts.append(data)
+        size += len(data)
+    return b"".join(parts)
+
+
+def truncate(raw: bytes, limit: int = MAX_REVIEW_BYTES) -> bytes:
+    """The first ``limit`` bytes, cut before a UTF-8 sequence that would be split (no U+FFFD at the end)."""
+    if len(raw) <= limit:
+        return raw
+    cut = limit
+    while cut > limit - 4 and cut > 0 and raw[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return raw[:cut]
+
+
+def _cap_note(source: str, lines: list[int] | None = None) -> Problem:
+    size = f"{MAX_REVIEW_BYTES >> 20} MiB"
+    if lines is None:
+        return Problem(source, f"{source}: longer than {size}: only its first {size} is classified", fatal=False)
+    what = _lines("review", lines)
+    return Problem(source, f"{source}: {what} longer than {size}: only the first {size} of each classified", False)
+
+
 def _whole(raw: bytes, source: str) -> list[Review | Problem]:
-    text, warning = decode(raw, source)
+    capped = len(raw) > MAX_REVIEW_BYTES
+    if capped and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, warning = raw[:MAX_REVIEW_BYTES].decode("utf-16", errors="replace"), None  # a pair may be cut
+    else:
+        text, warning = decode(truncate(raw) if capped else raw, source)
     if not text.strip():
         raise InputError(f"{source}: empty (no text to classify)")
-    return [warning, Review(source, text)] if warning else [Review(source, text)]
+    notes = [n for n in (warning, _cap_note(source) if capped else None) if n is not None]
+    return [*notes, Review(source, text)]
 
 
 def _chunks_of_bytes(stream: BinaryIO) -> Iterator[bytes]:
@@ -147,31 +187,30 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
     """Each non-empty line one review, named ``SOURCE:LINE``; yields what has arrived, in chunks.
 
     Invalid UTF-8 is replaced and reported once per source; a NUL byte means the
-    source is not text: it is reported and the rest of it is skipped.
+    source is not text: it is reported and the rest of it is skipped. Of a line longer than
+    :data:`MAX_REVIEW_BYTES` only the first MiB is kept; the rest is dropped as it arrives
+    (one warning at the end counts such lines), so no line, however long, is held whole.
     """
     pending = bytearray()
     number = 0
     warned = False
-    for data in _chunks_of_bytes(stream):
-        if number == 0 and not pending and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            # UTF-16 cannot be split on b"\n"; such input is read whole, then split.
-            data += b"".join(_chunks_of_bytes(stream))
-            text, _ = decode(data, source)
-            yield from _chunked(_line_reviews(text.splitlines(), source), chunk_size)
-            return
-        pending += data
-        cut = pending.rfind(b"\n", max(0, len(pending) - len(data)))
-        if cut < 0:
-            continue
-        lines = bytes(pending[:cut]).split(b"\n")
-        del pending[: cut + 1]
+    long_lines: list[int] = []
+    skipping = False
+    """Inside a line longer than the cap: what arrives up to its end is dropped."""
+
+    def not_text(line: int) -> list[Problem]:
+        return [Problem(source, f"{source}: not text (NUL bytes at line {line}); skipped from there")]
+
+    def take(lines: list[bytes]) -> tuple[list[Review | Problem], bool]:
+        nonlocal number, warned
         items: list[Review | Problem] = []
         for line in lines:
             number += 1
             if b"\0" in line:
-                yield from _chunked(items, chunk_size)
-                yield [Problem(source, f"{source}: not text (NUL bytes at line {number}); skipped from there")]
-                return
+                return items + not_text(number), True
+            if len(line) > MAX_REVIEW_BYTES:
+                long_lines.append(number)
+                line = truncate(line)
             item = _line(line, number, source)
             if item is None:
                 continue
@@ -180,11 +219,56 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
                 message = f"{source}: invalid UTF-8 (first at line {number}), replaced with U+FFFD"
                 items.append(Problem(source, message, fatal=False))
             items.append(item)
+        return items, False
+
+    for data in _chunks_of_bytes(stream):
+        if number == 0 and not pending and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # UTF-16 cannot be split on b"\n"; such input is read whole (up to a limit), then split.
+            parts, size = [data], len(data)
+            for more in _chunks_of_bytes(stream):
+                parts.append(more)
+                size += len(more)
+                if size > MAX_UTF16_BYTES:
+                    limit = f"{MAX_UTF16_BYTES >> 20} MiB"
+                    yield [Problem(source, f"{source}: UTF-16 input of more than {limit} (convert it to UTF-8)")]
+                    return
+            text, _ = decode(b"".join(parts), source)
+            yield from _chunked(_line_reviews(text.splitlines(), source), chunk_size)
+            return
+        if skipping:
+            cut = data.find(b"\n")
+            if b"\0" in (data if cut < 0 else data[:cut]):
+                yield from _end(not_text(number), source, long_lines)
+                return
+            if cut < 0:
+                continue
+            data, skipping = data[cut + 1 :], False
+        pending += data
+        cut = pending.rfind(b"\n", max(0, len(pending) - len(data)))
+        if cut < 0:
+            if len(pending) <= MAX_REVIEW_BYTES:
+                continue
+            lines, skipping = [bytes(pending)], True  # its first MiB now; the rest is dropped as it comes
+            pending.clear()
+        else:
+            lines = bytes(pending[:cut]).split(b"\n")
+            del pending[: cut + 1]
+        items, stop = take(lines)
+        if stop:
+            yield from _chunked(items[:-1], chunk_size)
+            yield from _end(items[-1:], source, long_lines)
+            return
         yield from _chunked(items, chunk_size)
-    if pending:
-        item = _line(bytes(pending), number + 1, source)
-        if item is not None:
-            yield [item]
+    items, _ = take([bytes(pending)] if pending else [])  # a last line without a newline: checked alike
+    yield from _end(items, source, long_lines)
+
+
+def _end(items: list, source: str, long_lines: list[int]) -> Iterator[list]:
+    """The last items of a source, then the warning counting its over-long lines."""
+    if long_lines:
+        items = [*items, _cap_note(source, long_lines)]
+    if items:
+        yield items
 
 
 def _invalid_utf8(raw: bytes) -> bool:
@@ -289,7 +373,7 @@ def read_sources(
                 yield [Problem(source, str(exc))]
         elif source == "-" and whole:
             try:
-                pending.extend(_whole(stdin.read(), STDIN))
+                pending.extend(_whole(read_capped(stdin), STDIN))
             except InputError as exc:
                 pending.append(Problem(STDIN, exc.message))
         elif source == "-" or per_line:

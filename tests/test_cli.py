@@ -245,14 +245,13 @@ def test_evaluate_table_and_json(tiny_model, imdb_like):
 def test_evaluate_reports_unreadable_reviews_and_goes_on(tiny_model, imdb_like, tmp_path, monkeypatch):
     data = shutil.copytree(imdb_like, tmp_path / "copy")
     broken = sorted((data / "test" / "pos").iterdir())[0]
-    original = Path.read_bytes
 
-    def read_bytes(self):
-        if self == broken:
+    def denied(file, *args, **kwargs):  # root reads any file: the refusal is simulated
+        if Path(file) == broken:
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr("sentiment_cli.data.open", denied, raising=False)
     result = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model), "-f", "json"])
     assert result.exit_code == 1
     assert f"warning: skipped {broken}: Permission denied" in result.stderr

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -155,3 +159,110 @@ def test_inspect_loads_the_bytes_it_verified(tiny_model, tmp_path, monkeypatch):
     monkeypatch.setattr(inspection, "read_bundle", read_then_swap)
     report = inspection.inspect_model(model)
     assert report.total_params > 0 and report.card is not None
+
+
+class Endless(io.RawIOBase):
+    """``pattern`` repeated for ``size`` bytes (forever: None), made as it is read, like /dev/zero."""
+
+    def __init__(self, pattern: bytes, size: int | None = None) -> None:
+        self.pattern, self.left = pattern, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = len(buffer) if self.left is None else min(len(buffer), self.left)
+        buffer[:n] = (self.pattern * (n // len(self.pattern) + 1))[:n]
+        if self.left is not None:
+            self.left -= n
+        return n
+
+
+def test_reviews_longer_than_the_cap_are_cut_as_they_stream(tmp_path):
+    from sentiment_cli.reviews import MAX_REVIEW_BYTES, Problem, read_file, read_lines, read_sources
+
+    def flat(chunks):
+        return [item for chunk in chunks for item in chunk]
+
+    tracemalloc.start()
+    try:
+        # 64 MiB on one line, then a short one: the first MiB of the long line is kept, the rest never held
+        stream = io.BufferedReader(Endless(b"word ", 64 << 20))
+        items = flat(read_lines(stream, "big"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    reviews = [i for i in items if not isinstance(i, Problem)]
+    assert [r.source for r in reviews] == ["big:1"] and len(reviews[0].text) == MAX_REVIEW_BYTES
+    assert [p.message for p in items if isinstance(p, Problem)] == [
+        "big: 1 review (line 1) longer than 1 MiB: only the first 1 MiB of each classified"
+    ]
+    assert peak < 12 * MAX_REVIEW_BYTES  # a few MiB of buffers and text, not 64
+    # /dev/zero: no line ever ends; it is found not to be text after the first MiB, and reading stops
+    zeros = flat(read_lines(io.BufferedReader(Endless(b"\0")), "<stdin>"))
+    assert [(p.message, p.fatal) for p in zeros] == [
+        ("<stdin>: not text (NUL bytes at line 1); skipped from there", True)
+    ]
+    # a NUL byte on a last line without a newline is found as on any other line
+    last = flat(read_lines(io.BytesIO(b"a fine film\nawful \0 film"), "f"))
+    assert [getattr(i, "text", None) for i in last] == ["a fine film", None]
+    assert last[-1].message == "f: not text (NUL bytes at line 2); skipped from there" and last[-1].fatal
+    # a whole file, and all of stdin with --whole: the first MiB, cut before a split UTF-8 character
+    big = tmp_path / "big.txt"
+    big.write_bytes("é".encode() * MAX_REVIEW_BYTES)
+    notice, review = read_file(big)
+    assert review.text == "é" * (MAX_REVIEW_BYTES // 2) and not notice.fatal
+    assert notice.message == f"{big}: longer than 1 MiB: only its first 1 MiB is classified"
+    whole = flat(read_sources(["-"], io.BufferedReader(Endless(b"good ", 8 << 20)), whole=True))
+    assert len(whole[-1].text) == MAX_REVIEW_BYTES and "longer than 1 MiB" in whole[0].message
+
+
+def test_unreadable_files_in_a_training_folder_are_named_and_counted(imdb_like, tiny_model, tmp_path):
+    from sentiment_cli.data import load_dataset
+
+    folder = shutil.copytree(imdb_like, tmp_path / "aclImdb")
+    (folder / "train" / "pos" / "900_9.txt").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(folder / "train" / "neg" / "901_1.txt")  # opened, it would wait for a writer forever
+    (folder / "train" / "neg" / "902_1.txt").symlink_to("/proc/self/mem")  # reading it fails
+    dataset = load_dataset(folder)
+    assert sorted(dataset.skipped) == [
+        f"{folder}/train/neg/901_1.txt: not a regular file (a FIFO)",
+        f"{folder}/train/neg/902_1.txt: Input/output error",
+        f"{folder}/train/pos/900_9.txt: a dangling symbolic link",
+    ]
+    assert dataset.report()["files_skipped"] == 3 and len(dataset.splits["train"]) == 400
+    result = runner.invoke(app, ["evaluate", "-m", str(tiny_model), str(folder), "--split", "train", "-f", "json"])
+    assert result.exit_code == 1  # as for any file that could not be read
+    assert sum(line.startswith("warning: skipped ") for line in result.stderr.splitlines()) == 3
+    assert json.loads(result.stdout)["n"] == 400
+
+
+def test_a_fifo_as_training_data_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)  # no writer: opening it to read would hang
+    result = runner.invoke(app, ["train", str(fifo), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert one_error(result.stderr.encode()) == (
+        f"error: {fifo}: not a regular file (a table is read more than once; save it to a file first)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_a_huge_archive_member_is_read_only_to_the_cap(tmp_path):
+    from conftest import make_reviews
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.reviews import MAX_REVIEW_BYTES
+
+    archive = tmp_path / "data.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for i, (text, label) in enumerate(make_reviews(20)):
+            data = text.encode()
+            if i == 3:
+                data = b"great " * ((40 << 20) // 6)  # 40 MiB that gzip makes tiny
+            member = tarfile.TarInfo(f"train/{'pos' if label else 'neg'}/{i}_{8 if label else 2}.txt")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    assert archive.stat().st_size < 1 << 20
+    dataset = load_dataset(archive)
+    assert max(len(text) for text in dataset.splits["train"].texts) == MAX_REVIEW_BYTES
+    assert "1 review longer than 1 MiB: only the first 1 MiB of each read" in dataset.notes

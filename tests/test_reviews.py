@@ -8,7 +8,7 @@ import re
 import pytest
 
 from sentiment_cli.errors import InputError
-from sentiment_cli.reviews import CHUNK_REVIEWS, Problem, Review, read_file, read_lines, read_sources
+from sentiment_cli.reviews import CHUNK_REVIEWS, MAX_REVIEW_BYTES, Problem, Review, read_file, read_lines, read_sources
 
 
 def flat(chunks):
@@ -65,10 +65,10 @@ def test_unreadable_file(tmp_path, monkeypatch):
     path = tmp_path / "secret.txt"
     path.write_text("hidden")
 
-    def denied(self):
+    def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(path), "read_bytes", denied)
+    monkeypatch.setattr("sentiment_cli.reviews.open", denied, raising=False)  # root reads any file
     with pytest.raises(InputError, match="secret.txt: permission denied"):
         read_file(path)
 
@@ -102,7 +102,9 @@ def test_a_50_mb_line_is_one_review():
     raw = b"word " * 10_000_000 + b"\nnext\n"
     items = flat(read_lines(io.BytesIO(raw), "big"))
     assert [source for source, _ in texts(items)] == ["big:1", "big:2"]
-    assert len(texts(items)[0][1]) == 50_000_000
+    assert len(texts(items)[0][1]) == MAX_REVIEW_BYTES  # its first MiB: far more than a model reads
+    note = "big: 1 review (line 1) longer than 1 MiB: only the first 1 MiB of each classified"
+    assert problems(items) == [(note, False)]
 
 
 class Lines(io.RawIOBase):
