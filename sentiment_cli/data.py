@@ -433,7 +433,7 @@ def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict
 
 
 def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
-    from .tables import Malformed, choose_columns, open_table
+    from .tables import Malformed, choose_columns, open_table, repeated_columns
 
     table = open_table(path, options.input_format, header=options.header)
     choice = choose_columns(table, options.text_column, options.label_column, options.id_column, need_label=True)
@@ -479,6 +479,8 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
         used += f", id column {choice.id!r}"
     guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
     dataset.notes[:0] = [f"{read_as}; {used}{guessed}"]
+    if repeated := repeated_columns(table):
+        dataset.notes.insert(1, repeated)
     return dataset
 
 

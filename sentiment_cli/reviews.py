@@ -300,7 +300,7 @@ def _chunked(items: list, size: int) -> Iterator[list]:
 def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Any]]:
     """The rows of a review table, a chunk at a time: a :class:`Review` per row with text, an :class:`Empty`
     per row without, and at the end one :class:`Problem` per kind of row that could not be read."""
-    from .tables import Malformed, choose_columns, open_table
+    from .tables import Malformed, choose_columns, open_table, repeated_columns
 
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header)  # fmt: skip
@@ -332,6 +332,8 @@ def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) 
             items.append(Review(where, text, ident, extra))
         yield items
     problems = []
+    if repeated := repeated_columns(table):
+        problems.append(Problem(path, repeated, fatal=False))
     if malformed:
         first = next(iter(reasons))
         problems.append(Problem(path, f"{path}: {_lines('malformed row', malformed)} not classified ({first})"))

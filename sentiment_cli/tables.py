@@ -423,6 +423,14 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
     return False
 
 
+def repeated_columns(table: Table) -> str | None:
+    """One line naming header names given more than once, and what each repeat is called; None if none is."""
+    if not table.renamed:
+        return None
+    shown = ", ".join(f"{old!r} (the repeat is {new!r})" for new, old in table.renamed.items())
+    return f"{table.path}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
+
+
 def _header_names(cells: list[str]) -> list[str]:
     """Header cells as column names: stripped; an empty one named by its position; repeats numbered."""
     names: list[str] = []
@@ -569,6 +577,8 @@ class Table:
         """CSV is always read with quoting rules; TSV only when the whole head is consistently quoted."""
         self.has_header = has_header
         self.columns = list(columns)
+        self.renamed: dict[str, str] = {}
+        """Header names given twice or more: each repeat's column name (``text.1``) to the name as written."""
         self._compressed = compressed
         self._json_array = json_array
         self._profile: tuple[_Rule | None, ...] | None = None
@@ -947,6 +957,9 @@ def _open_delimited(
         has_header=has_header,
         columns=columns,
     )
+    if has_header:
+        table.renamed = {new: cell.strip() for new, cell in zip(columns, rows[0], strict=False) if new != cell.strip()}
+        table.renamed = {new: old for new, old in table.renamed.items() if old}  # not the empty, position-named
     if quoted:
         table._profile = _profile(data, len(columns))
     table._load_sample()

@@ -266,3 +266,18 @@ def test_a_huge_archive_member_is_read_only_to_the_cap(tmp_path):
     dataset = load_dataset(archive)
     assert max(len(text) for text in dataset.splits["train"].texts) == MAX_REVIEW_BYTES
     assert "1 review longer than 1 MiB: only the first 1 MiB of each read" in dataset.notes
+
+
+def test_a_column_name_given_twice_is_named(tiny_model, tmp_path):
+    from sentiment_cli.data import load_dataset
+
+    data = tmp_path / "dup.csv"
+    data.write_text("text,label,text\ngreat film,1,awful\nawful film,0,great\n")
+    expected = f"{data}: column name given twice: 'text' (the repeat is 'text.1'); the first is used"
+    dataset = load_dataset(data)
+    assert expected in dataset.notes
+    assert dataset.splits["train"].texts == ["great film", "awful film"]  # the first 'text', as said
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(data)])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [f"warning: {expected}"]
+    assert [json.loads(line)["label"] for line in result.stdout.splitlines()] == ["positive", "negative"]
