@@ -333,8 +333,17 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         if NGRAMS_FILE in contents:
             keys = _load_keys(contents[NGRAMS_FILE])
         encoder = Encoder.from_dict(settings, keys)
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
-        raise ModelError(f"{path}: unusable tokenizer ({exc})") from None
+    except (
+        ValueError,
+        UnicodeDecodeError,
+        LookupError,
+        TypeError,
+        AttributeError,
+        ArithmeticError,
+        RecursionError,
+    ) as exc:
+        # a schema error, or a value of a wrong type or range found by the code that uses it (max_length inf)
+        raise ModelError(f"{path}: unusable tokenizer ({type(exc).__name__}: {exc})") from None
     return Bundle(path, card, encoder, contents)
 
 
@@ -345,8 +354,8 @@ def _load_keys(data: bytes) -> np.ndarray:
         version = np.lib.format.read_magic(handle)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(handle, max_header_size=10_000)
-    except ValueError as exc:
-        raise ValueError(f"{NGRAMS_FILE} is not a NumPy array file ({exc})") from None
+    except Exception as exc:  # the header is Python literal syntax: ValueError, SyntaxError, TokenError...
+        raise ValueError(f"{NGRAMS_FILE} is not a NumPy array file ({type(exc).__name__}: {exc})") from None
     if dtype != np.dtype("<u4") or len(shape) != 1 or fortran:
         raise ValueError(f"{NGRAMS_FILE} must hold a 1-D little-endian uint32 array, found {dtype} {shape}")
     if shape[0] * 4 != len(data) - handle.tell():
@@ -358,6 +367,12 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
     """Refuse early an output directory that would be refused at the end, or that would replace or hold
     any of ``keep`` (the training data: replacing ``out`` deletes what is in it)."""
     target = out.resolve()
+    here = Path.cwd().resolve()
+    if out.name in ("", ".", "..") or target == here or target in here.parents:
+        raise OutputError(
+            f"{out}: is the current directory or holds it; --out names the model directory to create",
+            "name a new folder, for example --out ./model",
+        )
     for path in keep:
         held = Path(path).resolve()
         if target == held or target in held.parents or held in target.parents:
@@ -374,16 +389,45 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
         raise OutputError(f"{parent}: not writable")
 
 
+def clean_stale_stages(out: Path) -> list[Path]:
+    """Delete the ``.NAME.tmp-PID-*`` stages beside ``out`` whose process no longer runs (a run killed with
+    SIGKILL cannot delete its own); a stage of a process still running, or of another user, is left alone."""
+    removed: list[Path] = []
+    parent = out.resolve().parent
+    prefix = f".{out.name}.tmp-"
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for stage in candidates:
+        pid = stage.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or stage.is_symlink() or not stage.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running (or not ours to signal): not stale
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, ValueError):
+            continue
+        shutil.rmtree(stage, ignore_errors=True)
+        removed.append(stage)
+    return removed
+
+
 class Stage:
-    """A temporary directory beside the target; :meth:`commit` moves it into place."""
+    """A temporary directory beside the target (named with this process's id); :meth:`commit` moves it into
+    place. Stages left by killed runs are deleted first (:func:`clean_stale_stages`)."""
 
     def __init__(self, out: Path, force: bool) -> None:
         self.out = out
         self.force = force
+        self.cleaned = clean_stale_stages(out)
+        """Stages of earlier runs that were killed (SIGKILL, a power cut) before they could delete them."""
         try:
             import tempfile  # only when writing: predict does not pay for it
 
-            self.path = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-"))
+            self.path = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-{os.getpid()}-"))
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
 

@@ -38,6 +38,13 @@ def shell(script: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedPr
     )
 
 
+def the_error(stderr: str) -> str:
+    """The one error of a run that may first say what it read: the last line, and the only one led by error:."""
+    lines = stderr.strip().splitlines()
+    assert "Traceback" not in stderr and [line for line in lines if line.startswith("error: ")] == lines[-1:]
+    return lines[-1]
+
+
 def one_error(stderr: bytes) -> str:
     lines = stderr.decode("utf-8", "replace").strip().splitlines()
     assert "Traceback" not in stderr.decode("utf-8", "replace")
@@ -281,3 +288,84 @@ def test_a_column_name_given_twice_is_named(tiny_model, tmp_path):
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [f"warning: {expected}"]
     assert [json.loads(line)["label"] for line in result.stdout.splitlines()] == ["positive", "negative"]
+
+
+def test_a_damaged_resume_checkpoint_is_named(tmp_path):
+    import numpy as np
+
+    from conftest import make_reviews, write_csv
+    from sentiment_cli.checkpoint import Checkpoint, State
+    from sentiment_cli.errors import NoCheckpoint
+
+    data = write_csv(tmp_path / "d.csv", make_reviews(40))
+    checkpoint = tmp_path / ".m.checkpoint"
+    checkpoint.mkdir()
+    for state in ("[1, 2]", '{"fingerprint": 5}', '{"fingerprint": "x", "epochs_done": "2"}', "{not json", ""):
+        (checkpoint / "state.json").write_text(state)
+        result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--resume"])
+        assert result.exit_code == 1, result.stderr
+        assert the_error(result.stderr).startswith(f"error: {checkpoint}: the checkpoint is damaged (state.json")
+        assert result.stderr.rstrip().endswith("(run without --resume to start afresh)")
+    saved = Checkpoint(checkpoint, "run")
+    saved.save(State("run"), [np.ones(3)], {"optimizer": [np.zeros(2)]})
+    (checkpoint / "model.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(NoCheckpoint, match=r"model\.npz: the checkpoint is damaged \(BadZipFile"):
+        saved.arrays("model")
+
+
+def test_a_full_disk_while_checkpointing_names_the_checkpoint_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    import numpy as np
+
+    from sentiment_cli.checkpoint import Checkpoint, State
+    from sentiment_cli.errors import OutputError
+
+    checkpoint = Checkpoint(tmp_path / ".m.checkpoint", "run")
+    checkpoint.save(State("run", epochs_done=1), [np.ones(3)], {})
+
+    def full(path, *arrays):
+        Path(path).write_bytes(b"half an arr")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OutputError, match=r"\.m\.checkpoint: cannot write the checkpoint \(no space left\)") as caught:
+        checkpoint.save(State("run", epochs_done=2), [np.ones(3)], {})
+    assert "--resume" in str(caught.value)
+    assert sorted(p.name for p in checkpoint.path.iterdir()) == ["model.npz", "state.json"]  # epoch 1, whole
+    assert json.loads((checkpoint.path / "state.json").read_text())["epochs_done"] == 1
+
+
+def test_out_dot_is_refused_before_training(tmp_path, monkeypatch):
+    from conftest import make_reviews, write_csv
+
+    data = write_csv(tmp_path / "d.csv", make_reviews(40))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for out in (".", "..", str(work), "./"):
+        result = runner.invoke(app, ["train", str(data), "--out", out, "--force"])
+        assert result.exit_code == 1, out
+        assert "is the current directory or holds it" in the_error(result.stderr)
+    assert list(work.iterdir()) == []
+
+
+def test_stale_stages_of_killed_runs_are_removed(tmp_path):
+    from sentiment_cli.bundle import Stage
+
+    out = tmp_path / "model"
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a process id that no longer runs
+    stale = tmp_path / f".model.tmp-{dead.pid}-abc123"
+    (stale / "half").mkdir(parents=True)
+    alive = tmp_path / f".model.tmp-{os.getpid()}-def456"  # a run still going: left alone
+    alive.mkdir()
+    other = tmp_path / ".other.tmp-1-x"  # another output's
+    other.mkdir()
+    stage = Stage(out, force=False)
+    try:
+        assert stage.cleaned == [stale] and not stale.exists()
+        assert alive.is_dir() and other.is_dir()
+        assert stage.path.name.startswith(f".model.tmp-{os.getpid()}-")
+    finally:
+        stage.discard()

@@ -1,0 +1,247 @@
+"""Fuzzing the commands with hostile model directories, tables, options and byte streams (Hypothesis).
+
+Whatever the input, a command ends with a documented exit code (README, "Exit codes"), never a
+traceback; an error is one line on stderr led by ``error:``; JSON on stdout, when asked for, parses.
+Each example copies a tiny model before corrupting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from conftest import TINY_TRAIN_ARGS
+from sentiment_cli.cli import app
+
+runner = CliRunner()
+EXIT_CODES = {0, 1, 2}
+"""What a run can end with when nothing interrupts it (130, 141, 143 need a signal or a closed pipe)."""
+FUZZ = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**13), max_value=10**13)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=8,
+)
+"""Any JSON value (``json.dumps`` writes NaN and Infinity too: those are tried through ``special``)."""
+special = st.sampled_from([float("nan"), float("inf"), -1, 0, 2, 10**12, -5, "high", "", [], {}, None, True])
+
+
+def check(result, *, json_lines: bool = False, json_document: bool = False) -> None:
+    """The contract every run keeps, whatever it was given."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in EXIT_CODES, (result.exit_code, result.stderr)
+    stderr = result.stderr
+    assert "Traceback" not in stderr
+    if result.exit_code == 1:
+        errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+        assert errors, stderr
+        # each error is one line: nothing after it continues it (the next line is another message, or nothing)
+        for line in stderr.splitlines():
+            assert line.startswith(("error: ", "warning: ")) or not line.startswith(" "), stderr
+    if result.exit_code == 0 and json_lines:
+        for line in result.stdout.splitlines():
+            json.loads(line)  # strict: NaN or Infinity would fail
+    if result.exit_code == 0 and json_document:
+        json.loads(result.stdout)
+
+
+def copy_model(model: Path) -> Path:
+    return Path(shutil.copytree(model, Path(tempfile.mkdtemp(prefix="fuzz-")) / "model"))
+
+
+def rehash(model: Path, name: str) -> None:
+    """Record ``name``'s new contents in the card, so the corruption reaches the parser, not the hash check."""
+    card = json.loads((model / "card.json").read_text())
+    data = (model / name).read_bytes()
+    card["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model / "card.json").write_text(json.dumps(card))
+
+
+def set_path(document: dict, path: tuple[str, ...], value) -> None:
+    for key in path[:-1]:
+        if not isinstance(document.get(key), dict):
+            document[key] = {}
+        document = document[key]
+    document[path[-1]] = value
+
+
+CARD_PATHS = [
+    ("threshold",), ("labels",), ("format_version",), ("model", "arch"), ("model", "max_length"),
+    ("model", "vocab_size"), ("model", "tokenizer"), ("model", "ngram_order"), ("model", "char_ngrams"),
+    ("litert", "batch_size"), ("litert", "inputs"), ("litert", "output"), ("files",), ("files", "model.tflite"),
+    ("history",), ("history", "the BiLSTM"), ("metrics",), ("name",), ("command",), ("label_scheme",),
+]  # fmt: skip
+TOKENIZER_PATHS = [
+    ("format",), ("lowercase",), ("pattern",), ("padding_id",), ("unknown_id",), ("tokens",), ("max_length",),
+    ("ngrams",), ("ngrams", "order"), ("ngrams", "max_tokens"),
+]  # fmt: skip
+
+
+@FUZZ
+@given(
+    edits=st.lists(st.tuples(st.sampled_from(CARD_PATHS), json_values | special), min_size=1, max_size=3),
+    whole=st.none() | json_values,
+)
+def test_hostile_cards(tiny_model, edits, whole):
+    model = copy_model(tiny_model)
+    card = json.loads((model / "card.json").read_text())
+    for path, value in edits:
+        set_path(card, path, value)
+    (model / "card.json").write_text(json.dumps(card if whole is None else whole))
+    result = runner.invoke(app, ["predict", "-m", str(model), "-", "-f", "jsonl"], input="a great film\nawful\n")
+    check(result, json_lines=True)
+    if result.exit_code == 0:
+        for line in result.stdout.splitlines():
+            record = json.loads(line)
+            assert record["probability"] is None or 0 <= record["probability"] <= 1
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.sampled_from(TOKENIZER_PATHS), json_values | special), min_size=1, max_size=3))
+def test_hostile_tokenizer_files(tiny_model, edits):
+    model = copy_model(tiny_model)
+    settings_ = json.loads((model / "tokenizer.json").read_text())
+    for path, value in edits:
+        set_path(settings_, path, value)
+    (model / "tokenizer.json").write_text(json.dumps(settings_))
+    rehash(model, "tokenizer.json")
+    result = runner.invoke(app, ["predict", "-m", str(model), "-", "-f", "jsonl"], input="a great film\n")
+    check(result, json_lines=True)
+
+
+@FUZZ
+@given(header=st.binary(max_size=200), body=st.binary(max_size=200), keep=st.integers(0, 400))
+def test_hostile_ngram_tables(tiny_model, header, body, keep):
+    model = copy_model(tiny_model)
+    original = (model / "ngrams.npy").read_bytes()
+    (model / "ngrams.npy").write_bytes(original[:keep] + header + body)
+    rehash(model, "ngrams.npy")
+    result = runner.invoke(app, ["predict", "-m", str(model), "-"], input="a great film\n")
+    check(result, json_lines=True)
+    assert "allow_pickle" not in result.stderr
+
+
+tables = st.one_of(
+    st.binary(max_size=400),
+    st.lists(st.lists(st.text(max_size=15), min_size=1, max_size=4), max_size=8).map(
+        lambda rows: "\n".join(",".join(row) for row in rows).encode("utf-8", "surrogatepass")
+    ),
+    st.lists(st.dictionaries(st.sampled_from(["text", "label", "id", "x"]), json_values, max_size=4), max_size=6).map(
+        lambda rows: "".join(json.dumps(row) + "\n" for row in rows).encode()
+    ),
+)
+
+
+@FUZZ
+@given(data=tables, suffix=st.sampled_from([".csv", ".tsv", ".jsonl", ".txt", ".json", ".csv.gz"]))
+def test_hostile_tables_for_predict_and_evaluate(tiny_model, tmp_path, data, suffix):
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / f"data{suffix}"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "-f", "jsonl"])
+    check(result, json_lines=True)
+    result = runner.invoke(app, ["evaluate", "-m", str(tiny_model), str(path), "-f", "json"])
+    check(result, json_document=True)
+
+
+option_values = st.one_of(
+    st.text(max_size=10), st.sampled_from(["nan", "inf", "-1", "0", "1e308", "", "-", "1,2", "text", "../x"])
+)
+PREDICT_OPTIONS = ["--threshold", "--format", "--text-column", "--id-column", "--keep-columns", "--input-format",
+                   "--output", "--header"]  # fmt: skip
+
+
+@FUZZ
+@given(
+    options=st.lists(st.tuples(st.sampled_from(PREDICT_OPTIONS), option_values), max_size=3),
+    flags=st.lists(st.sampled_from(["--per-line", "--whole", "--explain", "--no-csv-safe"]), max_size=2),
+    stdin=st.binary(max_size=300),
+)
+def test_hostile_options_and_byte_streams(tiny_model, tmp_path, monkeypatch, options, flags, stdin):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    monkeypatch.chdir(folder)  # an --output lands here
+    (folder / "t.csv").write_text("text,label,id\na great film,1,a\nawful,0,b\n")
+    args = ["predict", "-m", str(tiny_model), "-", *flags]
+    for name, value in options:
+        args += [name, value]
+    result = runner.invoke(app, args, input=stdin)
+    check(result, json_lines="--format" not in args and "--output" not in args)
+    result = runner.invoke(app, [a if a != "-" else "t.csv" for a in args])
+    check(result)
+
+
+@FUZZ
+@given(config=json_values | special, weights=st.binary(max_size=64), drop=st.sampled_from([None, "config.json"]))
+@pytest.mark.slow
+def test_hostile_keras_files_for_inspect(tiny_model, tmp_path, config, weights, drop):
+    import zipfile
+
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "model.keras"
+    with zipfile.ZipFile(tiny_model / "model.keras") as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            if name == drop:
+                continue
+            data = source.read(name)
+            if name == "config.json":
+                original = json.loads(data)
+                original["config"] = config if isinstance(config, dict) else {"layers": config}
+                data = json.dumps(original).encode()
+            elif name == "model.weights.h5" and weights:
+                data = weights
+            target.writestr(name, data)
+    check(runner.invoke(app, ["inspect", str(path), "-f", "json"]), json_document=True)
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.sampled_from(CARD_PATHS), json_values | special), min_size=1, max_size=2))
+@pytest.mark.slow
+def test_hostile_cards_for_inspect(tiny_model, edits):
+    model = copy_model(tiny_model)
+    card = json.loads((model / "card.json").read_text())
+    for path, value in edits:
+        set_path(card, path, value)
+    (model / "card.json").write_text(json.dumps(card))
+    check(runner.invoke(app, ["inspect", str(model), "-f", "json"]), json_document=True)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["0", "1", "2", "", "pos", "x"])), max_size=12),
+    options=st.lists(
+        st.tuples(
+            st.sampled_from(["--learning-rate", "--batch-size", "--epochs", "--vocab-size", "--max-length"]),
+            st.sampled_from(["nan", "inf", "0", "-1", "1", "2", "1e9", "x"]),
+        ),
+        max_size=2,
+    ),
+)
+@pytest.mark.slow
+def test_hostile_training_data_and_options(tmp_path, rows, options):
+    import csv
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    with open(folder / "d.csv", "w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    args = ["train", str(folder / "d.csv"), "--out", str(folder / "m"), *TINY_TRAIN_ARGS, "--epochs", "1"]
+    for name, value in options:
+        args += [name, value]
+    result = runner.invoke(app, args)
+    check(result)
+    if result.exit_code == 0:
+        check(runner.invoke(app, ["predict", "-m", str(folder / "m"), "-"], input="a film\n"), json_lines=True)
