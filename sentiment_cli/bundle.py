@@ -332,7 +332,7 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         keys = None
         if NGRAMS_FILE in contents:
             keys = _load_keys(contents[NGRAMS_FILE])
-        encoder = Encoder.from_dict(settings, keys)
+        encoder = Encoder.from_dict(settings, keys, card.model.max_length)
     except (
         ValueError,
         UnicodeDecodeError,

@@ -518,8 +518,7 @@ class Encoder:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the n-gram keys, which are stored as a ``.npy`` array beside it."""
-        data = self.vocabulary.to_dict()
-        data["max_length"] = self.max_length
+        data = self.vocabulary.to_dict()  # max_length lives in the model card (its model settings), once
         if self.units != "words":
             data["units"] = self.units
         if self.ngrams is not None:
@@ -527,10 +526,16 @@ class Encoder:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], ngram_keys: np.ndarray | None = None) -> Encoder:
+    def from_dict(
+        cls, data: dict[str, Any], ngram_keys: np.ndarray | None = None, max_length: int | None = None
+    ) -> Encoder:
+        """``max_length``: the card's (tokenizer files written before version 0.2 carry their own, which wins)."""
         ngrams = None
         if data.get("ngrams"):
             if ngram_keys is None:
                 raise ValueError("the tokenizer needs its n-gram table")
             ngrams = NgramTable.from_settings(data["ngrams"], ngram_keys)
-        return cls(Vocabulary.from_dict(data), int(data["max_length"]), ngrams, str(data.get("units", "words")))
+        length = data.get("max_length", max_length)
+        if length is None:
+            raise ValueError("no max_length: in neither the tokenizer nor the model card")
+        return cls(Vocabulary.from_dict(data), int(length), ngrams, str(data.get("units", "words")))

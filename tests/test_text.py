@@ -115,7 +115,12 @@ def test_encoder_round_trip_and_batches():
     reviews = ["great film great cast", "awful film", "great fun"]
     tokens = [tokenize(r) for r in reviews]
     encoder = Encoder(Vocabulary.from_tokens(tokens, 10), 3, NgramTable.build(tokens, 2, 50, min_count=1))
-    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), encoder.ngrams.keys)
+    assert "max_length" not in encoder.to_dict()  # the card holds it, once
+    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), encoder.ngrams.keys, 3)
+    older = Encoder.from_dict({**encoder.to_dict(), "max_length": 2}, encoder.ngrams.keys, 3)
+    assert older.max_length == 2  # a tokenizer file from before 0.2 carries its own
+    with pytest.raises(ValueError, match="max_length"):
+        Encoder.from_dict(encoder.to_dict(), encoder.ngrams.keys)
     items = [encoder.encode(r) for r in reviews]
     assert [again.encode(r) for r in reviews] == items
     assert items[0].token_ids == encoder.vocabulary.ids(["great", "film", "great"])  # max_length 3
@@ -172,7 +177,7 @@ def test_character_units_and_character_ngrams():
     # 영화가 / 영화는 share the characters 영, 화 and the bigram 영화: one review's features, the other's
     shared = set(table.ids(tokenize("영화가"))) & set(table.ids(tokenize("영화는")))
     assert len(shared) == 1 + 3  # the every-review id, 영, 화, 영화
-    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), table.keys)
+    again = Encoder.from_dict(json.loads(json.dumps(encoder.to_dict())), table.keys, encoder.max_length)
     assert again.units == "chars" and again.ngrams.char_order == 2
     assert again.encode("영화를 싫어") == encoder.encode("영화를 싫어")
 
