@@ -38,6 +38,7 @@ REFERENCE = textwrap.dedent(
     import numpy as np
     from sentiment_cli.bundle import read_bundle
     import keras
+    import sentiment_cli.model  # registers the hybrid's own layers (LengthGate) for safe_mode loading
     bundle = read_bundle(sys.argv[1])
     model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
     encoder = bundle.encoder
@@ -200,6 +201,7 @@ PARITY = textwrap.dedent(
     from sentiment_cli.bundle import read_bundle
     from sentiment_cli.runtime import Predictor
     import keras
+    import sentiment_cli.model  # registers the hybrid's own layers (LengthGate) for safe_mode loading
     bundle = read_bundle(sys.argv[1])
     texts = [l for l in open(sys.argv[2], encoding="utf-8").read().split("\\n") if l.strip()][:2000]
     fast = Predictor(bundle).probabilities(texts)

@@ -1,14 +1,13 @@
-"""The IMDB + tweets candidate for the shipped model: the default recipe on IMDB's training split plus
-the positive and negative tweets of the SemEval tweet files that are not development data. (Not shipped
-yet: it is 1.2 points below the IMDB-only model on IMDB test; see the README's "Outside IMDB".)
+"""Rebuild the shipped model (models/default): the default recipe on IMDB's training split plus the
+positive and negative tweets of the SemEval tweet files that are not development data.
 
-    python benchmarks/train_default.py [--shared ../shared/data] [--out DIR] [--work /tmp/default-data]
+    python benchmarks/train_default.py [--shared ../shared/data] [--out models/default] [--work /tmp/default-data]
 
 The tweets file is written to ``--work`` (never into the repository): every positive and negative tweet
 whose ``source_file`` does not start with ``SemEval2017`` (that file's rows are the development set), with
 the positives sampled down (seeded) to as many as the negatives, so neither domain teaches the model a
 class prior. The Amazon reviews are never trained on. The card lists both data sets with their hashes,
-and the command line.
+and the command line. Extra ``sentiment train`` options go after ``--``.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def write_tweets(shared: Path, out: Path) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--out", type=Path, default=Path("/tmp/general-model"))
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--work", type=Path, default=Path("/tmp/default-data"))
     parser.add_argument("train_options", nargs="*", help="extra options for sentiment train (after --)")
     args = parser.parse_args()

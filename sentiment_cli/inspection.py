@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import model as _layers  # noqa: F401  (registers our own layers, LengthGate, for safe_mode loading)
 from ._tensorflow import keras
 from .bundle import KERAS_FILE, read_bundle
 from .errors import ModelError

@@ -44,8 +44,13 @@ def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
 
 def test_the_shipped_model_verifies():
     bundle = read_bundle(default_model_dir())
-    assert bundle.card.data["splits"] == {"train": 25_000, "test": 25_000}
+    # IMDB's training split and 15,422 tweets (7,711 a class); IMDB's test split is scored
+    assert bundle.card.data["splits"] == {"train": 25_000 + 15_422, "test": 25_000}
+    parts = bundle.card.data["parts"]
+    assert [part["splits"] for part in parts] == [{"train": 25_000, "test": 25_000}, {"train": 15_422}]
+    assert all(len(part["sha256"]) == 64 for part in parts)
     assert bundle.card.metrics["test"]["n"] == 25_000
+    assert bundle.card.command[:2] == ["sentiment", "train"] and len(bundle.card.command) >= 4
 
 
 def test_missing_path_file_and_foreign_directory(tmp_path):

@@ -144,7 +144,7 @@ def test_inspect_table_and_json(tiny_model):
 
 def test_inspect_default_is_the_shipped_model():
     data = json.loads(runner.invoke(app, ["inspect", "--format", "json"]).stdout)
-    assert data["card"]["data"]["splits"]["train"] == 25_000
+    assert data["card"]["data"]["splits"]["train"] == 25_000 + 15_422  # IMDB and tweets
 
 
 def test_train_refuses_existing_output_before_training(tmp_path):

@@ -186,3 +186,19 @@ def test_custom_layer_is_refused_with_a_reason(tmp_path):
     del keras.saving.get_custom_objects()["someone_elses>Doubler"]  # as on a machine without their code
     with pytest.raises(ModelError, match="custom layer or function that is not part of Keras"):
         inspect_model(path)
+
+
+def test_inspect_the_shipped_model_in_a_fresh_process():
+    """A fresh interpreter has not imported sentiment_cli.model: inspect must register our layers itself."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sentiment_cli", "inspect", "--format", "json"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    layers = {layer["name"]: layer for layer in json.loads(result.stdout)["layers"]}
+    assert layers["length_gate"]["params"] == 0 and "short and long" in layers["length_gate"]["note"]
+    assert layers["positive_probability"]["params"] == 4 + 1  # z and z·g of two branches, and a bias

@@ -22,6 +22,8 @@ def classify(predictor, pairs):
 
 def keras_probabilities(bundle, texts):
     """The reference: Keras on the same weights, every review padded to the training length."""
+    import sentiment_cli.model  # noqa: F401  (registers the hybrid's own layers)
+
     model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
     encoder = bundle.encoder
     arrays = encoder.batch([encoder.encode(t) for t in texts], length=encoder.max_length)

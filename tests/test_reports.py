@@ -361,11 +361,17 @@ def test_inspect_report_of_the_shipped_model(tmp_path: Path) -> None:
     card = read_bundle(None, purpose="evaluate").card.to_dict()
     (path,) = reports.training_report(card).write(tmp_path / "default.html")
     page = parse(path.read_text(encoding="utf-8"))
-    assert set(page.charts) == {"history-0", "history-1", "balance"}  # no lengths: the card predates reports
-    assert [c["data-series"] for c in page.charts.values()][:2] == ["4", "4"]
+    assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
+    epochs = [len(history["val_loss"]) for history in card["history"].values()]
+    assert [c["data-series"] for c in page.charts.values()][:2] == ["4", "4"] and min(epochs) >= 2
     table = {row[0]: row for row in page.tables["metrics-table"][1:]}
     assert table["test"][2] == f"{card['metrics']['test']['accuracy']:.4f}"
-    assert "were not recorded in this model" in path.read_text(encoding="utf-8")
+    assert "were not recorded in this model" not in path.read_text(encoding="utf-8")
+    # a card from before reports (no data summary): no length chart, and the page says why
+    card["data"].pop("summary")
+    (older,) = reports.training_report(card).write(tmp_path / "older.html")
+    assert set(parse(older.read_text(encoding="utf-8")).charts) == {"history-0", "history-1", "balance"}
+    assert "were not recorded in this model" in older.read_text(encoding="utf-8")
 
 
 def test_inspect_report_command(tiny_model: Path, tmp_path: Path) -> None:
