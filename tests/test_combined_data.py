@@ -64,3 +64,12 @@ def test_train_on_two_data_sets_lists_both_on_the_card(two_files, tmp_path):
     clash = runner.invoke(app, ["train", *map(str, two_files), "--out", str(two_files[1].parent), "--force"])
     assert clash.exit_code == 1 and all(f.exists() for f in two_files)
     assert "holds the training data" in clash.stderr
+
+
+@pytest.mark.slow
+def test_training_text_with_no_shared_n_gram_is_a_data_error(tmp_path):
+    # six one-digit reviews, no digit twice among them: the n-gram bag would have no entry
+    data = write_csv(tmp_path / "d.csv", [("4", 0), ("3", 0), ("2", 0), ("7", 0), ("1", 0), ("9", 1)])
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "the n-gram bag would be empty" in result.stderr and not (tmp_path / "m").exists()

@@ -601,7 +601,7 @@ def test_reports_in_a_browser(
     result = runner.invoke(app, ["inspect", "--report", str(shipped)])
     assert result.exit_code == 0, result.output
     charts = _look(browser, shipped, tmp_path)
-    assert set(charts) == {"history-0", "history-1", "balance"}
+    assert set(charts) == {"history-0", "history-1", "balance", "lengths"}
     assert charts["balance"]["series"] == 3
 
 

@@ -24,7 +24,7 @@ from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
 from ..data import Dataset, Split, data_paths
-from ..errors import SentimentError
+from ..errors import DataError, SentimentError
 from ..metrics import classification_metrics, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
 from ..reports import REPORT_FILE, data_summary
@@ -99,6 +99,11 @@ def train(
         splits = {name: split for name, split in splits.items() if split is not None}
         model_config = _resolve(model_config, train_split.texts)
         encoder, encoded = _prepare(splits, model_config, listener)
+        if encoder.ngrams is not None and not len(encoder.ngrams):
+            raise DataError(
+                "no word or n-gram occurs in two training reviews, so the n-gram bag would be empty",
+                "train on more text, or with the seed architecture",
+            )
         model_config = dataclasses.replace(
             model_config,
             vocab_size=len(encoder.vocabulary),
