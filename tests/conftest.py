@@ -70,7 +70,7 @@ def imdb_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 TINY_TRAIN_ARGS = [
     "--vocab-size", "60", "--max-length", "24", "--embedding-dim", "8", "--lstm-units", "4",
-    "--dense-units", "4", "--epochs", "12", "--batch-size", "16", "--patience", "3", "--learning-rate", "0.01",
+    "--dense-units", "4", "--epochs", "4", "--batch-size", "16", "--patience", "2", "--learning-rate", "0.01",
     "--ngram-vocab-size", "500",
 ]  # fmt: skip
 
@@ -144,4 +144,4 @@ def three_class_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = write_jsonl(
         folder / "tweets.jsonl", [{"tweet": t, "sentiment": y} for t, y in make_three_class(600, seed=3)]
     )
-    return train_tiny(folder / "model", data, "--epochs", "15")
+    return train_tiny(folder / "model", data, "--epochs", "5")

@@ -53,6 +53,7 @@ def one_error(stderr: bytes) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_full_or_closed_standard_streams_are_one_line_errors(tiny_model, tmp_path):
     (tmp_path / "r.txt").write_text("a great film\n")
     m = shlex.quote(str(tiny_model))
@@ -72,6 +73,7 @@ def test_full_or_closed_standard_streams_are_one_line_errors(tiny_model, tmp_pat
     assert result.returncode == 0 and json.loads(result.stdout)["label"] == "positive"
 
 
+@pytest.mark.slow
 def test_table_output_piped_to_head_exits_141_quietly(tiny_model, tmp_path):
     (tmp_path / "many.txt").write_text("".join(f"a great film {i}\n" for i in range(3000)))
     m = shlex.quote(str(tiny_model))
@@ -125,6 +127,7 @@ def _keras_variant(source: Path, target: Path, mutate=None, extra: int = 0) -> P
     return target
 
 
+@pytest.mark.slow
 def test_keras_files_that_are_not_models_are_named_for_what_they_are(tiny_model, tmp_path):
     from sentiment_cli.errors import ModelError
     from sentiment_cli.inspection import MAX_KERAS_INFLATED, load_keras

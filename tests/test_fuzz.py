@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 from conftest import TINY_TRAIN_ARGS
 from sentiment_cli.cli import app
 
+pytestmark = pytest.mark.slow  # Hypothesis drives every command many times: CI runs it, the quick run does not
+
 runner = CliRunner()
 EXIT_CODES = {0, 1, 2}
 """What a run can end with when nothing interrupts it (130, 141, 143 need a signal or a closed pipe)."""

@@ -149,6 +149,7 @@ def test_any_text_gets_one_probability(tiny_model, texts):
         assert all(text[t.start : t.end].lower() == t.text or t.text in ("@user", "<url>") for t in tokens)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["tiny_model", "three_class_model"])
 def test_keras_save_and_load_round_trip(request, tmp_path, which):
     """model.keras loads (safe mode), saves and loads again to the same predictions as the LiteRT model."""

@@ -188,6 +188,7 @@ def test_custom_layer_is_refused_with_a_reason(tmp_path):
         inspect_model(path)
 
 
+@pytest.mark.slow
 def test_inspect_the_shipped_model_in_a_fresh_process():
     """A fresh interpreter has not imported sentiment_cli.model: inspect must register our layers itself."""
     import subprocess

@@ -605,6 +605,7 @@ def test_reports_in_a_browser(
     assert charts["balance"]["series"] == 3
 
 
+@pytest.mark.slow
 def test_browser_catches_what_it_should(browser: Browser, tmp_path: Path) -> None:
     """The checks fail on a page that fetches, throws or draws fewer series than it claims."""
     bad = tmp_path / "bad.html"

@@ -125,6 +125,7 @@ class Lines(io.RawIOBase):
         return b"".join(out)
 
 
+@pytest.mark.slow
 def test_a_million_lines_stream_in_bounded_chunks_and_memory():
     stream = Lines(1_000_000)
     count = ahead = 0
