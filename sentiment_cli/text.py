@@ -491,11 +491,9 @@ class Encoder:
         return Encoded(word_ids, ngram_ids, self._knows(tokens, word_ids, ngram_ids))
 
     def _knows(self, tokens: list[str], word_ids: list[int], ngram_ids: list[int] | None) -> bool:
-        if self.units == "words":
-            if any(i > UNKNOWN_ID for i in word_ids):
-                return True
-        elif any(i > UNKNOWN_ID for i in self.vocabulary.ids("".join(tokens[: self.max_length]))):
-            return True  # a known character other than the space between words
+        space = self.vocabulary.ids([" "])[0] if self.units == "chars" else UNKNOWN_ID
+        if any(i > UNKNOWN_ID and i != space for i in word_ids):
+            return True  # a known word, or a known character other than the space between words
         if self.ngrams is None or len(ngram_ids or ()) <= 1:
             return False
         if not self.ngrams.char_order or len(tokens) < 2:

@@ -218,3 +218,11 @@ def test_negation_changes_only_the_bags_one_grams():
     # the setting travels with the table
     again = NgramTable.from_settings(marked.settings(), marked.keys)
     assert again.negation_scope == 3 and NgramTable.from_settings(plain.settings(), plain.keys).negation_scope == 0
+
+
+def test_a_character_model_knows_a_review_only_by_what_it_reads():
+    vocabulary = Vocabulary.from_tokens([[*"영화 최고"]], 50)  # the space is a known character too
+    encoder = Encoder(vocabulary, 4, None, "chars")  # no bag: only the first 4 characters count
+    assert encoder.encode("영화").readable
+    assert not encoder.encode("zz zz").readable  # only the space between unknown words is known
+    assert not encoder.encode("zzzz 영화").readable  # the known characters come after the 4 read
