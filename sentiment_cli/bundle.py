@@ -370,8 +370,8 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
     here = Path.cwd().resolve()
     if out.name in ("", ".", "..") or target == here or target in here.parents:
         raise OutputError(
-            f"{out}: is the current directory or holds it; --out names the model directory to create",
-            "name a new folder, for example --out ./model",
+            f"{out}: is the current directory or holds it; the output is the model directory to create",
+            "name a new folder, for example ./model",
         )
     for path in keep:
         held = Path(path).resolve()

@@ -86,7 +86,7 @@ class Checkpoint:
                 temporary.unlink(missing_ok=True)
             reason = "no space left" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
             raise OutputError(
-                f"{self.path}: cannot write the checkpoint ({reason})", "free some space and add --resume"
+                f"{self.path}: cannot write the checkpoint ({reason})", "free some space and resume the run"
             ) from None
 
     def arrays(self, name: str) -> list[np.ndarray] | None:

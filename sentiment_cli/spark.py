@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sentiment_cli.errors import DataError, EngineError, InputError, OutputExists, SentimentError
+from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputExists, SentimentError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -54,7 +54,7 @@ def _require_pyspark() -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        raise EngineError(
+        raise MissingExtra(
             "Spark scoring needs pyspark, which is not installed", "pip install 'sentiment-cli[spark]'"
         ) from None
 
@@ -277,7 +277,7 @@ def column_of(columns: list[str], given: str | None, role: str = "text") -> str:
     for name in TEXT_NAMES:
         if _normalize(name) in by_name:
             return by_name[_normalize(name)]
-    raise DataError(f"no text column found (columns: {', '.join(columns)})", "name it with --text-column")
+    raise DataError(f"no text column found (columns: {', '.join(columns)})", "give the text column's name")
 
 
 def score_files(
