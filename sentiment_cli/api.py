@@ -27,6 +27,7 @@ import numpy as np
 
 from .bundle import LITERT_FILE, read_bundle
 from .errors import ModelError
+from .runtime import check_threshold
 
 if TYPE_CHECKING:
     from .bundle import Bundle, Card
@@ -144,11 +145,7 @@ class Model:
         an endless or huge input streams in bounded memory. ``threshold``: two-class models only,
         the probability of the second class at or above which it is predicted (default: the card's).
         """
-        if threshold is not None:
-            if len(self.labels) != 2:
-                raise ValueError(f"threshold applies to two-class models; this one has {len(self.labels)} classes")
-            if not (isinstance(threshold, int | float) and 0.0 <= threshold <= 1.0):
-                raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
+        check_threshold(threshold, self.labels)  # now, not at the first chunk of a stream
         _check(texts)
         results = (r for chunk in _chunks(texts, CHUNK) for r in self._results(chunk, threshold))
         if isinstance(texts, Sized):

@@ -47,6 +47,16 @@ class Prediction:
     """Input columns carried through to the output (``--keep-columns``)."""
 
 
+def check_threshold(threshold: float | None, labels: Sequence[str]) -> None:
+    """A threshold is a two-class model's, a number from 0 to 1 (``ValueError`` otherwise)."""
+    if threshold is None:
+        return
+    if len(labels) != 2:
+        raise ValueError(f"threshold applies to two-class models; this one has {len(labels)} classes")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
+
+
 class Predictor:
     """Classifies texts with a model directory's LiteRT flatbuffer."""
 
@@ -186,6 +196,7 @@ class Predictor:
     def predicted_classes(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
         """Class ids: two classes, the second when its probability reaches the threshold; more, the most
         probable; -1 for a row of NaN (a review the model cannot read)."""
+        check_threshold(threshold, self.labels)
         if len(self.labels) == 2:
             cut = self.bundle.threshold if threshold is None else threshold
             classes = (probabilities[:, 1] >= cut).astype(np.int64)

@@ -74,3 +74,14 @@ def test_bad_columns_are_named():
         score_table(model, reviews_table(["x"]), "stars")
     with pytest.raises(ValueError, match="label would be overwritten"):
         score_table(model, reviews_table(["x"]).append_column("label", pa.array(["a"])))
+
+
+def test_a_threshold_out_of_range_or_for_three_classes_is_refused(three_class_model):
+    table = reviews_table(["A wonderful film.", "Dull."])
+    scored = score_table(sentiment_cli.load(), table, threshold=0.0)  # 0 and 1 are thresholds too
+    assert scored.column("label").to_pylist() == ["positive", "positive"]
+    for bad in (1.5, -0.1, float("nan"), "0.5", True):
+        with pytest.raises(ValueError, match="threshold must be a number from 0 to 1"):
+            score_table(sentiment_cli.load(), table, threshold=bad)
+    with pytest.raises(ValueError, match="threshold applies to two-class models"):
+        score_table(sentiment_cli.load(three_class_model), table, threshold=0.5)

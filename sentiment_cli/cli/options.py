@@ -125,10 +125,12 @@ FormatOpt = Annotated[
 
 def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
     """``--threshold`` is a two-class model's; for more classes the most probable one is the label."""
-    if threshold is not None and len(labels) > 2:
-        raise typer.BadParameter(
-            f"applies to two-class models; this one has {len(labels)} classes", param_hint="--threshold"
-        )
+    from ..runtime import check_threshold as check
+
+    try:
+        check(threshold, labels)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("threshold "), param_hint="--threshold") from None
 
 
 def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:

@@ -34,7 +34,7 @@ from .distributed import describe, start_strategy, worker_checkpoint, worker_out
 from .export import export_litert, versions
 from .fitting import Session as _Session
 from .fitting import SilentListener, TrainingListener
-from .hybrid import fit_combiner, naive_bayes_weights
+from .hybrid import average_combiner, fit_combiner, naive_bayes_weights
 
 __all__ = ["SilentListener", "TrainResult", "TrainingListener", "checkpoint_dir", "train"]
 
@@ -147,9 +147,7 @@ def train(
                 balanced = cfg.class_weight == "balanced"
                 kernel, bias = fit_combiner(features["validation"], val_split.labels, num_classes, balanced)
             else:  # no validation split: average the two branches' logits
-                width = logit_width(num_classes)
-                kernel, bias = np.vstack([np.eye(width)] * 2) / 2, np.zeros(width)
-                kernel = np.vstack([kernel, np.zeros_like(kernel)]) if model_config.length_gate else kernel
+                kernel, bias = average_combiner(num_classes, features["train"].shape[1])
             model.get_layer(head).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
             combiner = _describe_combiner(kernel, bias, num_classes)
             probabilities = {name: _combine(x, kernel, bias, num_classes) for name, x in features.items()}
@@ -216,7 +214,7 @@ def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:
         training_report(card.to_dict()).write(folder / REPORT_FILE)
     except Exception as exc:  # the model matters more than its pictures
         reason = str(exc) if isinstance(exc, SentimentError) else f"{type(exc).__name__}: {exc}"
-        getattr(listener, "on_warning", listener.on_stage)(f"{REPORT_FILE} not written: {reason}")
+        listener.on_warning(f"{REPORT_FILE} not written: {reason}")
 
 
 def _resolve(config: ModelConfig, texts: list[str]) -> ModelConfig:

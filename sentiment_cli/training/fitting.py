@@ -22,6 +22,7 @@ class TrainingListener(Protocol):
     """Receives progress; the CLI renders it."""
 
     def on_stage(self, message: str) -> None: ...
+    def on_warning(self, message: str) -> None: ...
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None: ...
     def on_batch_end(self, step: int, logs: dict[str, float]) -> None: ...
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
@@ -29,6 +30,9 @@ class TrainingListener(Protocol):
 
 class SilentListener:
     def on_stage(self, message: str) -> None:
+        pass
+
+    def on_warning(self, message: str) -> None:
         pass
 
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:

@@ -42,14 +42,17 @@ def fit_combiner(
 
     present = np.unique(labels)
     if (len(present) < num_classes and num_classes > 2) or len(present) < 2:
-        # a class missing from validation: average the two branches' logits instead
-        width = logit_width(num_classes)
-        eye = np.eye(width)
-        kernel = np.vstack([eye, eye]) / 2
-        extra = logits.shape[1] - kernel.shape[0]  # the gated logits, when the model has a length gate
-        return np.vstack([kernel, np.zeros((extra, width))]), np.zeros(width)
+        return average_combiner(num_classes, logits.shape[1])  # a class missing from validation
     model = LogisticRegression(
         C=1.0 / (COMBINER_L2 * len(labels)), tol=1e-10, max_iter=10_000, class_weight="balanced" if balanced else None
     )
     model.fit(logits, labels)
     return model.coef_.T.astype(np.float64), model.intercept_.astype(np.float64)
+
+
+def average_combiner(num_classes: int, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """The combiner that averages the two branches' logits (and gives the gated logits, when the model has a
+    length gate, no weight): used when there is nothing to fit it on."""
+    width = logit_width(num_classes)
+    kernel = np.vstack([np.eye(width), np.eye(width)]) / 2
+    return np.vstack([kernel, np.zeros((features - kernel.shape[0], width))]), np.zeros(width)
