@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import MissingExtra, OutputError
+from .files import replacing
 from .metrics import ECE_BINS
 
 if TYPE_CHECKING:
@@ -278,15 +279,8 @@ def _style() -> Any:
 
 
 def _replace(path: Path, data: bytes) -> Path:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with replacing(path) as temporary:
         temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
     return path
 
 

@@ -365,15 +365,10 @@ def result_file(path: Path | None) -> Iterator[Path | None]:
         raise OutputError(f"{path}: is a directory")
     if not path.parent.is_dir():
         raise OutputError(f"{path.parent}: no such directory")
-    target = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    from ..files import replacing
+
+    with replacing(path) as target:
         yield target
-        os.replace(target, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
-    finally:
-        with contextlib.suppress(OSError):
-            target.unlink()
 
 
 def _silence_stdout() -> None:
