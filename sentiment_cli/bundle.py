@@ -265,7 +265,11 @@ def _read_regular(path: Path, limit: int) -> bytes:
         if info.st_size > limit:
             raise ModelError(f"{path}: {info.st_size:,} bytes, more than a model file may have ({limit:,})")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(limit + 1)
+            # read(n) allocates n bytes first: ask for the size fstat gave (and one more, to see growth)
+            data = handle.read(info.st_size + 1)
+        if len(data) > limit:
+            raise ModelError(f"{path}: more than {limit:,} bytes, more than a model file may have")
+        return data
     finally:
         os.close(fd)
 

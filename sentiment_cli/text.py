@@ -27,6 +27,7 @@ Two kinds of input unit, chosen per model (``units`` in tokenizer.json):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import zlib
@@ -60,8 +61,10 @@ _LINK = r"(?:https?://|www\.)[^\s<>\"]+|@\w+"
 WORDS_AND_EMOJI = f"{_LINK}|{_EMOTICON}|{_EMOJI}|{WORDS_ONLY}"
 """The current tokenizer: emoticons (``:)``, ``:-(``, ``<3``) and emoji are tokens too, one per emoji; a web
 address is the one token ``<url>`` and a mention (``@name``) the one token ``@user``, as in tweets."""
-PATTERNS = {pattern: re.compile(pattern) for pattern in (WORDS_ONLY, WORDS_AND_EMOJI)}
-"""The token patterns a model may name (a pattern read from a file is looked up here, never compiled)."""
+PATTERNS = (WORDS_ONLY, WORDS_AND_EMOJI)
+"""The token patterns a model may name (a pattern read from a file must be one of these)."""
+_compiled = functools.cache(re.compile)
+"""Patterns are compiled on first use: the emoji and script classes cost milliseconds at every start."""
 CURRENT_PATTERN = WORDS_AND_EMOJI
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -85,7 +88,7 @@ def _token(match: re.Match[str]) -> str:
 
 def iter_tokens(text: str, pattern: str = CURRENT_PATTERN) -> Iterator[str]:
     """Lower-cased tokens of ``text``, lazily (a caller that needs the first N stops early)."""
-    for match in PATTERNS[pattern].finditer(_BREAK.sub(" ", text)):
+    for match in _compiled(pattern).finditer(_BREAK.sub(" ", text)):
         yield _token(match)
 
 
@@ -101,7 +104,7 @@ def tokenize_with_offsets(text: str, limit: int | None = None, pattern: str = CU
     spaces), so offsets index the original string.
     """
     cleaned = _BREAK.sub(lambda m: " " * len(m.group()), text)
-    matches = itertools.islice(PATTERNS[pattern].finditer(cleaned), limit)
+    matches = itertools.islice(_compiled(pattern).finditer(cleaned), limit)
     return [Token(_token(m), m.start(), m.end()) for m in matches]
 
 
@@ -117,7 +120,7 @@ class Vocabulary:
         if len(set(tokens)) != len(tokens):
             raise ValueError("vocabulary entries must be unique")
         self.tokens = list(tokens)
-        self._ids = {token: i + 1 for i, token in enumerate(self.tokens)}
+        self._ids = dict(zip(self.tokens, range(1, len(self.tokens) + 1), strict=True))
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -154,20 +157,20 @@ class Vocabulary:
         if data.get("format") != TOKENIZER_FORMAT or data.get("pattern") not in PATTERNS:
             raise ValueError("tokenizer written by an incompatible version of sentiment-cli")
         tokens = data.get("tokens")
-        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        if not isinstance(tokens, list) or not set(map(type, tokens)) <= {str}:
             raise ValueError("tokenizer 'tokens' must be a list of strings")
         return cls(tokens, data["pattern"])
 
 
-_UNSPACED = re.compile(
+_UNSPACED = (
     "[\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"  # Thai, Lao, Myanmar, Khmer
 )
 """Scripts written without spaces between words."""
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_HANGUL = "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
 """Korean: spaces between words, but particles and endings attached to them (영화가, 영화는, 영화를)."""
-_LETTER = re.compile(r"[^\W\d_]")
+_LETTER = r"[^\W\d_]"
 
 
 @dataclass(frozen=True)
@@ -193,9 +196,9 @@ def scripts_of(texts: Iterable[str], sample: int = 2000) -> Scripts:
     letters = unspaced = hangul = 0
     for text in itertools.islice(texts, sample):
         text = text[:2000]
-        letters += len(_LETTER.findall(text))
-        unspaced += len(_UNSPACED.findall(text))
-        hangul += len(_HANGUL.findall(text))
+        letters += len(_compiled(_LETTER).findall(text))
+        unspaced += len(_compiled(_UNSPACED).findall(text))
+        hangul += len(_compiled(_HANGUL).findall(text))
     return Scripts(unspaced / letters, hangul / letters) if letters else Scripts(0.0, 0.0)
 
 
