@@ -20,7 +20,6 @@ import argparse
 import atexit
 import functools
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -216,10 +215,6 @@ class ScoreSummary:
     text_column: str
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name).casefold()
-
-
 def _format_of(path: str, given: str | None) -> str:
     if given is not None:
         if given not in FORMATS:
@@ -262,22 +257,16 @@ def _analysed(make: Any, path: str) -> DataFrame:
 
 
 def column_of(columns: list[str], given: str | None, role: str = "text") -> str:
-    """A column as named (exactly, then ignoring case); for the text column when not named, the first with a
-    usual name (text, review, document, content...)."""
-    from sentiment_cli.tables import TEXT_NAMES
+    """A column as named (as ``sentiment predict`` resolves names); for the text column when not named, the
+    first with a usual name (text, review, document, content...)."""
+    from sentiment_cli.tables import TEXT_NAMES, column_by_name, resolve_column
 
     if given is not None:
-        if given in columns:
-            return given
-        folded = [c for c in columns if c.casefold() == given.casefold()]
-        if len(folded) == 1:
-            return folded[0]
-        raise DataError(f"no {role} column {given!r} (columns: {', '.join(columns)})")
-    by_name = {_normalize(c): c for c in reversed(columns)}
-    for name in TEXT_NAMES:
-        if _normalize(name) in by_name:
-            return by_name[_normalize(name)]
-    raise DataError(f"no text column found (columns: {', '.join(columns)})", "give the text column's name")
+        return resolve_column(columns, given, role, "the DataFrame")
+    found = column_by_name(columns, TEXT_NAMES)
+    if found is None:
+        raise DataError(f"no text column found (columns: {', '.join(columns)})", "give the text column's name")
+    return found
 
 
 def score_files(

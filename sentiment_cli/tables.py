@@ -985,16 +985,16 @@ def choose_columns(
     mean length, the label the last other column with few repeated values; an id only by name.
     """
     columns = table.columns
-    chosen_text = _resolve(table, text) if text is not None else None
-    chosen_label = _resolve(table, label) if label is not None else None
-    chosen_id = _resolve(table, id) if id is not None else None
+    chosen_text = resolve_column(columns, text, "text", table.path) if text is not None else None
+    chosen_label = resolve_column(columns, label, "label", table.path) if label is not None else None
+    chosen_id = resolve_column(columns, id, "id", table.path) if id is not None else None
     sample = table.sample()
     if chosen_id is None:
-        chosen_id = _by_name(columns, ID_NAMES, {chosen_text, chosen_label})
+        chosen_id = column_by_name(columns, ID_NAMES, {chosen_text, chosen_label})
     if chosen_text is None:
-        chosen_text = _by_name(columns, TEXT_NAMES, {chosen_label, chosen_id})
+        chosen_text = column_by_name(columns, TEXT_NAMES, {chosen_label, chosen_id})
     if chosen_label is None and label is None:
-        chosen_label = _by_name(columns, LABEL_NAMES, {chosen_text, chosen_id})
+        chosen_label = column_by_name(columns, LABEL_NAMES, {chosen_text, chosen_id})
     if chosen_text is None:
         chosen_text = _longest_text(columns, sample, {chosen_label, chosen_id})
     if chosen_text is None:
@@ -1016,21 +1016,22 @@ def choose_columns(
     return ColumnChoice(chosen_text, chosen_label, chosen_id, guessed)
 
 
-def _resolve(table: Table, wanted: str) -> str:
-    columns = table.columns
+def resolve_column(columns: Sequence[str], wanted: str, role: str, where: object) -> str:
+    """The column ``wanted`` names: exactly, then ignoring case, then as a 1-based position ("2")."""
     if wanted in columns:
         return wanted
     folded = [column for column in columns if column.casefold() == wanted.casefold()]
     if len(folded) == 1:
         return folded[0]
     if len(folded) > 1:
-        raise DataError(f"{table.path}: column {wanted!r} is ambiguous (matches {', '.join(folded)})")
+        raise DataError(f"{where}: {role} column {wanted!r} is ambiguous (matches {', '.join(folded)})")
     if re.fullmatch(r"[0-9]+", wanted.strip()) and 1 <= int(wanted) <= len(columns):
         return columns[int(wanted) - 1]
-    raise DataError(f"{table.path}: no column {wanted!r} (columns: {_listing(columns)})")
+    raise DataError(f"{where}: no {role} column {wanted!r} (columns: {_listing(columns)})")
 
 
-def _by_name(columns: list[str], names: tuple[str, ...], taken: set[str | None]) -> str | None:
+def column_by_name(columns: Sequence[str], names: tuple[str, ...], taken: set[str | None] = frozenset()) -> str | None:
+    """The first of ``names`` (ignoring case, spaces, underscores and hyphens) that is a column not taken."""
     normalized = {}
     for column in columns:
         if column not in taken:

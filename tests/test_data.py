@@ -146,7 +146,7 @@ def test_missing_columns_are_listed(tmp_path):
     path = write_csv(tmp_path / "d.csv", ROWS, header=("body", "stars"))
     with pytest.raises(DataError) as info:
         load_dataset(path, TableOptions(text_column="review"))
-    assert info.value.message == f"{path}: no column 'review' (columns: body, stars)"
+    assert info.value.message == f"{path}: no text column 'review' (columns: body, stars)"
 
 
 def test_columns_are_chosen_by_name_and_said(tmp_path):

@@ -425,10 +425,10 @@ def test_choose_columns_explicit_names_and_positions(reviews_csv):
 def test_choose_columns_errors(reviews_csv, tmp_path):
     path = reviews_csv.path
     assert error(choose_columns, reviews_csv, "revew", need_label=True) == (
-        f"{path}: no column 'revew' (columns: ID, Review Text, Label)"
+        f"{path}: no text column 'revew' (columns: ID, Review Text, Label)"
     )
     assert error(choose_columns, reviews_csv, "4", need_label=False) == (
-        f"{path}: no column '4' (columns: ID, Review Text, Label)"
+        f"{path}: no text column '4' (columns: ID, Review Text, Label)"
     )
     assert error(choose_columns, reviews_csv, "Label", "3", need_label=True) == (
         f"{path}: the text and label columns are both 'Label'"
@@ -466,3 +466,19 @@ def test_size_limits(tmp_path, monkeypatch):
     assert array.columns == ["text"]
     big = write(tmp_path / "big.json", '[{"text": "' + "y" * 40 + '"}]')
     assert error(open_table, big) == f"{big}: a JSON array larger than 30 characters"
+
+
+def test_spark_names_columns_as_tables_do():
+    from sentiment_cli.spark import column_of
+
+    columns = ["ID", "Review Text", "stars"]
+    assert column_of(columns, "review text") == "Review Text"
+    assert column_of(columns, "2") == "Review Text"
+    assert column_of(columns, "id", "id") == "ID"
+    assert column_of(["key", "review_text"], None) == "review_text"
+    with pytest.raises(DataError, match=r"^the DataFrame: no id column 'key' \(columns: ID, Review Text, stars\)$"):
+        column_of(columns, "key", "id")
+    with pytest.raises(DataError, match="is ambiguous"):
+        column_of(["Text", "TEXT"], "tExt")
+    with pytest.raises(DataError, match=r"^no text column found"):
+        column_of(["a", "b"], None)
