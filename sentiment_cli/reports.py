@@ -517,8 +517,11 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
     scored = evaluation.scored
     labels, probabilities = evaluation.labels[scored], evaluation.probabilities[scored]
 
-    roc = roc_curves(labels, probabilities, classes)
-    pr = pr_curves(labels, probabilities, classes)
+    every_roc = roc_curves(labels, probabilities, classes, every=True)  # each class's, for the per-class table
+    every_pr = pr_curves(labels, probabilities, classes, every=True)
+    charted = set(_one_vs_rest(classes, every=False))  # two classes: the charts show the positive one's
+    roc = [curve for curve in every_roc if curve["index"] in charted]
+    pr = [curve for curve in every_pr if curve["index"] in charted]
     calibration = reliability(probabilities, labels, evaluation.predicted[scored])
     histograms = probability_histograms(labels, probabilities, classes)
 
@@ -557,12 +560,8 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
         rows.append((f"{key} undefined", str(why)))
 
     per_class_rows = []
-    auc_of = {
-        curve["class"]: curve["auc"] for curve in (roc_curves(labels, probabilities, classes, True) if binary else roc)
-    }
-    ap_of = {
-        curve["class"]: curve["ap"] for curve in (pr_curves(labels, probabilities, classes, True) if binary else pr)
-    }
+    auc_of = {curve["class"]: curve["auc"] for curve in every_roc}
+    ap_of = {curve["class"]: curve["ap"] for curve in every_pr}
     for name, values in metrics["per_class"].items():
         per_class_rows.append(
             [
