@@ -87,8 +87,8 @@ def evaluate(
 
     Examples:
 
+    \b
       sentiment evaluate aclImdb_v1.tar.gz --model my-model
-
       sentiment evaluate test.csv --report report.html --predictions scored.csv
     """
     if input_format is not None and input_format.value == "text":

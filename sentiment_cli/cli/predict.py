@@ -90,14 +90,11 @@ def predict(
 
     Examples:
 
+    \b
       sentiment predict review.txt
-
       cat reviews.txt | sentiment predict - --format csv
-
       sentiment predict reviews.csv --text-column review --id-column id --output scored.parquet
-
       sentiment predict --per-line reviews.txt --model my-model
-
       sentiment predict review.txt --explain
     """
     sources = list(inputs or [])

@@ -1,4 +1,4 @@
-"""``sentiment score``: batch scoring of files and folders on a distributed engine (Spark)."""
+"""``sentiment score``: batch scoring of files and folders on Apache Spark."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ import typer
 
 from . import output
 from .options import ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
-
-
-class Engine(StrEnum):
-    spark = "spark"
 
 
 class ScoreFormat(StrEnum):
@@ -41,7 +37,6 @@ def score(
             show_default=False,
         ),
     ],
-    engine: Annotated[Engine, typer.Option(help="The engine that runs the job.", case_sensitive=False)] = Engine.spark,
     master: Annotated[
         str | None,
         typer.Option(
@@ -72,12 +67,12 @@ def score(
     Each row gets label and probability (and p_CLASS for models of more than two classes), with the
     values 'sentiment predict' gives the same text; a row without text gets none. The model goes to
     each worker once; workers need only the prediction path (see the README's "Running on a cluster").
-    Needs pip install 'sentiment-cli\\[spark]' and a Java runtime.
+    Needs pip install 'sentiment-cli[spark]' and a Java runtime.
 
     Examples:
 
+    \b
       sentiment score reviews.parquet scored.parquet --id-column review_id
-
       sentiment score s3a://bucket/reviews/ s3a://bucket/scored/ --master yarn --model my-model
     """
     from ..api import load

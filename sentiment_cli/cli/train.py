@@ -218,14 +218,11 @@ def train(
 
     Examples:
 
+    \b
       sentiment train aclImdb_v1.tar.gz --out my-model
-
       sentiment train ratings_train.txt --out korean-model
-
       sentiment train tweets.jsonl --out three-classes
-
       sentiment train reviews.csv --label-column stars --label-map '1-2=negative,3=drop,4-5=positive'
-
       sentiment train reviews.csv --out my-model --arch seed --epochs 2
     """
     try:
