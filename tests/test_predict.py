@@ -114,3 +114,18 @@ def test_shipped_model_parity_on_2000_imdb_test_reviews():
     assert len(texts) == 2000
     np.testing.assert_allclose(fast, reference, atol=1e-4)
     assert ((fast >= 0.5) == (reference >= 0.5)).all()
+
+
+def test_progress_counts_toward_the_file_size_only_for_plain_text(tmp_path):
+    from sentiment_cli.cli.predict import _input_bytes
+    from sentiment_cli.reviews import TableInput
+
+    plain, lines, table = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.csv.gz"
+    plain.write_text("A fine film.", encoding="utf-8")
+    lines.write_text("Good.\nBad.\n", encoding="utf-8")
+    table.write_bytes(b"\x1f\x8b")
+    assert _input_bytes([str(plain), str(lines)], TableInput()) == 12 + 11
+    assert _input_bytes([str(plain), str(table)], TableInput()) is None  # a compressed table: size is no measure
+    assert _input_bytes([str(plain)], TableInput(input_format="csv")) is None
+    assert _input_bytes([str(plain), "-"], TableInput()) is None
+    assert _input_bytes([str(tmp_path / "missing.txt")], TableInput()) is None

@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import output
 from .options import HeaderOpt, IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
 from .output import PredictFormat
+
+if TYPE_CHECKING:
+    from ..reviews import TableInput
 
 _OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 
@@ -173,7 +176,7 @@ def predict(
         progress, done, done_bytes = None, 0, 0
         if output._is_terminal(sys.stderr) and (output_file is not None or not output._is_terminal(sys.stdout)):
             # results to a file or pipe, a person watching stderr: a bar once the run takes more than a second
-            bar = output.progress("Classifying", _input_bytes(sources), by_bytes=True, delay=1.0)
+            bar = output.progress("Classifying", _input_bytes(sources, table), by_bytes=True, delay=1.0)
             progress = closing.enter_context(bar)
         for chunk in predictor.stream(chunks, threshold):
             if progress is not None:
@@ -202,10 +205,16 @@ def predict(
         raise typer.Exit(output.EXIT_FAILURE)
 
 
-def _input_bytes(sources: list[str]) -> int | None:
-    """The size of the named files (what the progress bar counts toward); None with standard input."""
+def _input_bytes(sources: list[str], table: TableInput) -> int | None:
+    """The size of the named files, which the bar counts the reviews' bytes toward: only plain text files,
+    whose reviews are their bytes. None (the bar counts reviews, with no end) for standard input and for
+    tables, whose other columns, quoting and compression make the file's size no measure of its text."""
+    from ..reviews import is_table
+
+    if "-" in sources or any(is_table(source, table) for source in sources):
+        return None
     try:
-        return None if "-" in sources else sum(Path(source).stat().st_size for source in sources)
+        return sum(Path(source).stat().st_size for source in sources)
     except OSError:
         return None
 
