@@ -30,6 +30,7 @@ import numpy as np
 
 from .config import ModelConfig
 from .errors import ModelError, OutputError, OutputExists
+from .files import remove_stale
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -393,40 +394,14 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
         raise OutputError(f"{parent}: not writable")
 
 
-def clean_stale_stages(out: Path) -> list[Path]:
-    """Delete the ``.NAME.tmp-PID-*`` stages beside ``out`` whose process no longer runs (a run killed with
-    SIGKILL cannot delete its own); a stage of a process still running, or of another user, is left alone."""
-    removed: list[Path] = []
-    parent = out.resolve().parent
-    prefix = f".{out.name}.tmp-"
-    try:
-        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix)]
-    except OSError:
-        return removed
-    for stage in candidates:
-        pid = stage.name[len(prefix) :].split("-", 1)[0]
-        if not pid.isdigit() or stage.is_symlink() or not stage.is_dir():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue  # still running (or not ours to signal): not stale
-        except ProcessLookupError:
-            pass
-        except (PermissionError, OverflowError, ValueError):
-            continue
-        shutil.rmtree(stage, ignore_errors=True)
-        removed.append(stage)
-    return removed
-
-
 class Stage:
     """A temporary directory beside the target (named with this process's id); :meth:`commit` moves it into
-    place. Stages left by killed runs are deleted first (:func:`clean_stale_stages`)."""
+    place. Stages left by killed runs are deleted first (:func:`files.remove_stale`)."""
 
     def __init__(self, out: Path, force: bool) -> None:
         self.out = out
         self.force = force
-        self.cleaned = clean_stale_stages(out)
+        self.cleaned = remove_stale(out)
         """Stages of earlier runs that were killed (SIGKILL, a power cut) before they could delete them."""
         try:
             import tempfile  # only when writing: predict does not pay for it

@@ -372,3 +372,30 @@ def test_stale_stages_of_killed_runs_are_removed(tmp_path):
         assert stage.path.name.startswith(f".model.tmp-{os.getpid()}-")
     finally:
         stage.discard()
+
+
+def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path):
+    from conftest import TINY_TRAIN_ARGS, write_csv
+    from sentiment_cli.files import replacing
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a process id that no longer runs
+    out = tmp_path / "scored.jsonl"
+    stale = tmp_path / f".scored.jsonl.tmp-{dead.pid}"  # predict -o's temporary, its run killed
+    stale.write_text("half", encoding="utf-8")
+    running = tmp_path / f".scored.jsonl.tmp-{os.getppid()}"  # a run still going: left alone
+    running.write_text("half", encoding="utf-8")
+    with replacing(out) as target:
+        target.write_text("done", encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == "done"
+    assert not stale.exists() and running.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, running.name])
+
+    # training deletes a killed run's stage and says so, on stderr, even when the run then fails
+    stage = tmp_path / f".m.tmp-{dead.pid}-abc123"
+    (stage / "half").mkdir(parents=True)
+    two = write_csv(tmp_path / "two.csv", [("good film", 1), ("bad film", 0)])
+    result = runner.invoke(app, ["train", str(two), "--out", str(tmp_path / "m"), *TINY_TRAIN_ARGS, "--seed", "1"])
+    assert result.exit_code == 1
+    assert f"warning: deleted {stage.name}, left beside {tmp_path / 'm'} by a run that was killed\n" in result.stderr
+    assert not stage.exists()

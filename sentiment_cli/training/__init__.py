@@ -89,6 +89,8 @@ def train(
         worker_output(out, strategy) as target,  # other workers write a temporary copy, then delete it
         staged(target, force, keep=tuple(data_paths(dataset))) as stage,
     ):
+        for stale in stage.cleaned:
+            listener.on_warning(f"deleted {stale.name}, left beside {target} by a run that was killed")
         state = checkpoint.start(resume) or State(checkpoint.run)
         if "validation" in dataset.splits:  # the data's own validation split
             train_split, val_split = dataset.split("train"), dataset.split("validation")
