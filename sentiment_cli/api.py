@@ -27,6 +27,7 @@ import numpy as np
 
 from .bundle import LITERT_FILE, read_bundle
 from .errors import ModelError
+from .metrics import reported_probabilities
 from .runtime import check_threshold
 
 if TYPE_CHECKING:
@@ -172,15 +173,13 @@ class Model:
     def _results(self, texts: list[str | None], threshold: float | None) -> list[Result]:
         probabilities = self._probabilities(texts)
         classes = self.predictor.predicted_classes(probabilities, threshold)
-        binary = len(self.labels) == 2
-        results = []
-        for row, c in zip(probabilities, classes, strict=True):
-            if c < 0 or np.isnan(row).any():
-                results.append(Result(None, None, {}))
-                continue
-            probability = float(row[1] if binary else row[c])
-            results.append(Result(self.labels[c], probability, dict(zip(self.labels, map(float, row), strict=True))))
-        return results
+        reported = reported_probabilities(probabilities, classes)
+        return [
+            Result(None, None, {})
+            if c < 0
+            else Result(self.labels[c], float(p), dict(zip(self.labels, map(float, row), strict=True)))
+            for row, c, p in zip(probabilities, classes, reported, strict=True)
+        ]
 
 
 def _check(texts: Any) -> None:

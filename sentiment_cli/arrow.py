@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from .metrics import reported_probabilities
+
 if TYPE_CHECKING:
     from .api import Model
 
@@ -58,10 +60,10 @@ def prediction_arrays(model: Model, texts: list[Any], threshold: float | None = 
     if present:
         probabilities[present] = model.predict_proba([texts[i] for i in present])
     classes = model.predictor.predicted_classes(probabilities, threshold)
-    missing = (classes < 0) | np.isnan(probabilities).any(axis=1)
+    missing = classes < 0  # no text, or nothing the model knows
     labels = np.asarray(model.labels, dtype=object)[np.where(missing, 0, classes)]
     labels[missing] = None
-    chosen = probabilities[:, 1] if len(model.labels) == 2 else probabilities[np.arange(len(texts)), classes]
+    chosen = reported_probabilities(probabilities, classes)
     arrays = [pa.array(labels, pa.string()), _rounded(chosen, missing)]
     if len(model.labels) > 2:
         arrays += [_rounded(probabilities[:, k], missing) for k in range(len(model.labels))]

@@ -12,7 +12,7 @@ import numpy as np
 from .bundle import Bundle
 from .data import Dataset
 from .errors import DataError
-from .metrics import classification_metrics
+from .metrics import classification_metrics, predicted_classes
 from .reviews import Review
 from .runtime import Predictor
 
@@ -50,10 +50,7 @@ class Evaluation:
     @property
     def predicted(self) -> np.ndarray:
         """Predicted class ids, as the metrics count them; -1 for a review without a prediction."""
-        p = np.nan_to_num(self.probabilities, nan=-1.0)
-        binary = len(self.classes) == 2
-        predicted = (p[:, 1] >= self.threshold).astype(np.int64) if binary else p.argmax(axis=1)
-        return np.where(self.scored, predicted, -1)
+        return predicted_classes(self.probabilities, self.threshold)
 
 
 def evaluate(

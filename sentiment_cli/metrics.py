@@ -42,6 +42,28 @@ def class_probabilities(outputs: np.ndarray) -> np.ndarray:
     return p
 
 
+def predicted_classes(outputs: np.ndarray, threshold: float | None = 0.5) -> np.ndarray:
+    """Class ids by the decision rule of every result: two classes, the second when its probability reaches
+    ``threshold`` (None: 0.5); more, the most probable. ``outputs`` as :func:`class_probabilities` reads them.
+    -1 for a row with a NaN (a review the model could not read)."""
+    proba = class_probabilities(outputs)
+    filled = np.nan_to_num(proba, nan=-1.0)
+    if proba.shape[1] == 2:
+        classes = (filled[:, 1] >= (0.5 if threshold is None else threshold)).astype(np.int64)
+    else:
+        classes = filled.argmax(axis=1)
+    classes[np.isnan(proba).any(axis=1)] = -1
+    return classes
+
+
+def reported_probabilities(probabilities: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """The probability each prediction reports: two classes, the second's (positive's); more, the predicted
+    class's. NaN where no class is predicted (``classes`` -1)."""
+    proba = class_probabilities(probabilities)
+    chosen = proba[:, 1] if proba.shape[1] == 2 else proba[np.arange(len(proba)), np.maximum(classes, 0)]
+    return np.where(classes < 0, np.nan, chosen)
+
+
 def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
     """Metrics of positive-class probabilities against 0/1 labels (see :func:`classification_metrics`)."""
     return classification_metrics(labels, np.asarray(probabilities, dtype=np.float64).ravel(), threshold=threshold)
@@ -72,7 +94,7 @@ def classification_metrics(
         raise ValueError(f"{len(names)} class names for {k} probability columns")
     if y.min() < 0 or y.max() >= k:
         raise ValueError(f"labels must be class ids in 0..{k - 1}")
-    predicted = (p >= threshold).astype(np.int64) if binary else proba.argmax(axis=1)
+    predicted = predicted_classes(proba, threshold)
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (y, predicted), 1)
     support = confusion.sum(axis=1)

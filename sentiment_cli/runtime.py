@@ -19,7 +19,7 @@ from ._quiet import stderr_silenced
 from .bundle import Bundle
 from .config import logit_width
 from .errors import ModelError
-from .metrics import sigmoid, softmax
+from .metrics import predicted_classes, reported_probabilities, sigmoid, softmax
 from .text import Encoded
 
 _DONE = object()
@@ -194,31 +194,25 @@ class Predictor:
             reader.join(timeout=0.5)
 
     def predicted_classes(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """Class ids: two classes, the second when its probability reaches the threshold; more, the most
-        probable; -1 for a row of NaN (a review the model cannot read)."""
+        """Class ids (:func:`metrics.predicted_classes`) at ``threshold``, else the card's; -1 for a row of NaN
+        (a review the model cannot read)."""
         check_threshold(threshold, self.labels)
-        if len(self.labels) == 2:
-            cut = self.bundle.threshold if threshold is None else threshold
-            classes = (probabilities[:, 1] >= cut).astype(np.int64)
-        else:
-            classes = np.nan_to_num(probabilities, nan=-1.0).argmax(axis=1)
-        classes[np.isnan(probabilities).any(axis=1)] = -1
-        return classes
+        return predicted_classes(probabilities, self.bundle.threshold if threshold is None else threshold)
 
     def predictions(self, items: Sequence[Any], probabilities: np.ndarray, threshold: float | None = None) -> list:
         """Predictions for the items that have a ``text`` (their ``source``, ``text`` and ``extra`` kept)."""
         reviews = [x for x in items if hasattr(x, "text")]
         classes = self.predicted_classes(probabilities, threshold)
-        binary = len(self.labels) == 2
+        reported = reported_probabilities(probabilities, classes)
         return [
             Prediction(
                 review.source,
                 review.text,
-                None if c < 0 else float(row[1] if binary else row[c]),
+                None if c < 0 else float(p),
                 None if c < 0 else self.labels[c],
                 () if c < 0 else tuple(float(v) for v in row),
                 getattr(review, "id", None),
                 getattr(review, "extra", None),
             )
-            for review, row, c in zip(reviews, probabilities, classes, strict=True)
+            for review, row, c, p in zip(reviews, probabilities, classes, reported, strict=True)
         ]

@@ -124,3 +124,20 @@ def test_ece_in_metrics_agrees_with_scikit_learn_calibration_curve(seed):
     counts = counts[counts > 0]
     expected = float(np.sum(counts * np.abs(accuracy - mean_confidence)) / counts.sum())
     assert m["ece"] == pytest.approx(expected)
+
+
+def test_one_decision_rule_and_the_probability_each_prediction_reports():
+    from sentiment_cli.metrics import predicted_classes, reported_probabilities
+
+    nan = float("nan")
+    two = np.array([[0.5, 0.5], [0.7, 0.3], [nan, nan], [0.2, 0.8]])
+    assert predicted_classes(two).tolist() == [1, 0, -1, 1]  # at the threshold: the second class
+    assert predicted_classes(two, 0.9).tolist() == [0, 0, -1, 0]
+    assert predicted_classes(two[:, 1], 0.3).tolist() == [1, 1, -1, 1]  # (n,) P(second class) reads the same
+    reported = reported_probabilities(two, predicted_classes(two, 0.9))
+    assert reported[[0, 1, 3]].tolist() == [0.5, 0.3, 0.8] and np.isnan(reported[2])  # always P(second class)
+    three = np.array([[0.2, 0.5, 0.3], [nan, nan, nan], [0.4, 0.4, 0.2]])
+    classes = predicted_classes(three)
+    assert classes.tolist() == [1, -1, 0]  # a tie: the first of the most probable
+    reported = reported_probabilities(three, classes)
+    assert reported[[0, 2]].tolist() == [0.5, 0.4] and np.isnan(reported[1])

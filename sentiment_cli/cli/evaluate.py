@@ -143,20 +143,20 @@ def write_predictions(path: Path, evaluation: Any) -> None:
     """One record per review of the evaluation, in data order, in the format ``path``'s extension names: the
     fields of ``predict``'s output (``label`` is the predicted one; empty for a review the model could not
     score), then ``true_label`` and ``text``. CSV and TSV cells are made safe to open in a spreadsheet."""
-    from types import SimpleNamespace
+    from ..metrics import reported_probabilities
+    from ..runtime import Prediction
 
     fmt = PREDICTION_FORMATS[path.suffix.lower()]
-    classes, predicted, binary = evaluation.classes, evaluation.predicted, len(evaluation.classes) == 2
+    classes, predicted = evaluation.classes, evaluation.predicted
+    reported = reported_probabilities(evaluation.probabilities, predicted)
     keep = ("true_label", "text")
 
-    def record(i: int) -> Any:
-        row, c = evaluation.probabilities[i], int(predicted[i])
-        extra = {"true_label": classes[evaluation.labels[i]], "text": evaluation.texts[i]}
-        if c < 0:
-            return SimpleNamespace(source=evaluation.sources[i], label=None, probability=None, extra=extra)
-        return SimpleNamespace(
-            source=evaluation.sources[i], label=classes[c], probability=float(row[1] if binary else row[c]),
-            probabilities=tuple(float(v) for v in row), extra=extra,
+    def record(i: int) -> Prediction:
+        row, c, text = evaluation.probabilities[i], int(predicted[i]), evaluation.texts[i]
+        return Prediction(
+            evaluation.sources[i], text, None if c < 0 else float(reported[i]), None if c < 0 else classes[c],
+            () if c < 0 else tuple(float(v) for v in row),
+            extra={"true_label": classes[evaluation.labels[i]], "text": text},
         )  # fmt: skip
 
     with output.result_file(path) as target, contextlib.ExitStack() as closing:
