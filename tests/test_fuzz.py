@@ -82,6 +82,16 @@ def set_path(document: dict, path: tuple[str, ...], value) -> None:
     document[path[-1]] = value
 
 
+def edited(model: Path, name: str, edits, whole=None) -> Path:
+    """A copy of ``model`` whose JSON file ``name`` has ``edits`` ((path, value) pairs) applied, or is ``whole``."""
+    model = copy_model(model)
+    document = json.loads((model / name).read_text())
+    for path, value in edits:
+        set_path(document, path, value)
+    (model / name).write_text(json.dumps(document if whole is None else whole))
+    return model
+
+
 CARD_PATHS = [
     ("threshold",), ("labels",), ("format_version",), ("model", "arch"), ("model", "max_length"),
     ("model", "vocab_size"), ("model", "tokenizer"), ("model", "ngram_order"), ("model", "char_ngrams"),
@@ -100,11 +110,7 @@ TOKENIZER_PATHS = [
     whole=st.none() | json_values,
 )
 def test_hostile_cards(tiny_model, edits, whole):
-    model = copy_model(tiny_model)
-    card = json.loads((model / "card.json").read_text())
-    for path, value in edits:
-        set_path(card, path, value)
-    (model / "card.json").write_text(json.dumps(card if whole is None else whole))
+    model = edited(tiny_model, "card.json", edits, whole)
     result = runner.invoke(app, ["predict", "-m", str(model), "-", "-f", "jsonl"], input="a great film\nawful\n")
     check(result, json_lines=True)
     if result.exit_code == 0:
@@ -116,11 +122,7 @@ def test_hostile_cards(tiny_model, edits, whole):
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(TOKENIZER_PATHS), json_values | special), min_size=1, max_size=3))
 def test_hostile_tokenizer_files(tiny_model, edits):
-    model = copy_model(tiny_model)
-    settings_ = json.loads((model / "tokenizer.json").read_text())
-    for path, value in edits:
-        set_path(settings_, path, value)
-    (model / "tokenizer.json").write_text(json.dumps(settings_))
+    model = edited(tiny_model, "tokenizer.json", edits)
     rehash(model, "tokenizer.json")
     result = runner.invoke(app, ["predict", "-m", str(model), "-", "-f", "jsonl"], input="a great film\n")
     check(result, json_lines=True)
@@ -212,11 +214,7 @@ def test_hostile_keras_files_for_inspect(tiny_model, tmp_path, config, weights, 
 @given(edits=st.lists(st.tuples(st.sampled_from(CARD_PATHS), json_values | special), min_size=1, max_size=2))
 @pytest.mark.slow
 def test_hostile_cards_for_inspect(tiny_model, edits):
-    model = copy_model(tiny_model)
-    card = json.loads((model / "card.json").read_text())
-    for path, value in edits:
-        set_path(card, path, value)
-    (model / "card.json").write_text(json.dumps(card))
+    model = edited(tiny_model, "card.json", edits)
     check(runner.invoke(app, ["inspect", str(model), "-f", "json"]), json_document=True)
 
 
