@@ -154,8 +154,11 @@ class Model:
         return results
 
     def explain(self, text: str) -> Explanation:
-        """How much each token pushed the prediction: the change in log-odds (of the second class; of the
-        predicted class for more) when that token is left out. ``text[t.start:t.end]`` is each token as written."""
+        """How much each token pushed the prediction, in log-odds (of the second class; of the predicted class
+        for more): for hybrid models each n-gram's exact share of the logit split among its words, plus the
+        BiLSTM's change when the word is left out (see :mod:`sentiment_cli.explain`). ``text[t.start:t.end]``
+        is each token as written. A text in which the model knows nothing gets probability None and no
+        tokens, as :meth:`predict` gives it no label."""
         if not isinstance(text, str):
             raise TypeError(f"explain takes one text (a str), got {type(text).__name__}")
         from .explain import explain

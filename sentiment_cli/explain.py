@@ -13,7 +13,9 @@ exactly (to float precision), where ``base`` is the logit with every n-gram repl
 (the same length, so a length gate sees the same review): the BiLSTM's part and the constants. Each of
 those logits is one row of one batched LiteRT call (with a one-word BiLSTM input: the BiLSTM's part
 cancels in the difference). An n-gram's contribution is shared evenly
-among the words of its occurrences, and the strongest ones are kept as phrases ("not bad" as one span).
+among the words of its occurrences. A phrase is a span of two or more words with the n-grams that span
+exactly those words added up (a word n-gram, and character n-grams across the space between them); the
+strongest each way are kept ("not bad" as one span, listed once).
 
 **The BiLSTM's part** is not additive; each word gets its occlusion: how much the logit drops when the
 word is removed from the BiLSTM's input only (the bag keeps it). A word's weight is the sum of the two.
@@ -34,7 +36,7 @@ from .text import DOCUMENT_ID, UNKNOWN_ID, Encoded, tokenize_with_offsets
 MAX_EXPLAINED_TOKENS = 1000
 """Longer reviews are explained on their first tokens only (each token costs one more row)."""
 PHRASES = 5
-"""N-grams of two or more words kept as phrases, the strongest each way."""
+"""Phrases (spans of two or more words) kept, the strongest each way."""
 METHODS = ("auto", "exact", "occlusion")
 
 
@@ -67,8 +69,9 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Explanation:
-    probability: float
-    """Two classes: of positive; more: of the predicted class."""
+    probability: float | None
+    """Two classes: of positive; more: of the predicted class. None (and no tokens) when the model knows
+    nothing in the text: it does not guess, as in prediction."""
     tokens: list[TokenWeight]
     logit: float = 0.0
     """The explained logit (see the module docstring)."""
@@ -110,6 +113,8 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     tokens = seen[:MAX_EXPLAINED_TOKENS]
     words = [t.text for t in seen]
     full = encoder.encode_tokens(words)
+    if not full.readable:
+        return Explanation(None, [], method=method)
     if method == "occlusion":
         variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
     else:  # the BiLSTM's input without word i, the bag's unchanged
@@ -142,16 +147,20 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     places: dict[int, list[list[int]]] = {}
     for ngram_id, positions in occurrences:
         places.setdefault(ngram_id, []).append(positions)
-    phrases = []
+    spanning: dict[tuple[int, int], float] = {}  # (first word, last word): the n-grams spanning exactly them
     for ngram_id, spans in places.items():
         value = contribution[ngram_id]
         covered = [p for span in spans if span for p in span]
         if covered:
             np.add.at(shares, covered, value / len(covered))
         first = spans[0]
-        if len(first) >= 2 and first[-1] < len(tokens):
-            start, end = seen[first[0]].start, seen[first[-1]].end
-            phrases.append(Phrase(text[start:end], start, end, float(value)))
+        if len(first) >= 2 and first[-1] < len(tokens):  # a word n-gram, or a character n-gram across a space
+            key = (first[0], first[-1])
+            spanning[key] = spanning.get(key, 0.0) + value
+    phrases = [
+        Phrase(text[seen[a].start : seen[b].end], seen[a].start, seen[b].end, float(value))
+        for (a, b), value in spanning.items()
+    ]
     phrases.sort(key=lambda p: p.weight)
     toward = [p for p in reversed(phrases) if p.weight > 0][:PHRASES]
     away = [p for p in phrases if p.weight < 0][:PHRASES]

@@ -96,6 +96,11 @@ def test_exact_explanations_for_three_classes_explain_the_predicted_class(three_
     base, _ = _logit_with_document_id_only(predictor, text)
     assert e.base == pytest.approx(float(base[0, target] - base[0].mean()), abs=1e-4)
     assert e.probability == pytest.approx(float(predictor.probabilities([text])[0, target]), abs=1e-6)
+    # with character n-grams (on for short texts), several n-grams span the same words: one phrase each span
+    assert predictor.bundle.card.model.char_ngrams == "on"
+    spans = [(p.start, p.end) for p in e.phrases]
+    assert spans and len(set(spans)) == len(spans)
+    assert all(" " in text[start:end] for start, end in spans)
 
 
 def test_occlusion_is_still_available_and_exact_needs_a_bag(tiny_model, tiny_seed_model):

@@ -46,3 +46,21 @@ def test_evaluate_counts_unknown_reviews_and_scores_the_rest(tiny_model, tmp_pat
     assert report["n"] == 40
     table = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model)])
     assert "not scored: no word or n-gram the model knows" in table.stdout
+
+
+def test_explain_does_not_guess_either(tiny_model):
+    from sentiment_cli.api import load
+
+    model = load(tiny_model)
+    explained = model.explain("!!! жжж")
+    assert explained.probability is None and explained.tokens == [] and explained.phrases == []
+    assert model.explain("great wonderful movie").probability == model.predict(["great wonderful movie"])[0].probability
+    # the terminal's table format says why there is nothing to show (it used to raise a TypeError)
+    lines = "great wonderful movie\n!!!\n"
+    result = runner.invoke(app, ["predict", "-", "-m", str(tiny_model), "--explain", "-f", "table"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert "<stdin>:2  (no word or n-gram the model knows: no label)" in result.stdout
+    assert "<stdin>:1  positive" in result.stdout
+    jsonl = runner.invoke(app, ["predict", "-", "-m", str(tiny_model), "--explain", "-f", "jsonl"], input=lines)
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert rows[1] == {"source": "<stdin>:2", "label": None, "probability": None, "explanation": []}

@@ -473,8 +473,9 @@ class PredictionWriter:
                 _out().print(self._table(predictions))
                 _out().file.flush()
             for p, e in zip(predictions, explanations or [], strict=False):
-                if e is None:  # a table row without text
-                    _out().print(Text.assemble((inert(p.source), "bold"), "  (no text)\n"))
+                if e is None:  # a table row without text, or a review with nothing the model knows
+                    why = "(no word or n-gram the model knows: no label)" if hasattr(p, "text") else "(no text)"
+                    _out().print(Text.assemble((inert(p.source), "bold"), f"  {why}\n"))
                 else:
                     _out().print(*_explained(p, e, self.classes), sep="\n")
             return

@@ -46,8 +46,10 @@ def predict(
         bool,
         typer.Option(
             "--explain",
-            help="Show how much each word pushed the prediction (the change in log-odds of positive when it is "
-            "left out): coloured on a terminal, an 'explanation' list with character offsets in JSON lines.",
+            help="Show how much each word pushed the prediction, in log-odds (of positive; of the predicted class "
+            "for more): each n-gram's exact share of the bag's logit split among its words, plus the BiLSTM's "
+            "change when the word is left out (seed models: that change alone). Coloured on a terminal; an "
+            "'explanation' list with character offsets (and 'phrases') in JSON lines.",
         ),
     ] = False,
     threshold: ThresholdOpt = None,
@@ -167,7 +169,7 @@ def predict(
             if explain:
                 from ..explain import explain as explain_one
 
-                explained = [explain_one(predictor, p.text) if hasattr(p, "text") else None for p in predictions]
+                explained = [explain_one(predictor, p.text) if getattr(p, "label", None) else None for p in predictions]
             writer.write(predictions, explained)
 
         failed = False
