@@ -59,7 +59,8 @@ def require_matplotlib() -> None:
 
 
 def target_kind(path: Path) -> str:
-    """``html``, ``png`` or ``folder`` (an existing directory, or a path without a suffix)."""
+    """``html``, ``png`` or ``folder`` (an existing directory, or a path without a suffix); ValueError for
+    another suffix (a wrong argument, not a place that cannot be written)."""
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         return "html"
@@ -67,7 +68,7 @@ def target_kind(path: Path) -> str:
         return "png"
     if path.is_dir() or not suffix:
         return "folder"
-    raise OutputError(f"{path}: a report is an .html file, a .png file or a folder")
+    raise ValueError(f"{path}: a report is an .html file, a .png file or a folder")
 
 
 def check_target(path: Path) -> str:

@@ -1,5 +1,6 @@
 """The LiteRT prediction path: parity with Keras, batching, and no TensorFlow import."""
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -129,3 +130,33 @@ def test_progress_counts_toward_the_file_size_only_for_plain_text(tmp_path):
     assert _input_bytes([str(plain)], TableInput(input_format="csv")) is None
     assert _input_bytes([str(plain), "-"], TableInput()) is None
     assert _input_bytes([str(tmp_path / "missing.txt")], TableInput()) is None
+
+
+def test_output_that_would_replace_an_input_or_contradict_format_is_refused(tiny_model, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import write_csv
+    from sentiment_cli.cli import app
+
+    runner = CliRunner()
+    data = write_csv(tmp_path / "same.csv", [("great wonderful film", 1), ("awful boring film", 0)])
+    before = data.read_bytes()
+    result = runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(data)])
+    assert result.exit_code == 2 and "is also an input: it would be replaced" in result.stderr
+    assert data.read_bytes() == before
+    link = tmp_path / "link.csv"
+    link.symlink_to(data)  # the same file by another name
+    assert runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(link)]).exit_code == 2
+    assert data.read_bytes() == before
+    result = runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(tmp_path / "o.parquet"),
+                                 "--format", "csv"])  # fmt: skip
+    assert result.exit_code == 2 and "a .parquet file is written as Parquet, not csv" in result.stderr
+    # .json means JSON lines for evaluate --predictions as for predict -o
+    result = runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(tmp_path / "p.json")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model), "--predictions",
+                                 str(tmp_path / "e.json"), "-f", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    predicted = [json.loads(line)["label"] for line in (tmp_path / "p.json").read_text().splitlines()]
+    evaluated = [json.loads(line)["label"] for line in (tmp_path / "e.json").read_text().splitlines()]
+    assert predicted == evaluated and len(predicted) == 2

@@ -229,7 +229,7 @@ def test_report_targets(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     written = report.write(tmp_path / "charts")
     assert sorted(p.name for p in written) == sorted(f"{name}.png" for name in EVALUATION_CHARTS)
-    with pytest.raises(reports.OutputError, match=r"\.html file, a \.png file or a folder"):
+    with pytest.raises(ValueError, match=r"\.html file, a \.png file or a folder"):  # a wrong argument
         report.write(tmp_path / "r.pdf")
     with pytest.raises(reports.OutputError, match="no such directory"):
         report.write(tmp_path / "missing" / "r.html")
@@ -319,7 +319,7 @@ def test_evaluate_three_classes_predictions_and_report(
 def test_evaluate_report_refuses_before_scoring(tiny_model: Path, imdb_like: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(imdb_like), "--model", str(tiny_model), "--report",
                                  str(tmp_path / "r.pdf")])  # fmt: skip
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a wrong value, as --predictions x.xlsx below
     assert "a report is an .html file, a .png file or a folder" in result.stderr
     result = runner.invoke(app, ["evaluate", str(imdb_like), "--model", str(tiny_model), "--predictions",
                                  str(tmp_path / "p.xlsx")])  # fmt: skip

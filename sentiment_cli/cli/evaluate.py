@@ -22,6 +22,7 @@ from .options import (
     ThresholdOpt,
     check_threshold,
     read_labelled,
+    report_target,
 )
 
 JSON_KEYS = (
@@ -95,12 +96,12 @@ def evaluate(
         raise typer.BadParameter(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
-    if predictions is not None and predictions.suffix.lower() not in PREDICTION_FORMATS:
+    if predictions is not None and predictions.suffix.lower() not in output.PREDICTION_FILE_FORMATS:
         raise typer.BadParameter("give the file a .jsonl, .csv, .tsv or .parquet extension", param_hint="--predictions")
     if report is not None:  # before the long part: a report that cannot be written fails at once
-        from ..reports import check_target, require_matplotlib
+        from ..reports import require_matplotlib
 
-        check_target(report)
+        report_target(report)
         require_matplotlib()
     from ..bundle import read_bundle
     from ..evaluation import default_split, score
@@ -135,7 +136,6 @@ def evaluate(
         raise typer.Exit(output.EXIT_FAILURE)
 
 
-PREDICTION_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"}
 PREDICTION_CHUNK = 1024
 
 
@@ -146,7 +146,7 @@ def write_predictions(path: Path, evaluation: Any) -> None:
     from ..metrics import reported_probabilities
     from ..runtime import Prediction
 
-    fmt = PREDICTION_FORMATS[path.suffix.lower()]
+    fmt = output.PREDICTION_FILE_FORMATS[path.suffix.lower()]
     classes, predicted = evaluation.classes, evaluation.predicted
     reported = reported_probabilities(evaluation.probabilities, predicted)
     keep = ("true_label", "text")

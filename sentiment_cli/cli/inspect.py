@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import output, render
-from .options import FormatOpt, ReportFormat
+from .options import FormatOpt, ReportFormat, report_target
 
 
 def inspect(
@@ -58,14 +58,14 @@ def inspect(
     a model with Lambda layers or custom code is refused, never run.
     """
     if report_file is not None:  # before TensorFlow loads: a report that cannot be written fails at once
-        from ..reports import check_target, require_matplotlib
+        from ..reports import require_matplotlib
 
         if model is not None and model.is_file():
             raise typer.BadParameter(
                 "a training report is drawn from a model directory's card; a .keras file has none",
                 param_hint="--report",
             )
-        check_target(report_file)
+        report_target(report_file)
         require_matplotlib()
     with output.status("Loading TensorFlow"):
         from ..inspection import inspect_model

@@ -145,3 +145,13 @@ def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) 
         dataset = load_dataset(data, options, **model)
     output.report_dataset(dataset)
     return dataset
+
+
+def report_target(path: Path) -> str:
+    """A ``--report`` target's kind, checked before any long work; a wrong suffix is a usage error."""
+    from ..reports import check_target
+
+    try:
+        return check_target(path)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--report") from None

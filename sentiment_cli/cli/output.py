@@ -610,6 +610,12 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     return [*lines, Text("")]
 
 
+PREDICTION_FILE_FORMATS = {
+    ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
+}  # fmt: skip
+"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``)."""
+
+
 JSON_SCHEMA_VERSION = 1
 
 

@@ -16,7 +16,6 @@ from .output import PredictFormat
 if TYPE_CHECKING:
     from ..reviews import TableInput
 
-_OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 
 
 def predict(
@@ -118,11 +117,16 @@ def predict(
     if output_file is not None:
         suffix = output_file.suffix.lower()
         if suffix == ".parquet":
+            if fmt is not PredictFormat.auto:
+                raise typer.BadParameter(
+                    f"a .parquet file is written as Parquet, not {fmt.value}: drop --format or change the extension",
+                    param_hint="--output",
+                )
             file_format = "parquet"
         elif fmt is not PredictFormat.auto:
             file_format = fmt.value
-        elif suffix in _OUTPUT_FORMATS:
-            file_format = _OUTPUT_FORMATS[suffix]
+        elif suffix in output.PREDICTION_FILE_FORMATS:
+            file_format = output.PREDICTION_FILE_FORMATS[suffix]
         else:
             raise typer.BadParameter(
                 "give the file a .parquet, .csv, .tsv or .jsonl extension, or pass --format", param_hint="--output"
@@ -133,6 +137,8 @@ def predict(
             )
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
+    if output_file is not None and any(_same_file(output_file, source) for source in sources if source != "-"):
+        raise typer.BadParameter(f"{output_file} is also an input: it would be replaced", param_hint="--output")
     if "-" in sources and input_format not in (None, "text"):
         raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
 
@@ -219,6 +225,13 @@ def _input_bytes(sources: list[str], table: TableInput) -> int | None:
         return sum(Path(source).stat().st_size for source in sources)
     except OSError:
         return None
+
+
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return a.exists() and Path(b).exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _reviews(n: int) -> str:
