@@ -433,7 +433,7 @@ def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict
 
 
 def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
-    from .tables import Malformed, choose_columns, open_table, repeated_columns
+    from .tables import Malformed, choose_columns, describe_reading, open_table, repeated_columns
 
     table = open_table(path, options.input_format, header=options.header)
     choice = choose_columns(table, options.text_column, options.label_column, options.id_column, need_label=True)
@@ -471,14 +471,7 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
         fingerprint=_fingerprint(table.format, path, 1, path.stat().st_size, file_sha256(path)),
         columns={"text": choice.text, "label": choice.label, "id": choice.id, "guessed": ", ".join(choice.guessed)},
     )  # fmt: skip
-    read_as = f"read {path} as {table.format.upper()}"
-    if table.format in ("csv", "tsv"):
-        read_as += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
-    used = f"text column {choice.text!r}, label column {choice.label!r}"
-    if choice.id:
-        used += f", id column {choice.id!r}"
-    guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
-    dataset.notes[:0] = [f"{read_as}; {used}{guessed}"]
+    dataset.notes[:0] = [describe_reading(table, choice)]
     if repeated := repeated_columns(table):
         dataset.notes.insert(1, repeated)
     return dataset

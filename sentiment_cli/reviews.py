@@ -73,6 +73,14 @@ def is_table(source: str, options: TableInput) -> bool:
 
 
 @dataclass(frozen=True)
+class Note:
+    """What was read, for stderr (a table's format and the columns chosen for it)."""
+
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """An input that could not be read (the others still are); ``fatal`` means it was skipped."""
 
@@ -300,11 +308,13 @@ def _chunked(items: list, size: int) -> Iterator[list]:
 def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Any]]:
     """The rows of a review table, a chunk at a time: a :class:`Review` per row with text, an :class:`Empty`
     per row without, and at the end one :class:`Problem` per kind of row that could not be read."""
-    from .tables import Malformed, choose_columns, open_table, repeated_columns
+    from .tables import Malformed, choose_columns, describe_reading, open_table, repeated_columns
 
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header)  # fmt: skip
     choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
+    if choice.guessed:  # said when the text column was chosen for the user, as train and evaluate say it
+        yield [Note(path, describe_reading(table, choice))]
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(

@@ -993,7 +993,7 @@ def choose_columns(
         chosen_id = column_by_name(columns, ID_NAMES, {chosen_text, chosen_label})
     if chosen_text is None:
         chosen_text = column_by_name(columns, TEXT_NAMES, {chosen_label, chosen_id})
-    if chosen_label is None and label is None:
+    if chosen_label is None and label is None and need_label:  # predict: a column named "score" may be the text
         chosen_label = column_by_name(columns, LABEL_NAMES, {chosen_text, chosen_id})
     if chosen_text is None:
         chosen_text = _longest_text(columns, sample, {chosen_label, chosen_id})
@@ -1002,7 +1002,7 @@ def choose_columns(
             f"{table.path}: no text column found (columns: {_listing(columns)})",
             "give the text column's name or 1-based position",
         )
-    if chosen_label is None and label is None:
+    if chosen_label is None and label is None and need_label:
         chosen_label = _few_values(columns, sample, {chosen_text, chosen_id})
     if chosen_label is None and need_label:
         raise DataError(
@@ -1014,6 +1014,18 @@ def choose_columns(
     picked = (("text", text, chosen_text), ("label", label, chosen_label), ("id", id, chosen_id))
     guessed = tuple(role for role, named, column in picked if named is None and column is not None)
     return ColumnChoice(chosen_text, chosen_label, chosen_id, guessed)
+
+
+def describe_reading(table: Table, choice: ColumnChoice) -> str:
+    """What was read and which columns were used: ``read F as CSV with a header row; text column 'review',
+    label column 'stars' (chosen automatically: text, label)``."""
+    said = f"read {table.path} as {table.format.upper()}"
+    if table.format in ("csv", "tsv"):
+        said += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
+    used = [f"{role} column {column!r}" for role, column in (("text", choice.text), ("label", choice.label),
+                                                            ("id", choice.id)) if column]  # fmt: skip
+    guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
+    return f"{said}; {', '.join(used)}{guessed}"
 
 
 def resolve_column(columns: Sequence[str], wanted: str, role: str, where: object) -> str:

@@ -138,7 +138,10 @@ def test_predict_a_csv_gives_one_record_per_row_with_ids_and_kept_columns(tiny_m
     assert [r["stars"] for r in records] == ["1", "5", "1", "3", "5", "1", "5"]
     empty = records[3]
     assert empty["label"] is None and empty["probability"] is None
-    assert result.stderr == f"warning: {path}: 1 row (line 5) without text: written with no label\n"
+    assert result.stderr == (
+        f"read {path} as CSV with a header row; text column 'review', id column 'review_id' (chosen automatically: "
+        f"text)\nwarning: {path}: 1 row (line 5) without text: written with no label\n"
+    )
     labelled = [r for r in records if r["label"] is not None]
     assert [r["label"] == "positive" for r in labelled] == [stars == 5 for _, _, stars in rows]
 
@@ -169,7 +172,10 @@ def test_malformed_table_rows_are_errors_and_the_rest_classified(tiny_model, tmp
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
     assert result.exit_code == 1
     assert [r["source"] for r in jsonl(result.stdout)] == [f"{path}:2", f"{path}:4"]
-    assert result.stderr == f"error: {path}: 1 malformed row (line 3) not classified (1 field, expected 2)\n"
+    assert result.stderr == (
+        f"read {path} as TSV with a header row; text column 'text' (chosen automatically: text)\n"
+        f"error: {path}: 1 malformed row (line 3) not classified (1 field, expected 2)\n"
+    )
 
 
 def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
@@ -331,3 +337,14 @@ def test_a_validation_split_column_is_used_for_validation(tmp_path):
     assert card["data"]["splits"] == {"train": 200, "validation": 50}
     assert card["training"]["train_reviews"] == 200 and card["training"]["validation_reviews"] == 50
     assert card["metrics"]["validation"]["n"] == 50
+
+
+def test_predict_picks_the_text_even_under_a_label_like_name_and_says_so(tiny_model, tmp_path):
+    path = tmp_path / "xy.csv"
+    path.write_text("title,x,y\nA,foo,great wonderful film\nB,bar,awful boring film\n", encoding="utf-8")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"read {path} as CSV with a header row; text column 'y' (chosen automatically: text)\n"
+    assert [r["label"] for r in jsonl(result.stdout)] == ["positive", "negative"]  # y's reviews, not x's words
+    named = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "-f", "jsonl", "--text-column", "y"])
+    assert named.stderr == "" and named.stdout == result.stdout  # named: nothing to say

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from ..reviews import TableInput
 
 
-
 def predict(
     inputs: Annotated[
         list[str] | None,
@@ -143,7 +142,7 @@ def predict(
         raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
 
     from ..bundle import read_bundle
-    from ..reviews import Problem, TableInput, read_sources
+    from ..reviews import Note, Problem, TableInput, read_sources
     from ..runtime import Predictor
 
     predictor = Predictor(read_bundle(model, purpose="predict"))
@@ -194,7 +193,9 @@ def predict(
                 progress(done, done_bytes)
             predictions = []
             for item in chunk:
-                if isinstance(item, Problem):
+                if isinstance(item, Note):
+                    output.note(item.message)
+                elif isinstance(item, Problem):
                     write(predictions)  # in input order: the results before the problem, then the problem
                     predictions = []
                     (output.error if item.fatal else output.warning)(item.message)
