@@ -8,6 +8,7 @@ predict -`` answers as lines arrive.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import os
 import select
@@ -313,6 +314,8 @@ def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) 
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header)  # fmt: skip
     choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
+    if options.id_column is None:  # an id is written only when asked for: a guessed one is not used
+        choice = dataclasses.replace(choice, id=None, guessed=tuple(g for g in choice.guessed if g != "id"))
     if choice.guessed:  # said when the text column was chosen for the user, as train and evaluate say it
         yield [Note(path, describe_reading(table, choice))]
     missing = [c for c in options.keep_columns if c not in table.columns]

@@ -348,3 +348,17 @@ def test_predict_picks_the_text_even_under_a_label_like_name_and_says_so(tiny_mo
     assert [r["label"] for r in jsonl(result.stdout)] == ["positive", "negative"]  # y's reviews, not x's words
     named = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "-f", "jsonl", "--text-column", "y"])
     assert named.stderr == "" and named.stdout == result.stdout  # named: nothing to say
+
+
+def test_the_terminal_table_carries_the_id_and_kept_columns_too(tiny_model, review_table, monkeypatch):
+    path, _ = review_table
+    monkeypatch.chdir(path.parent)  # a short source name: one line a row
+    args = ["predict", "-m", str(tiny_model), path.name, "--id-column", "review_id", "--keep-columns", "stars"]
+    table = runner.invoke(app, [*args, "-f", "table"])
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["source", "┃", "id", "┃", "label", "┃", "P(positive)", "┃", "stars", "┃", "review"]
+    records = jsonl(runner.invoke(app, [*args, "-f", "jsonl"]).stdout)
+    for line, record in zip(lines[2:], records, strict=True):
+        cells = [cell.strip() for cell in line.split("│")]
+        assert cells[1:3] == [record["id"], record["label"] or "-"] and cells[4] == record["stars"]

@@ -107,6 +107,13 @@ def valid_text(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _cell(value: Any) -> str:
+    """A carried value (an id, a kept column) for a table cell: ``-`` for none, JSON for lists and objects."""
+    if value is None:
+        return "-"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+
+
 def plain(value: object, style: str = "") -> Any:
     """User-supplied text (a review, a file name, a card field) for Rich: never read as markup, made inert."""
     from rich.text import Text
@@ -520,24 +527,41 @@ class PredictionWriter:
         label_width = max(8, *(len(name) for name in self.classes))
         heading = "P(label)" if self.multiclass else f"P({self.classes[1]})"
         probability_width = max(11, len(heading))
-        review_width = max(10, width - source_width - label_width - probability_width - 4 * 3)
+        # the id and the kept columns, as every other format carries them (each up to 20 characters wide)
+        carried = {name: [_cell(self._carried(p, name)) for p in predictions] for name in self._carried_names()}
+        carried_widths = {name: min(20, max(len(name), *map(len, cells))) for name, cells in carried.items()}
+        used = source_width + label_width + probability_width + sum(carried_widths.values())
+        review_width = max(10, width - used - (4 + len(carried)) * 3)
         table = Table(show_edge=False, header_style="bold", show_header=not self._header_done)
         self._header_done = True  # later chunks (lines typed one by one) continue the same table
         table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
+        if self.with_id:
+            table.add_column("id", width=carried_widths["id"], overflow="fold")
         table.add_column("label", min_width=label_width, no_wrap=True)
         table.add_column(heading, min_width=probability_width, justify="right", no_wrap=True)
+        for name in self.keep:
+            table.add_column(inert(name), width=carried_widths[name], overflow="fold")
         table.add_column("review", width=review_width, no_wrap=True, overflow="ellipsis")
-        for p in predictions:
+        for i, p in enumerate(predictions):
             label = getattr(p, "label", None)
             style = {self.classes[0]: "red", self.classes[-1]: "green"}.get(label or "", "yellow")
             probability = getattr(p, "probability", None)
             table.add_row(
                 plain(p.source),
+                *([plain(carried["id"][i])] if self.with_id else []),
                 plain(label or "-", style=style),
                 "-" if probability is None else f"{probability:.3f}",
+                *(plain(carried[name][i]) for name in self.keep),
                 Text(preview(getattr(p, "text", ""), review_width)),
             )
         return table
+
+    def _carried_names(self) -> list[str]:
+        return (["id"] if self.with_id else []) + list(self.keep)
+
+    @staticmethod
+    def _carried(p: Any, name: str) -> Any:
+        return getattr(p, "id", None) if name == "id" else (getattr(p, "extra", None) or {}).get(name)
 
 
 class ParquetPredictionWriter:
