@@ -398,7 +398,12 @@ def read_sources(
                 continue
             try:
                 with open(source, "rb") as handle:
-                    yield from read_lines(handle, source)
+                    said = False
+                    for chunk in read_lines(handle, source):
+                        said = said or bool(chunk)
+                        yield chunk
+                if not said:  # no line with text, nor a problem: refused as an empty file is
+                    yield [Problem(source, f"{source}: empty (no text to classify)")]
             except InputError as exc:
                 yield [Problem(source, exc.message)]
             except OSError as exc:

@@ -289,7 +289,10 @@ def test_a_column_name_given_twice_is_named(tiny_model, tmp_path):
     assert dataset.splits["train"].texts == ["great film", "awful film"]  # the first 'text', as said
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(data)])
     assert result.exit_code == 0
-    assert result.stderr.splitlines() == [f"warning: {expected}"]
+    assert result.stderr.splitlines() == [
+        f"read {data} as CSV with a header row; text column 'text' (chosen automatically: text)",
+        f"warning: {expected}",
+    ]
     assert [json.loads(line)["label"] for line in result.stdout.splitlines()] == ["positive", "negative"]
 
 

@@ -161,3 +161,23 @@ def test_sources_keep_order_and_report_problems_in_place(tmp_path):
     assert texts(whole) == [("<stdin>", "one\ntwo\n")]
     empty = flat(read_sources(["-"], io.BytesIO(b"  \n"), whole=True))
     assert problems(empty) == [("<stdin>: empty (no text to classify)", True)]
+
+
+def test_per_line_files_without_a_line_of_text_are_refused_as_empty_files_are(tmp_path):
+    from sentiment_cli.reviews import Problem, Review, read_sources
+
+    empty, blank, one = tmp_path / "empty.txt", tmp_path / "blank.txt", tmp_path / "one.txt"
+    empty.write_bytes(b"")
+    blank.write_bytes(b"\n  \n\r\n")
+    one.write_bytes(b"good film\n")
+    chunks = read_sources([str(empty), str(blank), str(one)], io.BytesIO(), per_line=True)
+    items = [x for chunk in chunks for x in chunk]
+    problems = [x for x in items if isinstance(x, Problem)]
+    assert [(p.message, p.fatal) for p in problems] == [
+        (f"{empty}: empty (no text to classify)", True),
+        (f"{blank}: empty (no text to classify)", True),
+    ]
+    assert [x.text for x in items if isinstance(x, Review)] == ["good film"]
+    nul = tmp_path / "nul.txt"
+    nul.write_bytes(b"\x00\x01")  # not text: one problem, not two
+    assert len([x for chunk in read_sources([str(nul)], io.BytesIO(), per_line=True) for x in chunk]) == 1
