@@ -12,7 +12,7 @@ Writes to a temporary folder under /tmp (removed at the end, nothing in the repo
 Then runs, each in its own process, timed from start to exit:
   - `sentiment predict --per-line FILE.txt --format jsonl > /dev/null` (the issue's comparison);
   - `sentiment predict FILE.parquet --id-column id --output OUT.parquet` (Parquet in and out, like Spark);
-  - `python -m sentiment_cli.spark FILE.parquet OUT --id-column id --master local[N]` for N = 1, 2: the
+  - `sentiment score FILE.parquet OUT --id-column id --master local[N]` for N = 1, 2: the
     whole run (JVM start included) and the job alone (reading, scoring, writing; the summary line's time).
 
 and checks that Spark's output equals `sentiment predict`'s on the 25,000 rows (same labels, max |dp|,
@@ -67,7 +67,7 @@ def main() -> int:
     n = len(texts)
     model = [] if args.model is None else ["--model", str(args.model)]
     sentiment = [str(Path(sys.executable).with_name("sentiment"))]
-    spark_job = [sys.executable, "-m", "sentiment_cli.spark"]
+    spark_job = [str(Path(sys.executable).with_name("sentiment")), "score"]
     cpus = os.cpu_count()
     print(f"{n:,} IMDB test reviews; {n * args.repeat:,} rows repeated; {cpus} CPUs (shared with other work)")
 

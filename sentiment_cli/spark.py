@@ -6,17 +6,11 @@ The model directory reaches the workers once per application (``SparkContext.add
 next ones, because a LiteRT interpreter cannot be pickled. Workers need only the prediction path:
 ``ai-edge-litert``, NumPy and pyarrow (see the README's "Running on a cluster").
 
-Also a program for ``spark-submit``::
-
-    spark-submit --master yarn "$(python -c 'import sentiment_cli.spark as s; print(s.__file__)')" \\
-        s3a://bucket/reviews/ s3a://bucket/scored/ --model my-model --id-column review_id
-
-or ``python -m sentiment_cli.spark INPUT OUTPUT [--master URL] ...`` (run ``--help`` for every option).
+The program for ``spark-submit`` is ``sentiment score`` (:mod:`sentiment_cli.cli.spark_submit`).
 """
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import functools
 import os
@@ -29,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputExists, SentimentError
+from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputExists
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -171,6 +165,7 @@ def score(
 
     from sentiment_cli.api import Model, load
     from sentiment_cli.arrow import prediction_fields
+    from sentiment_cli.runtime import check_threshold
 
     model = model if isinstance(model, Model) else load(model)
     columns = df.columns
@@ -179,8 +174,7 @@ def score(
             raise DataError(f"no {role} column {column!r} (columns: {', '.join(columns)})")
     if not isinstance(df.schema[text_col].dataType, StringType):
         raise DataError(f"the text column {text_col!r} is {df.schema[text_col].dataType.simpleString()}, not strings")
-    if threshold is not None and len(model.labels) != 2:
-        raise ValueError(f"threshold applies to two-class models; this one has {len(model.labels)} classes")
+    check_threshold(threshold, model.labels)  # on the driver, before any task: as predict refuses it
     kept = [df.schema[id_col]] if id_col is not None else list(df.schema.fields)
     predicted = [
         StructField(f.name, StringType() if f.name == "label" else DoubleType())
@@ -320,51 +314,3 @@ def score_files(
 
     counts = written.agg(F.count("*").alias("rows"), F.sum(F.col("label").isNull().cast("int")).alias("none")).first()
     return ScoreSummary(target, counts["rows"], counts["none"] or 0, seconds, scored.rdd.getNumPartitions(), text)
-
-
-# -- spark-submit / python -m sentiment_cli.spark ------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``spark-submit .../sentiment_cli/spark.py INPUT OUTPUT [options]``: the same job as ``sentiment score``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sentiment_cli.spark",
-        description="Score a file or folder of reviews (Parquet, CSV, TSV, JSON Lines) on Spark into a folder.",
-    )
-    parser.add_argument("input", help="a file or folder (local, hdfs://, s3a://...)")
-    parser.add_argument("output", help="the output folder (Parquet; CSV or JSON Lines when it ends in .csv or .jsonl)")
-    parser.add_argument("--model", "-m", help="model directory on the driver (default: the shipped model)")
-    parser.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
-    parser.add_argument("--text-column", help="the text column (default: text, review, document...)")
-    parser.add_argument("--id-column", help="write only this column and the predictions")
-    parser.add_argument("--input-format", choices=FORMATS, help="default: from the file names")
-    parser.add_argument("--threshold", type=float, help="two-class models: probability for the second class")
-    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
-    args = parser.parse_args(argv)
-    try:
-        summary = score_files(
-            args.input, args.output, model=args.model, master=args.master, text_column=args.text_column,
-            id_column=args.id_column, input_format=args.input_format, threshold=args.threshold, force=args.force,
-        )  # fmt: skip
-    except SentimentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(describe(summary), file=sys.stderr)
-    return 0
-
-
-def describe(summary: ScoreSummary) -> str:
-    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
-    none = f", {summary.unlabelled:,} without a label" if summary.unlabelled else ""
-    return (
-        f"Scored {summary.rows:,} rows ({summary.text_column!r}{none}) into {summary.output} "
-        f"in {summary.seconds:.1f} s ({rate:,.0f} rows/s, {summary.partitions} partitions)"
-    )
-
-
-if __name__ == "__main__":
-    # Run as a file (spark-submit .../spark.py): use the installed module, so that the functions shipped to
-    # workers are found there by name and each worker's model cache is the module's, kept between tasks.
-    from sentiment_cli.spark import main as _main
-
-    sys.exit(_main())

@@ -280,3 +280,19 @@ def test_inspect_expand_and_input_length(tiny_seed_model):
     )
     assert data["sequence_length"] == 10
     assert data["layers"][1]["macs"] == 2 * 10 * 4 * 4 * (8 + 4)
+
+
+def test_the_spark_submit_program_is_the_score_command(tmp_path):
+    import subprocess
+    import sys
+
+    from sentiment_cli.cli import spark_submit
+
+    program = [sys.executable, spark_submit.__file__]
+    shown = subprocess.run([*program, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "Score a file or folder of reviews on Apache Spark" in shown.stdout and "--id-column" in shown.stdout
+    wrong = subprocess.run([*program, "only-one-argument"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "Missing argument 'OUTPUT'" in wrong.stderr
+    bad = subprocess.run([*program, "in", str(tmp_path / "out"), "--threshold", "2"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--threshold" in bad.stderr

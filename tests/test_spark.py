@@ -156,6 +156,8 @@ def test_all_columns_kept_without_an_id_and_errors_named(spark, tmp_path):
         score(df)
     with pytest.raises(DataError, match="not strings"):
         score(df, text_col="stars")
+    with pytest.raises(ValueError, match="threshold must be a number from 0 to 1"):
+        score(df, text_col="review", threshold=1.5)  # refused on the driver, before any task runs
 
 
 def test_score_command_reads_csv_and_jsonl_folders(spark, tmp_path, predicted):
@@ -194,17 +196,17 @@ def test_score_command_reads_csv_and_jsonl_folders(spark, tmp_path, predicted):
 @pytest.mark.skipif(
     shutil.which("spark-submit", path=os.path.dirname(sys.executable)) is None, reason="no spark-submit"
 )
-def test_spark_submit_runs_the_module_as_a_file(tmp_path, predicted):
+def test_spark_submit_runs_the_score_command_as_a_file(tmp_path, predicted):
     import pyarrow.parquet as pq
 
-    import sentiment_cli.spark
+    from sentiment_cli.cli import spark_submit
 
     source = write_parquet(tmp_path / "in.parquet", 301)
     trace = tmp_path / "loads.txt"
     env = {**os.environ, TRACE_LOADS_ENV: str(trace), "PYSPARK_PYTHON": sys.executable}
     command = [
         os.path.join(os.path.dirname(sys.executable), "spark-submit"), "--master", "local[2]",
-        sentiment_cli.spark.__file__, str(source), str(tmp_path / "out"), "--id-column", "id",
+        spark_submit.__file__, str(source), str(tmp_path / "out"), "--id-column", "id",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

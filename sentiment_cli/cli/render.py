@@ -268,3 +268,13 @@ def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -
         for split, accuracy in scores.items():
             table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
     return table
+
+
+def score_summary(summary: Any) -> str:
+    """``sentiment score``'s one line: rows, rows without a label, time, rate and partitions."""
+    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    none = f", {summary.unlabelled:,} without a label" if summary.unlabelled else ""
+    return (
+        f"Scored {summary.rows:,} rows ({summary.text_column!r}{none}) into {summary.output} "
+        f"in {summary.seconds:.1f} s ({rate:,.0f} rows/s, {summary.partitions} partitions)"
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import output
+from . import output, render
 from .options import ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
 
 
@@ -40,8 +40,8 @@ def score(
     master: Annotated[
         str | None,
         typer.Option(
-            help="Spark master URL: local[2], spark://host:7077, yarn, k8s://... Default: local[*] (every core "
-            "of this machine).",
+            help="Spark master URL: local[2], spark://host:7077, yarn, k8s://... Default: spark-submit's "
+            "--master, else local[*] (every core of this machine).",
             show_default=False,
         ),
     ] = None,
@@ -76,12 +76,12 @@ def score(
       sentiment score s3a://bucket/reviews/ s3a://bucket/scored/ --master yarn --model my-model
     """
     from ..api import load
-    from ..spark import describe, score_files
+    from ..spark import score_files
 
     loaded = load(model)
     check_threshold(threshold, loaded.labels)
     summary = score_files(
-        source, target, model=loaded, master=master or "local[*]", text_column=text_column, id_column=id_column,
+        source, target, model=loaded, master=master, text_column=text_column, id_column=id_column,
         input_format=None if input_format is None else input_format.value, threshold=threshold, force=force,
     )  # fmt: skip
-    output.note(describe(summary))
+    output.note(render.score_summary(summary))
