@@ -31,6 +31,33 @@ def prediction_fields(labels: tuple[str, ...]) -> list[pa.Field]:
     return fields
 
 
+def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]) -> dict[str, pa.DataType]:
+    """The Arrow types of the columns a prediction file carries (``id`` and ``keep``) as the Parquet files
+    ``paths`` store them, so an int64 key stays an int64 key to join on. A column whose files disagree, or
+    that no file has, is left out (written as text)."""
+    import pyarrow.parquet as pq
+
+    from .errors import DataError
+    from .tables import resolve_column
+
+    found: dict[str, set[pa.DataType]] = {}
+    for path in paths:
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowException):
+            continue  # the reader names what is wrong with it
+        wanted = {name: name for name in keep}
+        if id_column is not None:
+            try:
+                wanted["id"] = resolve_column(schema.names, id_column, "id", path)
+            except DataError:
+                continue
+        for name, column in wanted.items():
+            if column in schema.names:
+                found.setdefault(name, set()).add(schema.field(column).type)
+    return {name: types.pop() for name, types in found.items() if len(types) == 1}
+
+
 def output_schema(model: Model, schema: pa.Schema, text_column: str, id_column: str | None = None) -> pa.Schema:
     """The schema :func:`score_batch` gives for input ``schema``: the id column (when given) or every input
     column, then the prediction columns."""

@@ -362,3 +362,33 @@ def test_the_terminal_table_carries_the_id_and_kept_columns_too(tiny_model, revi
     for line, record in zip(lines[2:], records, strict=True):
         cells = [cell.strip() for cell in line.split("│")]
         assert cells[1:3] == [record["id"], record["label"] or "-"] and cells[4] == record["stars"]
+
+
+def test_parquet_out_keeps_the_types_parquet_in_had(tiny_model, tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    when = datetime.datetime(2026, 11, 28, 12, 0)
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "ID": pa.array([7, 8], pa.int64()), "stars": [4.5, None], "when": [when, when], "tags": [["a"], []],
+        "review": ["great wonderful film", "awful boring film"],
+    }), source)  # fmt: skip
+    out = tmp_path / "out.parquet"
+    args = ["predict", "-m", str(tiny_model), str(source), "--id-column", "ID", "--keep-columns", "stars,when,tags"]
+    result = runner.invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    table = pq.read_table(out)
+    assert table.schema.field("id").type == pa.int64() and table.schema.field("stars").type == pa.float64()
+    assert table.schema.field("when").type == pa.timestamp("us") and table.schema.field("tags").type == pa.list_(
+        pa.string()
+    )
+    rows = table.to_pylist()
+    assert [(r["id"], r["stars"], r["when"], r["tags"]) for r in rows] == [(7, 4.5, when, ["a"]), (8, None, when, [])]
+    assert [r["label"] for r in rows] == ["positive", "negative"]
+    # a CSV has no types: its columns stay text, as before
+    csv_in = write_csv(tmp_path / "in.csv", [("great wonderful film", 1)], header=("review", "stars"))
+    runner.invoke(app, ["predict", "-m", str(tiny_model), str(csv_in), "--keep-columns", "stars", "-o", str(out)])
+    assert pq.read_table(out).schema.field("stars").type == pa.string()

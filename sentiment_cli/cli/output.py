@@ -567,14 +567,16 @@ class PredictionWriter:
 class ParquetPredictionWriter:
     """Predictions to a Parquet file, one row group per chunk (pyarrow is imported only here)."""
 
-    def __init__(self, path: str, writer: PredictionWriter) -> None:
+    def __init__(self, path: str, writer: PredictionWriter, carried: dict[str, Any] | None = None) -> None:
+        """``carried``: Arrow types of the id and kept columns (as the input stores them); others are text."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self.pa, self.path, self.fields = pa, path, writer
+        self.pa, self.path, self.fields, self.carried = pa, path, writer, dict(carried or {})
         names = writer.columns()
         types = {"label": pa.string(), "source": pa.string(), "probability": pa.float64()}
         types |= {f"p_{name}": pa.float64() for name in writer.classes}
+        types |= carried or {}
         self.schema = pa.schema([(name, types.get(name, pa.string())) for name in names])
         self._writer = pq.ParquetWriter(path, self.schema)
 
@@ -586,6 +588,7 @@ class ParquetPredictionWriter:
             record = self.fields.record(p)
             probabilities = record.pop("probabilities", {})
             record |= {f"p_{name}": value for name, value in probabilities.items()}
+            record |= {name: PredictionWriter._carried(p, name) for name in self.carried}  # as read, not as text
             rows.append(record)
         columns = {}
         for field in self.schema:

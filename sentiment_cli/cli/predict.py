@@ -158,7 +158,10 @@ def predict(
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
         if file_format == "parquet":
             fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
-            writer: Any = output.ParquetPredictionWriter(str(target), fields)
+            from ..arrow import carried_types
+
+            parquet = [s for s in sources if s != "-" and (fmt_name == "parquet" or s.lower().endswith(".parquet"))]
+            writer: Any = output.ParquetPredictionWriter(str(target), fields, carried_types(parquet, id_column, keep))
             closing.callback(writer.close)
         else:
             stream = None
