@@ -75,10 +75,10 @@ def train(
     tokenizer: Annotated[
         Tokenizer,
         typer.Option(
-            help="words: the BiLSTM reads words, the bag holds word n-grams (English...). chars: the BiLSTM "
-            "reads characters and the bag adds character 1-4-grams (Korean, Japanese, Chinese, Thai, and "
-            "languages whose words take many endings). auto: chars when most letters of the training texts "
-            "are Hangul, kana, Han, Thai..., else words.",
+            help="words: the BiLSTM reads words, the bag holds word n-grams (English, Korean...). chars: the "
+            "BiLSTM reads characters and the bag adds character 1-4-grams (Japanese, Chinese, Thai, and languages "
+            "whose words take many endings). auto: chars when most letters of the training texts are kana, Han, "
+            "Thai..., else words (Korean: words, with character n-grams in the bag).",
             case_sensitive=False,
             rich_help_panel=_SHAPE,
         ),
@@ -86,8 +86,9 @@ def train(
     char_ngrams: Annotated[
         CharNgrams,
         typer.Option(
-            help="Character 1-4-grams in the n-gram bag: on, off, or auto: on when the tokenizer reads characters "
-            "or the reviews are short (a median of 40 tokens or fewer: tweets, one-liners), off for long reviews.",
+            help="Character 1-4-grams in the n-gram bag: on, off, or auto: on when the tokenizer reads characters, "
+            "for Korean, or when the reviews are short (a median of 40 tokens or fewer: tweets, one-liners), off "
+            "for long reviews.",
             case_sensitive=False,
             rich_help_panel=_SHAPE,
         ),
