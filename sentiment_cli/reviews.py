@@ -347,9 +347,12 @@ def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) 
     problems = []
     if repeated := repeated_columns(table):
         problems.append(Problem(path, repeated, fatal=False))
-    if malformed:
-        first = next(iter(reasons))
-        problems.append(Problem(path, f"{path}: {_lines('malformed row', malformed)} not classified ({first})"))
+    if malformed:  # each kind of fault once, with the first line that has it
+        kinds = [f"line {line}: {reason}" for reason, line in list(reasons.items())[:3]]
+        more = f"; {len(reasons) - 3} more kinds" if len(reasons) > 3 else ""
+        problems.append(
+            Problem(path, f"{path}: {_lines('malformed row', malformed)} not classified ({'; '.join(kinds)}{more})")
+        )
     if empty:
         message = f"{path}: {_lines('row', empty)} without text: written with no label"
         problems.append(Problem(path, message, fatal=False))

@@ -168,13 +168,14 @@ def test_predict_parquet_in_and_out_matches_jsonl(tiny_model, review_table, tmp_
 
 def test_malformed_table_rows_are_errors_and_the_rest_classified(tiny_model, tmp_path):
     path = tmp_path / "d.tsv"
-    path.write_text("text\tlabel\ngreat superb film\t1\nno label column here\nawful dull film\t0\n")
+    path.write_text("text\tlabel\ngreat superb film\t1\nno label column here\nawful dull film\t0\na\tb\tc\nd\n")
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
     assert result.exit_code == 1
     assert [r["source"] for r in jsonl(result.stdout)] == [f"{path}:2", f"{path}:4"]
-    assert result.stderr == (
+    assert result.stderr == (  # each kind of fault named once, at its first line
         f"read {path} as TSV with a header row; text column 'text' (chosen automatically: text)\n"
-        f"error: {path}: 1 malformed row (line 3) not classified (1 field, expected 2)\n"
+        f"error: {path}: 3 malformed rows (lines 3, 5, 6) not classified (line 3: 1 field, expected 2; "
+        "line 5: 3 fields, expected 2)\n"
     )
 
 
