@@ -387,7 +387,7 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
         raise OutputError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputExists(f"{out}: exists and is not empty")
-    parent = out.resolve().parent
+    parent = out.absolute().parent  # where the stage is made: beside the name given
     if not parent.is_dir():
         raise OutputError(f"{parent}: no such directory")
     if not os.access(parent, os.W_OK):
@@ -406,7 +406,7 @@ class Stage:
         try:
             import tempfile  # only when writing: predict does not pay for it
 
-            self.path = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-{os.getpid()}-"))
+            self.path = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.tmp-{os.getpid()}-"))
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
 

@@ -12,13 +12,14 @@ from .errors import OutputError
 
 
 def remove_stale(path: Path) -> list[Path]:
-    """Delete the temporaries beside ``path`` (``.NAME.tmp-PID``, ``.NAME.tmp-PID-*``: files or folders) whose
+    """Delete the temporaries beside ``path`` as named, a link not followed (``.NAME.tmp-PID``,
+    ``.NAME.tmp-PID-*``: files or folders, where :func:`replacing` and model stages make them) whose
     process no longer runs: a run killed with SIGKILL cannot delete its own. One of a process still running,
     or of another user, is left alone, and so is a symbolic link."""
     removed: list[Path] = []
     prefix = f".{path.name}.tmp-"
     try:
-        candidates = [p for p in path.resolve().parent.iterdir() if p.name.startswith(prefix)]
+        candidates = [p for p in path.absolute().parent.iterdir() if p.name.startswith(prefix)]
     except OSError:
         return removed
     for stale in candidates:

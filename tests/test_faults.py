@@ -393,6 +393,18 @@ def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path
     assert out.read_text(encoding="utf-8") == "done"
     assert not stale.exists() and running.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, running.name])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "link.jsonl"  # an output named through a link: its temporary is beside the link
+    link.symlink_to(elsewhere / "real.jsonl")
+    beside_link = tmp_path / f".link.jsonl.tmp-{dead.pid}"
+    beside_link.write_text("half", encoding="utf-8")
+    with replacing(link) as target:
+        assert target.parent == tmp_path
+        target.write_text("done", encoding="utf-8")
+    assert not beside_link.exists() and link.read_text(encoding="utf-8") == "done"
+    for extra in (link, elsewhere):
+        extra.unlink() if extra.is_symlink() or extra.is_file() else extra.rmdir()
 
     # training deletes a killed run's stage and says so, on stderr, even when the run then fails
     stage = tmp_path / f".m.tmp-{dead.pid}-abc123"
