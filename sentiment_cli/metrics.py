@@ -64,11 +64,6 @@ def reported_probabilities(probabilities: np.ndarray, classes: np.ndarray) -> np
     return np.where(classes < 0, np.nan, chosen)
 
 
-def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
-    """Metrics of positive-class probabilities against 0/1 labels (see :func:`classification_metrics`)."""
-    return classification_metrics(labels, np.asarray(probabilities, dtype=np.float64).ravel(), threshold=threshold)
-
-
 def classification_metrics(
     labels: np.ndarray,
     probabilities: np.ndarray,

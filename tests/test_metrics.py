@@ -5,9 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment_cli.metrics import binary_metrics, classification_metrics, roc_auc, softmax
+from sentiment_cli.metrics import classification_metrics, roc_auc, softmax
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+
+def binary_metrics(labels, probabilities, threshold=0.5):
+    """Metrics of positive-class probabilities against 0/1 labels."""
+    return classification_metrics(labels, np.asarray(probabilities, dtype=np.float64).ravel(), threshold=threshold)
 
 
 def test_binary_metrics_by_hand():

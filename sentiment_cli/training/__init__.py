@@ -25,7 +25,7 @@ from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
 from ..data import Dataset, Split, data_paths
 from ..errors import DataError, SentimentError
-from ..metrics import classification_metrics, sigmoid, softmax
+from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
 from ..reports import REPORT_FILE, data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
@@ -250,7 +250,7 @@ def _branch_accuracy(z: np.ndarray, labels: np.ndarray, num_classes: int, column
     """Accuracy of one branch alone: its own logits are the first or second half of ``z``'s columns."""
     width = logit_width(num_classes)
     own = z[:, column * width : (column + 1) * width]
-    predicted = (own[:, 0] > 0).astype(np.int64) if num_classes == 2 else own.argmax(axis=1)
+    predicted = predicted_classes(sigmoid(own[:, 0]) if num_classes == 2 else softmax(own))
     return float(np.mean(predicted == labels))
 
 
