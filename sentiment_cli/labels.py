@@ -210,7 +210,8 @@ class LabelMap:
     Comma-separated ``KEY=CLASS`` items. KEY is a value (compared normalized: ``Pos``, ``pos `` and ``POS`` are
     the same key, as are ``4``, ``4.0`` and ``+4``), an inclusive numeric range ``A-B`` (``-2--1`` is -2 to -1),
     or ``*`` for every other value. CLASS is a class name, or ``drop`` to drop those rows. A value matching both a
-    value key and a range takes the value key's class (``1-5=negative,3=drop``); ``*`` comes last."""
+    value key and a range takes the value key's class (``1-5=negative,3=drop``); ``*`` comes last. A map of drops
+    only (``neutral=drop``) drops those values and reads the others as they would be read without a map."""
 
     items: tuple[MapItem, ...]
     spec: str
@@ -236,6 +237,10 @@ class LabelMap:
             items.append(_parse_key(key_text, target))
         _check(items)
         return cls(tuple(items), spec)
+
+    @property
+    def drops_only(self) -> bool:
+        return all(item.target is DROP for item in self.items)
 
     def lookup(self, normalized: str) -> str | Literal[_Drop.DROP] | None:
         """The class name for a normalized value, :data:`DROP`, or None when no item covers it."""
@@ -292,9 +297,9 @@ def _check(items: list[MapItem]) -> None:
         for other in ranges[i + 1 :]:
             if one.target != other.target and one.low <= other.high and other.low <= one.high:  # type: ignore[operator]
                 raise ValueError(f"label map: ranges {one.key!r} and {other.key!r} overlap")
+    if any(item.key == "*" and item.target is DROP for item in items) and all(item.target is DROP for item in items):
+        raise ValueError("label map: '*=drop' with nothing but drops leaves no label; name at least one class")
     classes = dict.fromkeys(item.target for item in items if isinstance(item.target, str))
-    if not classes:
-        raise ValueError("label map: every item is 'drop'; name at least one class")
     folded: dict[str, str] = {}
     for class_name in classes:
         same = folded.setdefault(class_name.casefold(), class_name)
@@ -464,6 +469,10 @@ def infer_scheme(
     distinct = _distinct(values)
     if not distinct:
         raise _no_labels(source)
+    if label_map is not None and label_map.drops_only:  # drop these, read the rest as without a map
+        dropped = [v for v in distinct if label_map.lookup(v) is DROP]
+        scheme = infer_scheme([v for v in distinct if v not in dropped], max_classes=max_classes, source=source)
+        return LabelScheme(scheme.classes, {**scheme.mapping, **dict.fromkeys(dropped)}, scheme.kind)
     if label_map is not None:
         return _mapped(distinct, label_map, max_classes, source)
     if len(distinct) == 1:
@@ -539,6 +548,10 @@ def scheme_for_classes(
     model_classes = f"the model's classes are {', '.join(classes)}"
     distinct = sorted(_distinct(values), key=_value_order)
     mapping: dict[str, int | None] = {}
+    if label_map is not None and label_map.drops_only:  # drop these, match the rest as without a map
+        dropped = [v for v in distinct if label_map.lookup(v) is DROP]
+        scheme = scheme_for_classes(classes, [v for v in distinct if v not in dropped], source=source)
+        return LabelScheme(classes, {**scheme.mapping, **dict.fromkeys(dropped)}, scheme.kind)
     if label_map is not None:
         foreign = [c for c in label_map.classes if normalize(c) not in by_name]
         if foreign:
@@ -576,7 +589,8 @@ def scheme_for_classes(
     if unknown:
         raise DataError(
             f"{source} has labels the model does not know: {_show(unknown)} ({model_classes})",
-            hint=f"map them onto the model's classes with a label map, e.g. '{unknown[0]}={classes[0]}'",
+            hint=f"leave them out with a label map, e.g. '{unknown[0]}=drop', or name their class: "
+            f"'{unknown[0]}={classes[0]}'",
         )
     if ambiguous:
         raise DataError(

@@ -201,7 +201,7 @@ def test_label_map_value_keys_are_normalized_and_win_over_ranges():
         ("1=a,1.0=b", "label map: '1' is mapped to both 'a' and 'b'"),
         ("*=a,*=drop", "label map: '*' is mapped to both 'a' and 'drop'"),
         ("1-3=negative,3-5=positive", "label map: ranges '1-3' and '3-5' overlap"),
-        ("1=drop,*=drop", "label map: every item is 'drop'; name at least one class"),
+        ("1=drop,*=drop", "label map: '*=drop' with nothing but drops leaves no label; name at least one class"),
         ("1=Good,2=good", "label map: class names 'Good' and 'good' differ only in case"),
         ("nan=x", "label map: key 'nan' means a missing label; missing labels are always skipped"),
     ],
@@ -432,3 +432,17 @@ def test_nan_inputs_are_missing_not_classes():
     scheme = infer_scheme([0, 1, float("nan"), np.nan, None])
     assert set(scheme.mapping) == {"0", "1"}
     assert scheme.encode(math.nan) is None
+
+
+def test_a_map_of_drops_only_drops_those_and_reads_the_rest_as_without_a_map():
+    neutral = LabelMap.parse("neutral=drop")
+    scheme = infer_scheme(["negative", "neutral", "positive", "neutral"], neutral)
+    assert scheme.classes == ("negative", "positive") and scheme.kind == "binary"
+    assert scheme.mapping == {"negative": 0, "positive": 1, "neutral": None}
+    assert scheme.describe() == "labels: negative -> negative, neutral dropped, positive -> positive"
+    three = scheme_for_classes(("negative", "positive"), ["neg", "neutral", "pos"], neutral)
+    assert three.mapping == {"neg": 0, "neutral": None, "pos": 1}
+    stars = infer_scheme([1, 2, 3, 4, 5], LabelMap.parse("3=drop"))  # numbers stay classes of their own
+    assert stars.classes == ("1", "2", "4", "5") and stars.mapping["3"] is None
+    with pytest.raises(DataError, match="has only one label"):
+        infer_scheme(["neutral", "positive"], neutral)
