@@ -393,3 +393,17 @@ def test_parquet_out_keeps_the_types_parquet_in_had(tiny_model, tmp_path):
     csv_in = write_csv(tmp_path / "in.csv", [("great wonderful film", 1)], header=("review", "stars"))
     runner.invoke(app, ["predict", "-m", str(tiny_model), str(csv_in), "--keep-columns", "stars", "-o", str(out)])
     assert pq.read_table(out).schema.field("stars").type == pa.string()
+
+
+def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):
+    path = tmp_path / "review.txt"
+    path.write_text("great wonderful film", encoding="utf-8")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--text-column", "x",
+                                 "--keep-columns", "stars", "--whole"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: --text-column, --keep-columns apply to tables (.csv, .tsv, .jsonl, .parquet, or --input-format), "
+        "and no input is one: unused",
+        "warning: --whole applies to standard input (-); each named file is one review anyway: unused",
+    ]
+    assert [r["label"] for r in jsonl(result.stdout)] == ["positive"]

@@ -154,6 +154,7 @@ def predict(
         raise typer.BadParameter(what, param_hint="--keep-columns")
     fmt_name = None if input_format is None else input_format.value
     table = TableInput(fmt_name, text_column, id_column, keep, header)
+    _warn_unused(sources, table, whole)
     with_id = id_column is not None
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
         if file_format == "parquet":
@@ -229,6 +230,23 @@ def _input_bytes(sources: list[str], table: TableInput) -> int | None:
         return sum(Path(source).stat().st_size for source in sources)
     except OSError:
         return None
+
+
+def _warn_unused(sources: list[str], table: Any, whole: bool) -> None:
+    """Options that no input uses are said to be unused, not silently ignored."""
+    from ..reviews import is_table
+
+    if not any(source != "-" and is_table(source, table) for source in sources):
+        given = [flag for flag, value in (("--text-column", table.text_column), ("--id-column", table.id_column),
+                 ("--keep-columns", table.keep_columns), ("--header/--no-header", table.header)) if value not in
+                 (None, ())]  # fmt: skip
+        if given:
+            output.warning(
+                f"{', '.join(given)} apply to tables (.csv, .tsv, .jsonl, .parquet, or --input-format), and no "
+                "input is one: unused"
+            )
+    if whole and "-" not in sources:
+        output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
 
 
 def _same_file(a: Path, b: str) -> bool:
