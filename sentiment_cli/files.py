@@ -10,6 +10,18 @@ from pathlib import Path
 
 from .errors import OutputError
 
+_SIGNATURES = (
+    (b"\x1f\x8b", "gzip-compressed"), (b"PK\x03\x04", "a zip archive"), (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"), (b"PAR1", "a Parquet file"), (b"%PDF", "a PDF document"),
+    (b"\xff\xfe", "UTF-16 text"), (b"\xfe\xff", "UTF-16 text"),
+)  # fmt: skip
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a file that is not UTF-8 text is, from its first bytes (``gzip-compressed``, ``UTF-16 text``...),
+    for messages; None when they say nothing known."""
+    return next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
+
 
 def remove_stale(path: Path) -> list[Path]:
     """Delete the temporaries beside ``path`` as named, a link not followed (``.NAME.tmp-PID``,

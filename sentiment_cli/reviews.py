@@ -98,7 +98,12 @@ def decode(raw: bytes, source: str) -> tuple[str, Problem | None]:
         except UnicodeDecodeError:
             raise InputError(f"{source}: invalid UTF-16 text") from None
     if b"\0" in raw:
-        raise InputError(f"{source}: not text (contains NUL bytes)")
+        from .files import binary_kind
+
+        kind = binary_kind(raw)
+        if kind and kind.endswith("-compressed"):  # a table's .gz is read; a plain file's is not
+            raise InputError(f"{source}: {kind}, not text (decompress it, e.g. zcat FILE | sentiment predict -)")
+        raise InputError(f"{source}: not text ({kind or 'contains NUL bytes'})")
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:

@@ -221,9 +221,15 @@ def _gzip_error(path: Path, exc: BaseException) -> DataError:
     return DataError(f"{path}: corrupt gzip data ({exc})", "the file may be truncated; decompress it to check")
 
 
-def _nul_error(path: Path, line: int) -> DataError:
+def _nul_error(path: Path, line: int, head: bytes = b"") -> DataError:
+    from .files import binary_kind
+
+    kind = binary_kind(head)
+    if kind == "UTF-16 text":
+        return DataError(f"{path}: a UTF-16 table; tables are read as UTF-8", "convert it: iconv -f UTF-16 -t UTF-8")
     return DataError(
-        f"{path}: not a text table (NUL bytes at line {line})", "is it binary, or UTF-16? tables must be UTF-8 text"
+        f"{path}: not a text table ({kind or f'NUL bytes at line {line}'})",
+        "is it binary, or UTF-16? tables must be UTF-8 text",
     )
 
 
@@ -261,7 +267,7 @@ class _Lines:
                 if len(raw) > FIELD_LIMIT:
                     raise DataError(f"{path}: line {self.number} is longer than {_size(FIELD_LIMIT)}")
                 if b"\0" in raw:
-                    raise _nul_error(path, self.number)
+                    raise _nul_error(path, self.number, raw if self.number == 1 else b"")
                 if self.number == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)
                 line = raw.decode("utf-8", errors="replace")
@@ -804,7 +810,7 @@ class Table:
                 "convert it to JSON Lines, e.g. jq -c '.[]' FILE > FILE.jsonl",
             )
         if b"\0" in raw:
-            raise _nul_error(path, raw.count(b"\n", 0, raw.index(b"\0")) + 1)
+            raise _nul_error(path, raw.count(b"\n", 0, raw.index(b"\0")) + 1, raw)
         return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
 
     def _parquet_items(self, tally: _Tally, batch: int) -> Iterator[Record | Malformed]:
@@ -873,7 +879,7 @@ def open_table(
         if not inner.removeprefix(codecs.BOM_UTF8).strip():
             raise DataError(f"{path}: no records")
         if b"\0" in inner:
-            raise _nul_error(path, inner.count(b"\n", 0, inner.index(b"\0")) + 1)
+            raise _nul_error(path, inner.count(b"\n", 0, inner.index(b"\0")) + 1, inner)
         raise DataError(
             f"{path}: not a table (no consistent delimiter, JSON Lines or Parquet found)",
             "name it .csv, .tsv, .jsonl or .parquet, or give its format: csv, tsv, jsonl or parquet",

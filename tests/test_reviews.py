@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sentiment_cli.errors import InputError
+from sentiment_cli.errors import DataError, InputError
 from sentiment_cli.reviews import CHUNK_REVIEWS, MAX_REVIEW_BYTES, Problem, Review, read_file, read_lines, read_sources
 
 
@@ -181,3 +181,23 @@ def test_per_line_files_without_a_line_of_text_are_refused_as_empty_files_are(tm
     nul = tmp_path / "nul.txt"
     nul.write_bytes(b"\x00\x01")  # not text: one problem, not two
     assert len([x for chunk in read_sources([str(nul)], io.BytesIO(), per_line=True) for x in chunk]) == 1
+
+
+def test_binary_files_are_named_for_what_they_are(tmp_path):
+    import gzip
+
+    from sentiment_cli.reviews import Problem, read_sources
+    from sentiment_cli.tables import open_table
+
+    packed = tmp_path / "reviews.txt.gz"
+    packed.write_bytes(gzip.compress(b"good film\n"))
+    (problem,) = [x for chunk in read_sources([str(packed)], io.BytesIO()) for x in chunk]
+    assert isinstance(problem, Problem)
+    expected = "gzip-compressed, not text (decompress it, e.g. zcat FILE | sentiment predict -)"
+    assert problem.message == f"{packed}: {expected}"
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("id,text\n1,great film\n".encode("utf-16"))
+    with pytest.raises(DataError) as caught:
+        list(open_table(wide).records())
+    assert caught.value.message == f"{wide}: a UTF-16 table; tables are read as UTF-8"
+    assert caught.value.hint == "convert it: iconv -f UTF-16 -t UTF-8"
