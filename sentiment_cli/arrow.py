@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from .config import PROBABILITY_DECIMALS
 from .metrics import reported_probabilities
 
 if TYPE_CHECKING:
     from .api import Model
 
-DECIMALS = 6
+DECIMALS = PROBABILITY_DECIMALS
 """Probabilities are rounded as ``sentiment predict`` writes them."""
 
 
@@ -82,10 +83,7 @@ def _check_columns(schema: pa.Schema, text_column: str, id_column: str | None) -
 def prediction_arrays(model: Model, texts: list[Any], threshold: float | None = None) -> list[pa.Array]:
     """The prediction columns for ``texts`` (a row with no text, None or blank, gets nulls), in
     :func:`prediction_fields` order."""
-    present = [i for i, text in enumerate(texts) if isinstance(text, str) and text.strip()]
-    probabilities = np.full((len(texts), len(model.labels)), np.nan)
-    if present:
-        probabilities[present] = model.predict_proba([texts[i] for i in present])
+    probabilities = model.predict_proba([text if isinstance(text, str) else None for text in texts])  # NaN rows
     classes = model.predictor.predicted_classes(probabilities, threshold)
     missing = classes < 0  # no text, or nothing the model knows
     labels = np.asarray(model.labels, dtype=object)[np.where(missing, 0, classes)]

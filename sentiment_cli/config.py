@@ -163,3 +163,5 @@ COMBINER_L2 = 1e-3
 
 LITERT_BATCH_SIZE = 32
 """Batch size baked into the exported LiteRT model (a fixed batch keeps it to builtin ops)."""
+PROBABILITY_DECIMALS = 6
+"""Probabilities in every prediction output (JSON lines, CSV, Parquet, Arrow, Spark) are rounded to this."""

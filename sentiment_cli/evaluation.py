@@ -88,29 +88,10 @@ def score(
     classified = _counted(predictor.stream(chunks, threshold), progress)
     rows = [p.probabilities or unknown for chunk in classified for p in chunk]
     seconds = time.perf_counter() - started
-    probabilities = np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels))
     binary = len(bundle.labels) == 2
     cut = bundle.threshold if threshold is None else threshold
-    # Reviews in which the model knows nothing get no prediction (NaN): counted, not scored.
-    readable = ~np.isnan(probabilities).any(axis=1)
-    if not readable.any():
-        raise DataError(f"{dataset.source}: the model knows no word or n-gram of any review in the {name} split")
-    probabilities = probabilities[readable]
-    labels = np.asarray(reviews.labels)[readable]
-    scores = probabilities[:, 1] if binary else probabilities
-    result = classification_metrics(labels, scores, bundle.labels, threshold=cut)
-    result.update(
-        reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
-        seconds=seconds,
-        threshold=cut if binary else None,
-        split=name,
-        source=dataset.source,
-        skipped=list(dataset.skipped),
-        rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
-        unreadable=int((~readable).sum()),
-    )
-    return Evaluation(
-        metrics=result,
+    evaluation = Evaluation(
+        metrics={},
         classes=tuple(bundle.labels),
         sources=list(reviews.sources) or [str(i) for i in range(len(reviews))],
         texts=list(reviews.texts),
@@ -118,6 +99,24 @@ def score(
         probabilities=np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels)),
         threshold=cut if binary else None,
     )
+    # Reviews in which the model knows nothing get no prediction (NaN): counted, not scored.
+    scored = evaluation.scored
+    if not scored.any():
+        raise DataError(f"{dataset.source}: the model knows no word or n-gram of any review in the {name} split")
+    probabilities = evaluation.probabilities[scored]
+    scores = probabilities[:, 1] if binary else probabilities
+    evaluation.metrics = classification_metrics(evaluation.labels[scored], scores, bundle.labels, threshold=cut)
+    evaluation.metrics.update(
+        reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
+        seconds=seconds,
+        threshold=evaluation.threshold,
+        split=name,
+        source=dataset.source,
+        skipped=list(dataset.skipped),
+        rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
+        unreadable=int((~scored).sum()),
+    )
+    return evaluation
 
 
 def _counted(chunks: Iterable[list[Any]], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from ..config import PROBABILITY_DECIMALS
 from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError
 
 if TYPE_CHECKING:
@@ -403,7 +404,7 @@ def preview(text: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _number(value: float | None, digits: int = 6) -> float | None:
+def _number(value: float | None, digits: int = PROBABILITY_DECIMALS) -> float | None:
     return None if value is None else round(value, digits)
 
 
@@ -572,11 +573,12 @@ class ParquetPredictionWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from ..arrow import prediction_fields
+
         self.pa, self.path, self.fields, self.carried = pa, path, writer, dict(carried or {})
         names = writer.columns()
-        types = {"label": pa.string(), "source": pa.string(), "probability": pa.float64()}
-        types |= {f"p_{name}": pa.float64() for name in writer.classes}
-        types |= carried or {}
+        types = {"source": pa.string(), **{f.name: f.type for f in prediction_fields(writer.classes)}}
+        types |= self.carried
         self.schema = pa.schema([(name, types.get(name, pa.string())) for name in names])
         self._writer = pq.ParquetWriter(path, self.schema)
 
