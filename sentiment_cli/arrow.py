@@ -33,9 +33,9 @@ def prediction_fields(labels: tuple[str, ...]) -> list[pa.Field]:
 
 
 def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]) -> dict[str, pa.DataType]:
-    """The Arrow types of the columns a prediction file carries (``id`` and ``keep``) as the Parquet files
-    ``paths`` store them, so an int64 key stays an int64 key to join on. A column whose files disagree, or
-    that no file has, is left out (written as text)."""
+    """The Arrow types of the columns a prediction file carries (``id`` and ``keep``) as the tables ``paths``
+    store them when every one is a Parquet file, so an int64 key stays an int64 key to join on; none when one
+    is not (CSV, JSON Lines: their values are written as text). A column whose files disagree is text too."""
     import pyarrow.parquet as pq
 
     from .errors import DataError
@@ -46,7 +46,7 @@ def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]
         try:
             schema = pq.read_schema(path)
         except (OSError, pa.ArrowException):
-            continue  # the reader names what is wrong with it
+            return {}  # not Parquet (or unreadable, which the reader names): every carried column is text
         wanted = {name: name for name in keep}
         if id_column is not None:
             try:

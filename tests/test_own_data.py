@@ -393,10 +393,13 @@ def test_parquet_out_keeps_the_types_parquet_in_had(tiny_model, tmp_path):
     rows = table.to_pylist()
     assert [(r["id"], r["stars"], r["when"], r["tags"]) for r in rows] == [(7, 4.5, when, ["a"]), (8, None, when, [])]
     assert [r["label"] for r in rows] == ["positive", "negative"]
-    # a CSV has no types: its columns stay text, as before
+    # a CSV has no types: its columns stay text, as before, alone or beside the Parquet file
     csv_in = write_csv(tmp_path / "in.csv", [("great wonderful film", 1)], header=("review", "stars"))
     runner.invoke(app, ["predict", "-m", str(tiny_model), str(csv_in), "--keep-columns", "stars", "-o", str(out)])
     assert pq.read_table(out).schema.field("stars").type == pa.string()
+    both = [str(source), str(csv_in), "--keep-columns", "stars", "-o", str(out)]
+    assert runner.invoke(app, ["predict", "-m", str(tiny_model), *both]).exit_code == 0
+    assert pq.read_table(out).column("stars").to_pylist() == ["4.5", None, "1"]
 
 
 def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):

@@ -160,9 +160,10 @@ def predict(
         if file_format == "parquet":
             fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
             from ..arrow import carried_types
+            from ..reviews import is_table
 
-            parquet = [s for s in sources if s != "-" and (fmt_name == "parquet" or s.lower().endswith(".parquet"))]
-            writer: Any = output.ParquetPredictionWriter(str(target), fields, carried_types(parquet, id_column, keep))
+            tables = [s for s in sources if s != "-" and is_table(s, table)]
+            writer: Any = output.ParquetPredictionWriter(str(target), fields, carried_types(tables, id_column, keep))
             closing.callback(writer.close)
         else:
             stream = None
@@ -232,7 +233,7 @@ def _input_bytes(sources: list[str], table: TableInput) -> int | None:
         return None
 
 
-def _warn_unused(sources: list[str], table: Any, whole: bool) -> None:
+def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> None:
     """Options that no input uses are said to be unused, not silently ignored."""
     from ..reviews import is_table
 
