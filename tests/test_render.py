@@ -93,3 +93,31 @@ def test_a_prediction_table_written_in_chunks_has_one_header(monkeypatch):
     lines = console.file.getvalue().splitlines()
     assert sum("P(positive)" in line for line in lines) == 1  # the header, once
     assert [line.split()[0] for line in lines if line.startswith(" <stdin>")] == ["<stdin>:1", "<stdin>:2"]
+
+
+def test_the_layer_table_stacks_on_a_narrow_console_and_never_folds_a_number():
+    from types import SimpleNamespace
+
+    def layer(name, kind, shape, params, formula, macs, children=(), weights=()):
+        return SimpleNamespace(name=name, type=kind, output_shape=shape, params=params, formula=formula, macs=macs,
+                               trainable=True, children=list(children), weights=list(weights), note="")  # fmt: skip
+
+    kernel = SimpleNamespace(name="kernel", shape=(128, 64), params=8192, role="inputs → units")
+    report = SimpleNamespace(
+        name="m", source="m.keras", sequence_length=200, total_params=66_048 + 8_256, trainable_params=74_304,
+        non_trainable_params=0, weight_bytes=297_216, total_macs=16_785_408,
+        layers=[
+            layer("bidirectional_lstm", "Bidirectional", "(None, 128)", 66_048, "2 × 4 × ((64+64)×64 + 64) = 66,048",
+                  16_777_216),
+            layer("dense", "Dense", "(None, 64)", 8_256, "128×64 + 64 = 8,256", 8_192, weights=[kernel]),
+        ],
+    )  # fmt: skip
+    wide = rendered(render.layers_table(report, width=160), width=160)
+    assert "16,777,216" in wide and "output shape, params" not in wide  # the usual columns, not the stack
+    assert "│ (None, 128)" in wide
+    narrow = rendered(render.layers_table(report, expand=True, width=60), width=60)
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    lines = narrow.splitlines()
+    for whole in ("params 66,048", "mult-adds 16,777,216", "128×64 + 64 = 8,256", "params 8,192", "shape 128×64"):
+        assert any(whole in line for line in lines), whole  # each fact on one line, no number folded
+    assert any("mult-adds 16,785,408" in line for line in lines)  # the total

@@ -80,7 +80,7 @@ def inspect(
     if fmt is ReportFormat.json:
         output.print_json(report.to_dict(), "inspect")
         return
-    output.stdout.print(render.layers_table(report, expand))
+    output.stdout.print(render.layers_table(report, expand, output.stdout.width))
     for line in render.why(report):
         output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
     if report.card:

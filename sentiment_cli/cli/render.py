@@ -90,13 +90,20 @@ def confusion_table(result: dict[str, Any]) -> Table:
 # -- inspect -------------------------------------------------------------------------------------------
 
 
-def layers_table(report: Any, expand: bool = False) -> Table:
+FORMULA_MIN_WIDTH = 24
+"""Narrowest the formula column may be before ``inspect`` stacks each layer's facts instead."""
+
+
+def layers_table(report: Any, expand: bool = False, width: int | None = None) -> Table:
+    """The layer table; on a console narrower than its columns need (``width``), each layer's facts stacked
+    under its name, one to a line, so that no number is ever folded."""
     from rich.table import Table
 
     per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
     title = output.plain(f"{report.name}  ({report.source})")
+    if width is not None and width < _columns_width(report):
+        return _stacked_layers(report, expand, title, per)
     table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
-    # On a narrow terminal the shape, formula and mult-adds fold onto more lines; nothing is cut or hidden.
     table.add_column("layer (type)", no_wrap=True)
     table.add_column("output shape", overflow="fold")
     table.add_column("params", justify="right", no_wrap=True)
@@ -108,6 +115,50 @@ def layers_table(report: Any, expand: bool = False) -> Table:
     table.add_row("total", "", f"{report.total_params:,}", f"{report.weight_bytes:,} bytes", f"{report.total_macs:,}")
     table.add_row("trainable", "", f"{report.trainable_params:,}", "", "")
     table.add_row("non-trainable", "", f"{report.non_trainable_params:,}", "", "")
+    return table
+
+
+def _rows(layers: list[Any], expand: bool, indent: str = "") -> list[tuple[str, Any]]:
+    """Every layer (and with ``expand`` its inner layers), with the indent it is shown at."""
+    rows = []
+    for layer in layers:
+        rows.append((indent, layer))
+        if expand:
+            rows += _rows(layer.children, expand, indent + "  ")
+    return rows
+
+
+def _columns_width(report: Any) -> int:
+    """What the layer table needs: its fixed columns at their widest, the formula at its narrowest, borders."""
+    rows = [layer for _, layer in _rows(report.layers, True)]
+    names = max(len(f"    {layer.name} (frozen)") for layer in rows)
+    shapes = max(len(layer.output_shape) for layer in rows)
+    numbers = len(f"{report.total_params:,}") + len(f"{report.total_macs:,}")
+    return max(names, 12) + max(shapes, 12) + numbers + FORMULA_MIN_WIDTH + 5 * 3 + 1
+
+
+def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold", show_lines=True)
+    table.add_column("layer (type)", no_wrap=True)
+    table.add_column("output shape, params, how the count arises, mult-adds", overflow="fold")
+    for indent, layer in _rows(report.layers, expand):
+        name = output.plain(f"{indent}{layer.name}")
+        if not layer.trainable:
+            name.append(" (frozen)", style="yellow")
+        name.append("\n")
+        name.append_text(output.plain(f"{indent}{layer.type}", "dim"))
+        facts = ([f"shape {layer.output_shape}"] if layer.output_shape else []) + [f"params {layer.params:,}"]
+        facts += [layer.formula] if layer.formula else []
+        facts += [f"mult-adds {layer.macs:,}"] if layer.macs else []
+        table.add_row(name, output.plain("\n".join(facts)))
+        for weight in layer.weights if expand else ():
+            shape = "×".join(str(d) for d in weight.shape)
+            table.add_row(output.plain(f"{indent}  · {weight.name}", "dim"),
+                          output.plain(f"shape {shape}\nparams {weight.params:,}\n{weight.role}"))  # fmt: skip
+    table.add_row("total", output.plain(f"params {report.total_params:,} ({report.trainable_params:,} trainable)\n"
+                                        f"{report.weight_bytes:,} bytes\nmult-adds {report.total_macs:,}"))  # fmt: skip
     return table
 
 
