@@ -144,15 +144,10 @@ def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
     table.add_column("layer (type)", no_wrap=True)
     table.add_column("output shape, params, how the count arises, mult-adds", overflow="fold")
     for indent, layer in _rows(report.layers, expand):
-        name = output.plain(f"{indent}{layer.name}")
-        if not layer.trainable:
-            name.append(" (frozen)", style="yellow")
-        name.append("\n")
-        name.append_text(output.plain(f"{indent}{layer.type}", "dim"))
         facts = ([f"shape {layer.output_shape}"] if layer.output_shape else []) + [f"params {layer.params:,}"]
         facts += [layer.formula] if layer.formula else []
         facts += [f"mult-adds {layer.macs:,}"] if layer.macs else []
-        table.add_row(name, output.plain("\n".join(facts)))
+        table.add_row(_layer_name(layer, indent), output.plain("\n".join(facts)))
         for weight in layer.weights if expand else ():
             shape = "×".join(str(d) for d in weight.shape)
             table.add_row(output.plain(f"{indent}  · {weight.name}", "dim"),
@@ -162,14 +157,19 @@ def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
     return table
 
 
-def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
+def _layer_name(layer: Any, indent: str) -> Any:
+    """A layer's name (marked when frozen) over its type, dimmed."""
     name = output.plain(f"{indent}{layer.name}")
     if not layer.trainable:
         name.append(" (frozen)", style="yellow")
     name.append("\n")
     name.append_text(output.plain(f"{indent}{layer.type}", "dim"))
+    return name
+
+
+def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
     table.add_row(
-        name,
+        _layer_name(layer, indent),
         output.plain(layer.output_shape),
         f"{layer.params:,}",
         output.plain(layer.formula) if layer.formula else output.plain("no weights", "dim"),
