@@ -1,4 +1,5 @@
-"""Silence native libraries that write straight to file descriptor 2.
+"""The standard streams: is one a terminal, and silencing native libraries that write straight to
+file descriptor 2.
 
 TensorFlow (while it loads) and LiteRT (when it creates its CPU delegate) print
 informational lines on stderr, where our own progress and errors go.
@@ -10,6 +11,14 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+
+
+def is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (False for a closed or replaced stream, or None)."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 @contextlib.contextmanager

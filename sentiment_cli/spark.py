@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sentiment_cli._quiet import is_terminal as _is_terminal
 from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputExists
 
 if TYPE_CHECKING:
@@ -76,13 +77,6 @@ def session(master: str | None = None, app_name: str = "sentiment-cli") -> Spark
         return builder.getOrCreate()
     except Exception as exc:  # PySparkRuntimeError when the JVM does not start, Py4J errors...
         raise EngineError(f"Spark did not start ({_first_line(exc)})") from None
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def _first_line(exc: BaseException) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from .._quiet import is_terminal as _is_terminal
 from ..config import PROBABILITY_DECIMALS
 from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError
 
@@ -384,13 +385,6 @@ def _silence_stdout() -> None:
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def resolve_format(fmt: PredictFormat) -> PredictFormat:
