@@ -61,8 +61,9 @@ class ModelConfig:
     char_ngram_order: int = 4
     """Longest character n-gram in the bag."""
     negation_scope: int = 3
-    """Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated ("not bad":
-    ¬bad), until a contrast word (but, yet); 0 turns marking off. The BiLSTM reads the words unmarked."""
+    """Words after a negator (not, never, no, ...n't) that are marked negated ("not bad": ¬bad), until a
+    contrast word (but, yet): in the bag's 1-grams and, when the BiLSTM reads words, in its input (¬bad is a
+    vocabulary entry of its own); 0 turns marking off."""
     length_gate: int = 300
     """The hybrid's combiner also sees each branch's logit times g = 1 / (1 + n / length_gate), n the review's
     n-gram ids: it weighs the branches (and scales their logits) differently for short and long texts, which

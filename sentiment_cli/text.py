@@ -45,6 +45,10 @@ PAD_ID = 0
 UNKNOWN_ID = 1
 UNKNOWN_TOKEN = "[UNK]"
 TOKENIZER_FORMAT = 1
+SEQUENCE_NEGATION_FORMAT = 2
+"""Tokenizer files of format 2 have the BiLSTM read negation-marked words (key ``negation_scope``): a version
+that knows only format 1 would read them unmarked, so it refuses them."""
+TOKENIZER_FORMATS = (TOKENIZER_FORMAT, SEQUENCE_NEGATION_FORMAT)
 
 WORDS_ONLY = r"[^\W_]+(?:['’][^\W_]+)*"
 """The first tokenizer: runs of letters and digits (models trained before emoji and emoticons were tokens)."""
@@ -154,7 +158,7 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Vocabulary:
-        if data.get("format") != TOKENIZER_FORMAT or data.get("pattern") not in PATTERNS:
+        if data.get("format") not in TOKENIZER_FORMATS or data.get("pattern") not in PATTERNS:
             raise ValueError("tokenizer written by an incompatible version of sentiment-cli")
         tokens = data.get("tokens")
         if not isinstance(tokens, list) or not set(map(type, tokens)) <= {str}:
@@ -306,7 +310,7 @@ NEGATED = "¬"
 def mark_negation(tokens: list[str], scope: int) -> list[str]:
     """The tokens with the (at most ``scope``) words after a negator prefixed ``¬`` (Das & Chen, 2001; Pang et
     al., 2002): "i didn't love it" → i, didn't, ¬love, ¬it. A scope ends early at a contrast word (but, yet...)
-    or a new negator. The BiLSTM reads the words as they are; this changes only the bag's 1-grams."""
+    or a new negator. The bag's 1-grams are marked; so are the BiLSTM's words in models whose tokenizer says so."""
     if scope <= 0:
         return tokens
     marked = []
@@ -460,14 +464,24 @@ class Encoder:
     the hybrid model."""
 
     def __init__(
-        self, vocabulary: Vocabulary, max_length: int, ngrams: NgramTable | None = None, units: str = "words"
+        self,
+        vocabulary: Vocabulary,
+        max_length: int,
+        ngrams: NgramTable | None = None,
+        units: str = "words",
+        negation_scope: int = 0,
     ) -> None:
+        """``negation_scope``: the BiLSTM reads the words after a negator marked (:func:`mark_negation`), as
+        the bag's 1-grams are; words only (a character is not negated)."""
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
+        if negation_scope < 0 or (negation_scope and units != "words"):
+            raise ValueError(f"negation_scope {negation_scope!r}: a count of words, for word units only")
         self.vocabulary = vocabulary
         self.max_length = max_length
         self.ngrams = ngrams
         self.units = units
+        self.negation_scope = negation_scope
 
     @property
     def pattern(self) -> str:
@@ -489,7 +503,7 @@ class Encoder:
         if self.units == "chars":
             word_ids = self.vocabulary.ids(" ".join(tokens[: self.max_length])[: self.max_length])
         else:
-            word_ids = self.vocabulary.ids(tokens[: self.max_length])
+            word_ids = self.vocabulary.ids(mark_negation(tokens[: self.max_length], self.negation_scope))
         ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens)
         return Encoded(word_ids, ngram_ids, self._knows(tokens, word_ids, ngram_ids))
 
@@ -522,6 +536,8 @@ class Encoder:
         data = self.vocabulary.to_dict()  # max_length lives in the model card (its model settings), once
         if self.units != "words":
             data["units"] = self.units
+        if self.negation_scope:
+            data |= {"format": SEQUENCE_NEGATION_FORMAT, "negation_scope": self.negation_scope}
         if self.ngrams is not None:
             data["ngrams"] = self.ngrams.settings()
         return data
@@ -539,4 +555,9 @@ class Encoder:
         length = data.get("max_length", max_length)
         if length is None:
             raise ValueError("no max_length: in neither the tokenizer nor the model card")
-        return cls(Vocabulary.from_dict(data), int(length), ngrams, str(data.get("units", "words")))
+        scope = data.get("negation_scope", 0)
+        if data.get("format") == TOKENIZER_FORMAT and scope:
+            raise ValueError("negation_scope needs tokenizer format 2")
+        if isinstance(scope, bool) or not isinstance(scope, int):
+            raise ValueError(f"negation_scope must be an integer, got {scope!r}")
+        return cls(Vocabulary.from_dict(data), int(length), ngrams, str(data.get("units", "words")), scope)

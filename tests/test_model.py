@@ -35,3 +35,19 @@ def test_cards_from_before_the_gate_and_negation_marking_read_as_without_them():
     assert ModelConfig().length_gate == 300 and ModelConfig().negation_scope == 3
     with pytest.raises(ValueError, match="length_gate"):
         ModelConfig(length_gate=-1)
+
+
+@pytest.mark.parametrize(("scope", "tokenizer"), [(3, "words"), (0, "words"), (3, "chars")])
+def test_training_builds_the_bilstms_vocabulary_from_the_words_it_will_read(scope, tokenizer):
+    from sentiment_cli.data import Split
+    from sentiment_cli.training import SilentListener, _prepare
+
+    texts = ["not bad at all", "it was not bad", "bad and dull", "good fun"]
+    splits = {"train": Split(texts, np.array([1, 1, 0, 1]))}
+    config = ModelConfig(tokenizer=tokenizer, negation_scope=scope, char_ngrams="off", vocab_size=50)
+    encoder, encoded = _prepare(splits, config, SilentListener())
+    tokens = set(encoder.vocabulary.tokens)
+    marked = scope and tokenizer == "words"  # characters are never marked
+    assert ("¬bad" in tokens) == bool(marked) and ("bad" in tokens) == (tokenizer == "words")
+    assert encoder.negation_scope == (scope if marked else 0)
+    assert encoded["train"][0] == encoder.encode(texts[0])  # training and prediction read the same ids

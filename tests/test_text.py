@@ -13,6 +13,7 @@ from sentiment_cli.text import (
     NgramTable,
     Scripts,
     Vocabulary,
+    mark_negation,
     ngram_keys,
     pad,
     scripts_of,
@@ -218,6 +219,32 @@ def test_negation_changes_only_the_bags_one_grams():
     # the setting travels with the table
     again = NgramTable.from_settings(marked.settings(), marked.keys)
     assert again.negation_scope == 3 and NgramTable.from_settings(plain.settings(), plain.keys).negation_scope == 0
+
+
+def test_the_bilstm_reads_negation_marked_words_when_its_tokenizer_says_so():
+    from sentiment_cli.text import TOKENIZER_FORMAT
+
+    tokens = [tokenize(r) for r in ["not bad at all", "bad film", "good film"]]
+    marked = [mark_negation(t, 3) for t in tokens]
+    vocabulary = Vocabulary.from_tokens(marked, 20)
+    encoder = Encoder(vocabulary, 4, None, "words", negation_scope=3)
+    assert encoder.encode("not bad at all").token_ids == vocabulary.ids(["not", "¬bad", "¬at", "¬all"])
+    assert encoder.encode("bad").token_ids == vocabulary.ids(["bad"]) != vocabulary.ids(["¬bad"])
+    saved = json.loads(json.dumps(encoder.to_dict()))
+    assert saved["format"] == 2 and saved["negation_scope"] == 3  # a version that knows only format 1 refuses it
+    again = Encoder.from_dict(saved, max_length=4)
+    assert again.negation_scope == 3 and again.encode("not bad at all") == encoder.encode("not bad at all")
+    unmarked = Encoder(vocabulary, 4, None, "words")  # models from before: the words as they are
+    assert unmarked.to_dict()["format"] == TOKENIZER_FORMAT and "negation_scope" not in unmarked.to_dict()
+    assert Encoder.from_dict(unmarked.to_dict(), max_length=4).encode("not bad").token_ids == vocabulary.ids(
+        ["not", "bad"]
+    )
+    with pytest.raises(ValueError, match="format 2"):
+        Encoder.from_dict({**saved, "format": TOKENIZER_FORMAT}, max_length=4)
+    with pytest.raises(ValueError, match="integer"):
+        Encoder.from_dict({**saved, "negation_scope": "3"}, max_length=4)
+    with pytest.raises(ValueError, match="word units"):
+        Encoder(vocabulary, 4, None, "chars", negation_scope=3)
 
 
 def test_a_character_model_knows_a_review_only_by_what_it_reads():

@@ -123,8 +123,8 @@ def train(
         int,
         typer.Option(
             min=0,
-            help="Words after a negator (not, never, no, ...n't) whose 1-grams in the bag are marked negated, "
-            "so 'not bad' is not read as 'bad' (0: off). The BiLSTM reads the words as they are.",
+            help="Words after a negator (not, never, no, ...n't) that are marked negated, in the bag's 1-grams "
+            "and the BiLSTM's words, so 'not bad' is not read as 'bad' (0: off).",
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.negation_scope,

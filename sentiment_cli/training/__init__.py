@@ -28,7 +28,7 @@ from ..errors import DataError, SentimentError
 from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
 from ..reports import REPORT_FILE, data_summary
-from ..text import Encoded, Encoder, NgramTable, Vocabulary, scripts_of, tokenize, units_of
+from ..text import Encoded, Encoder, NgramTable, Vocabulary, mark_negation, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
 from .distributed import describe, start_strategy, worker_checkpoint, worker_output
 from .export import export_litert, versions
@@ -270,7 +270,10 @@ def _prepare(
     units = config.tokenizer
     listener.on_stage(f"Building the vocabulary ({units}) from {len(splits['train']):,} reviews")
     token_lists = tokenize_texts(splits["train"].texts)
-    vocabulary = Vocabulary.from_tokens((units_of(t, units) for t in token_lists), config.vocab_size)
+    scope = config.negation_scope if units == "words" else 0  # the BiLSTM's words are marked as the bag's are
+    vocabulary = Vocabulary.from_tokens(
+        (mark_negation(units_of(t, units), scope) for t in token_lists), config.vocab_size
+    )
     ngrams = None
     if config.arch == "hybrid":
         char_order = config.char_ngram_order if config.char_ngrams == "on" else 0
@@ -281,7 +284,7 @@ def _prepare(
             char_order=char_order,
             negation_scope=config.negation_scope,
         )
-    encoder = Encoder(vocabulary, config.max_length, ngrams, units)
+    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope)
     listener.on_stage("Encoding reviews")
     encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
     del token_lists
