@@ -45,7 +45,11 @@ class ModelConfig:
     vocab_size: int = 10_000
     """Vocabulary entries, the out-of-vocabulary token included (id 0 is padding)."""
     max_length: int = 256
-    """Tokens kept per review at training time (the first ones)."""
+    """Units (words or characters) the BiLSTM reads of a review."""
+    head_length: int = 64
+    """Of a review longer than ``max_length`` units, the BiLSTM reads the first ``head_length`` and the last
+    ``max_length - head_length``: a review's verdict is often at its end. ``max_length`` or more: the first
+    ``max_length`` (as models from before this setting)."""
     embedding_dim: int = 64
     lstm_units: int = 64
     dense_units: int = 64
@@ -78,7 +82,7 @@ class ModelConfig:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
-            least = 0 if f.name in ("negation_scope", "length_gate") else 1
+            least = 0 if f.name in ("negation_scope", "length_gate", "head_length") else 1
             if f.name not in ("arch", "tokenizer", "char_ngrams") and (
                 isinstance(value, bool) or not isinstance(value, int) or value < least
             ):
@@ -94,8 +98,20 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
-        data = {"negation_scope": 0, "length_gate": 0, **data}  # models from before these have neither
+        # models from before these settings: no negation marking, no length gate, the first max_length units
+        data = {"negation_scope": 0, "length_gate": 0, "head_length": data.get("max_length", cls.max_length), **data}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def describe_window(max_length: Any, head_length: Any) -> str:
+    """What the BiLSTM reads of a review, from a card's model settings (those of older cards lack
+    ``head_length``: the first ``max_length`` units)."""
+    if isinstance(max_length, bool) or not isinstance(max_length, int):
+        return "?"
+    if isinstance(head_length, int) and not isinstance(head_length, bool) and 0 <= head_length < max_length:
+        tail = max_length - head_length
+        return f"{max_length:,} units: the first {head_length:,} and the last {tail:,} of a longer review"
+    return f"the first {max_length:,} units"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .config import describe_window
 from .errors import MissingExtra, OutputError
 from .files import replacing
 from .metrics import ECE_BINS
@@ -854,7 +855,7 @@ def histogram_chart(histograms: dict[str, Any], threshold: float | None) -> Char
 def data_summary(splits: dict[str, Any], encoded: dict[str, list[Any]], units: str) -> dict[str, Any]:
     """What the training data looked like, for the model card and the training report (no matplotlib):
     review lengths per split (words, or characters for a character model) as a histogram, and the share of
-    the units the BiLSTM reads (the first ``max_length``) that are in the vocabulary, per split."""
+    the units the BiLSTM reads (its window of ``max_length``) that are in the vocabulary, per split."""
     from .text import UNKNOWN_ID
 
     unit = "words" if units == "words" else "characters"
@@ -982,7 +983,7 @@ def training_report(card: dict[str, Any]) -> Report:
         ["architecture", str(model.get("arch", "?"))],
         ["classes", ", ".join(labels)],
         ["vocabulary", f"{_f(model.get('vocab_size'), ',')} {model.get('tokenizer', '')}"],
-        ["sequence length", _f(model.get("max_length"), ",")],
+        ["sequence length", describe_window(model.get("max_length"), model.get("head_length"))],
         [
             "embedding / LSTM / dense units",
             " / ".join(_f(model.get(k), ",") for k in ("embedding_dim", "lstm_units", "dense_units")),

@@ -8,7 +8,7 @@ trained before emoticons and emoji were tokens keep their pattern
 
 - Word ids (the BiLSTM's input): 0 is padding, 1 the unknown word, 2.. the
   vocabulary in order of frequency in the training texts; the first
-  ``max_length`` tokens of a review.
+  ``max_length`` tokens of a review, or (``head_length``) its first and last tokens.
 - N-gram ids (the hybrid model's bag): every distinct 1..order-gram of the
   review hashed with CRC-32 into ``buckets`` ids; 0 is padding and 1 a feature
   every review has (so a review without words still has a well-defined bag).
@@ -32,7 +32,7 @@ import itertools
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,11 @@ PAD_ID = 0
 UNKNOWN_ID = 1
 UNKNOWN_TOKEN = "[UNK]"
 TOKENIZER_FORMAT = 1
-SEQUENCE_NEGATION_FORMAT = 2
-"""Tokenizer files of format 2 have the BiLSTM read negation-marked words (key ``negation_scope``): a version
-that knows only format 1 would read them unmarked, so it refuses them."""
-TOKENIZER_FORMATS = (TOKENIZER_FORMAT, SEQUENCE_NEGATION_FORMAT)
+SEQUENCE_FORMAT = 2
+"""Tokenizer files of format 2 may have the BiLSTM read negation-marked words (key ``negation_scope``) and the
+head and tail of a long review (key ``head_length``): a version that knows only format 1 would read the first
+words unmarked, so it refuses them."""
+TOKENIZER_FORMATS = (TOKENIZER_FORMAT, SEQUENCE_FORMAT)
 
 WORDS_ONLY = r"[^\W_]+(?:['’][^\W_]+)*"
 """The first tokenizer: runs of letters and digits (models trained before emoji and emoticons were tokens)."""
@@ -377,10 +378,12 @@ class NgramTable:
         ranked = np.lexsort((keys, -counts))[:size]  # by count descending, then key
         return cls(np.sort(keys[ranked]), order, max_tokens, char_order, negation_scope)
 
-    def features(self, tokens: list[str]) -> np.ndarray:
-        """Sorted distinct keys of a review's word n-grams (and character n-grams when ``char_order``)."""
+    def features(self, tokens: list[str], marked: list[str] | None = None) -> np.ndarray:
+        """Sorted distinct keys of a review's word n-grams (and character n-grams when ``char_order``).
+        ``marked``: the tokens already negation-marked with this table's scope (computed here otherwise)."""
         tokens = tokens[: self.max_tokens]
-        keys = ngram_keys(tokens, self.order, mark_negation(tokens, self.negation_scope))
+        marked = mark_negation(tokens, self.negation_scope) if marked is None else marked[: self.max_tokens]
+        keys = ngram_keys(tokens, self.order, marked)
         if self.char_order:
             chars = [CHAR_PREFIX + c for c in " ".join(tokens)]
             keys = _distinct(np.concatenate([keys, ngram_keys(chars, self.char_order)]))
@@ -413,8 +416,8 @@ class NgramTable:
             found.extend((int(w) + FIRST_NGRAM_ID, positions[p]) for p, w in enumerate(where) if hit[p])
         return found
 
-    def ids(self, tokens: list[str]) -> list[int]:
-        keys = self.features(tokens)
+    def ids(self, tokens: list[str], marked: list[str] | None = None) -> list[int]:
+        keys = self.features(tokens, marked)
         if not self.keys.size:
             return [DOCUMENT_ID]
         where = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
@@ -470,18 +473,26 @@ class Encoder:
         ngrams: NgramTable | None = None,
         units: str = "words",
         negation_scope: int = 0,
+        head_length: int | None = None,
     ) -> None:
         """``negation_scope``: the BiLSTM reads the words after a negator marked (:func:`mark_negation`), as
-        the bag's 1-grams are; words only (a character is not negated)."""
+        the bag's 1-grams are; words only (a character is not negated).
+
+        ``head_length``: of a review longer than ``max_length`` units, the BiLSTM reads the first
+        ``head_length`` and the last ``max_length - head_length`` (a review's verdict is often at its end);
+        ``None`` (or ``max_length`` or more): the first ``max_length``, as models from before this do."""
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
         if negation_scope < 0 or (negation_scope and units != "words"):
             raise ValueError(f"negation_scope {negation_scope!r}: a count of words, for word units only")
+        if head_length is not None and head_length < 0:
+            raise ValueError(f"head_length must be 0 or more, got {head_length!r}")
         self.vocabulary = vocabulary
         self.max_length = max_length
         self.ngrams = ngrams
         self.units = units
         self.negation_scope = negation_scope
+        self.head_length = head_length if head_length is not None and head_length < max_length else None
 
     @property
     def pattern(self) -> str:
@@ -494,18 +505,44 @@ class Encoder:
 
     @property
     def tokens_needed(self) -> int:
-        return self.max_length if self.ngrams is None else max(self.max_length, self.ngrams.max_tokens)
+        """Tokens read from a review: the BiLSTM's first ``max_length`` (or, with a tail to read, the first
+        ``NGRAM_MAX_TOKENS``, as the bag does)."""
+        read = self.max_length if self.head_length is None else NGRAM_MAX_TOKENS
+        return read if self.ngrams is None else max(read, self.ngrams.max_tokens)
 
     def encode(self, text: str) -> Encoded:
         return self.encode_tokens(list(itertools.islice(iter_tokens(text, self.pattern), self.tokens_needed)))
 
     def encode_tokens(self, tokens: list[str]) -> Encoded:
+        tokens = tokens[: self.tokens_needed]  # as :meth:`encode` reads them, so training sees what prediction does
+        marked = None
         if self.units == "chars":
-            word_ids = self.vocabulary.ids(" ".join(tokens[: self.max_length])[: self.max_length])
+            text = " ".join(tokens if self.head_length is not None else tokens[: self.max_length])
+            word_ids = self.vocabulary.ids(self._window(text))
+        elif self.ngrams is not None and self.negation_scope and self.negation_scope == self.ngrams.negation_scope:
+            marked = mark_negation(tokens, self.negation_scope)  # once, for the BiLSTM's words and the bag's 1-grams
+            word_ids = self.vocabulary.ids(self._window(marked))
         else:
-            word_ids = self.vocabulary.ids(mark_negation(tokens[: self.max_length], self.negation_scope))
-        ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens)
+            word_ids = self.vocabulary.ids(self._marked_window(tokens))
+        ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens, marked)
         return Encoded(word_ids, ngram_ids, self._knows(tokens, word_ids, ngram_ids))
+
+    def _window(self, units: Sequence[str]) -> Sequence[str]:
+        """The units the BiLSTM reads: the first ``max_length``, or the head and the tail."""
+        if self.head_length is None or len(units) <= self.max_length:
+            return units[: self.max_length]
+        return units[: self.head_length] + units[len(units) - (self.max_length - self.head_length) :]
+
+    def _marked_window(self, tokens: list[str]) -> list[str]:
+        """The window of words, negation-marked as in the whole review: the tail is marked from ``scope`` words
+        before it (a negator further back cannot reach it), so a long review is not marked end to end."""
+        scope = self.negation_scope
+        if self.head_length is None or len(tokens) <= self.max_length:
+            return mark_negation(tokens[: self.max_length], scope)
+        start = len(tokens) - (self.max_length - self.head_length)
+        before = max(start - scope, 0)
+        tail = mark_negation(tokens[before:], scope)[start - before :]
+        return mark_negation(tokens[: self.head_length], scope) + tail
 
     def _knows(self, tokens: list[str], word_ids: list[int], ngram_ids: list[int] | None) -> bool:
         space = self.vocabulary.ids([" "])[0] if self.units == "chars" else UNKNOWN_ID
@@ -537,7 +574,9 @@ class Encoder:
         if self.units != "words":
             data["units"] = self.units
         if self.negation_scope:
-            data |= {"format": SEQUENCE_NEGATION_FORMAT, "negation_scope": self.negation_scope}
+            data |= {"format": SEQUENCE_FORMAT, "negation_scope": self.negation_scope}
+        if self.head_length is not None:
+            data |= {"format": SEQUENCE_FORMAT, "head_length": self.head_length}
         if self.ngrams is not None:
             data["ngrams"] = self.ngrams.settings()
         return data
@@ -555,9 +594,11 @@ class Encoder:
         length = data.get("max_length", max_length)
         if length is None:
             raise ValueError("no max_length: in neither the tokenizer nor the model card")
-        scope = data.get("negation_scope", 0)
-        if data.get("format") == TOKENIZER_FORMAT and scope:
-            raise ValueError("negation_scope needs tokenizer format 2")
-        if isinstance(scope, bool) or not isinstance(scope, int):
-            raise ValueError(f"negation_scope must be an integer, got {scope!r}")
-        return cls(Vocabulary.from_dict(data), int(length), ngrams, str(data.get("units", "words")), scope)
+        scope, head = data.get("negation_scope", 0), data.get("head_length")
+        if data.get("format") == TOKENIZER_FORMAT and (scope or head is not None):
+            raise ValueError("negation_scope and head_length need tokenizer format 2")
+        for name, value in (("negation_scope", scope), ("head_length", head)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        units = str(data.get("units", "words"))
+        return cls(Vocabulary.from_dict(data), int(length), ngrams, units, scope, head)

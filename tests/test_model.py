@@ -30,8 +30,8 @@ def test_a_gated_hybrid_saves_and_loads_in_safe_mode(tmp_path):
 
 
 def test_cards_from_before_the_gate_and_negation_marking_read_as_without_them():
-    old = ModelConfig.from_dict({"arch": "hybrid", "vocab_size": 10000})
-    assert old.length_gate == 0 and old.negation_scope == 0
+    old = ModelConfig.from_dict({"arch": "hybrid", "vocab_size": 10000, "max_length": 200})
+    assert old.length_gate == 0 and old.negation_scope == 0 and old.head_length == 200  # the first 200 units
     assert ModelConfig().length_gate == 300 and ModelConfig().negation_scope == 3
     with pytest.raises(ValueError, match="length_gate"):
         ModelConfig(length_gate=-1)

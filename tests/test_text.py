@@ -247,6 +247,34 @@ def test_the_bilstm_reads_negation_marked_words_when_its_tokenizer_says_so():
         Encoder(vocabulary, 4, None, "chars", negation_scope=3)
 
 
+def test_a_long_review_is_read_by_its_head_and_tail_marked_as_in_the_whole_review():
+    words = [f"w{i}" for i in range(20)]
+    words[13] = "not"  # its scope reaches into the tail, which starts at 15
+    vocabulary = Vocabulary.from_tokens([mark_negation(words, 3)], 50)
+    encoder = Encoder(vocabulary, 8, None, "words", negation_scope=3, head_length=3)
+    expected = ["w0", "w1", "w2", "¬w15", "¬w16", "w17", "w18", "w19"]  # first 3, last 5; the scope of 13 goes on
+    assert encoder.encode(" ".join(words)).token_ids == vocabulary.ids(expected)
+    assert encoder.tokens_needed > 8  # the tail has to be read
+    bag = NgramTable.build([mark_negation(words, 3)], 2, 100, min_count=1, negation_scope=3)
+    with_bag = Encoder(vocabulary, 8, bag, "words", negation_scope=3, head_length=3)  # marks once for both
+    both = with_bag.encode(" ".join(words))
+    assert both.token_ids == vocabulary.ids(expected) and both.ngram_ids == bag.ids(words)
+    short = " ".join(words[:8])
+    assert encoder.encode(short).token_ids == vocabulary.ids(words[:8])  # no longer than max_length: all of it
+    saved = json.loads(json.dumps(encoder.to_dict()))
+    assert saved["format"] == 2 and saved["head_length"] == 3
+    assert Encoder.from_dict(saved, max_length=8).encode(" ".join(words)) == encoder.encode(" ".join(words))
+    first_only = Encoder(vocabulary, 8, None, "words", head_length=8)  # max_length or more: the first ones
+    assert first_only.head_length is None and "head_length" not in first_only.to_dict()
+    assert first_only.tokens_needed == 8
+    chars = Encoder(Vocabulary.from_tokens([list("abcdefgh xyz")], 50), 6, None, "chars", head_length=2)
+    assert chars.encode("abcdefgh xyz").token_ids == chars.vocabulary.ids(list("ab xyz"))
+    with pytest.raises(ValueError, match="format 2"):
+        Encoder.from_dict({**saved, "format": 1, "negation_scope": 0}, max_length=8)
+    with pytest.raises(ValueError, match="0 or more"):
+        Encoder(vocabulary, 8, head_length=-1)
+
+
 def test_a_character_model_knows_a_review_only_by_what_it_reads():
     vocabulary = Vocabulary.from_tokens([[*"영화 최고"]], 50)  # the space is a known character too
     encoder = Encoder(vocabulary, 4, None, "chars")  # no bag: only the first 4 characters count

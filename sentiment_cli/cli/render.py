@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..config import describe_window
 from . import output
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ def card_table(card: dict[str, Any]) -> Table:
             f"{_number(model.get('ngram_vocab_size'), ',')} n-grams of 1 to {model.get('ngram_order')} words{chars} "
             "(+2 ids)",
         )
-    row("sequence length", f"{model.get('max_length', '?')} units at training time (the first ones)")
+    row("sequence length", describe_window(model.get("max_length"), model.get("head_length")))
     sha = str(data.get("sha256", "?"))[:12]
     row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
     skipped = data.get("rows_skipped")

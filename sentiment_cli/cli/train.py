@@ -100,8 +100,18 @@ def train(
         ),
     ] = _MODEL.vocab_size,
     max_length: Annotated[
-        int, typer.Option(min=1, help="Tokens kept per review when training (the first ones).", rich_help_panel=_SHAPE)
+        int,
+        typer.Option(min=1, help="Units (words or characters) the BiLSTM reads of a review.", rich_help_panel=_SHAPE),
     ] = _MODEL.max_length,
+    head_length: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Of a longer review, the BiLSTM reads the first HEAD-LENGTH units and the last MAX-LENGTH minus "
+            "HEAD-LENGTH (the verdict is often at the end); MAX-LENGTH or more: the first MAX-LENGTH.",
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _MODEL.head_length,
     embedding_dim: Annotated[int, typer.Option(min=1, help="Embedding size per word.", rich_help_panel=_SHAPE)] = (
         _MODEL.embedding_dim
     ),
@@ -233,6 +243,7 @@ def train(
             char_ngrams=char_ngrams.value,
             vocab_size=vocab_size,
             max_length=max_length,
+            head_length=head_length,
             embedding_dim=embedding_dim,
             lstm_units=lstm_units,
             dense_units=dense_units,

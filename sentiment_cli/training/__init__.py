@@ -284,7 +284,7 @@ def _prepare(
             char_order=char_order,
             negation_scope=config.negation_scope,
         )
-    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope)
+    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope, config.head_length)
     listener.on_stage("Encoding reviews")
     encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
     del token_lists
