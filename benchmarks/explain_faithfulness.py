@@ -63,6 +63,8 @@ def comprehensiveness(predictor, texts: list[str], method: str) -> tuple[float, 
         started = time.perf_counter()
         e = explain(predictor, text, method=method)
         seconds += time.perf_counter() - started
+        if not e.tokens:
+            continue  # the model knows nothing in it, and explains nothing (it gives no label either)
         k = max(1, math.ceil(FRACTION * len(e.tokens)))
         sign = 1.0
         logits = predictor.logits_of([encoder.encode_tokens(words)])
