@@ -117,6 +117,18 @@ def test_shipped_model_parity_on_2000_imdb_test_reviews():
     assert ((fast >= 0.5) == (reference >= 0.5)).all()
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
+def test_shipped_model_scores_on_the_imdb_test_split_what_its_card_says():
+    from sentiment_cli.api import evaluate
+
+    result = evaluate(SHARED_ARCHIVE)  # the shipped model, through the prediction runtime (LiteRT)
+    card = read_bundle(default_model_dir()).card.metrics["test"]
+    assert result["n"] == 25_000 and result["unreadable"] == 0
+    assert result["accuracy"] >= 0.915  # the goal the shipped model is held to
+    assert result["accuracy"] == pytest.approx(card["accuracy"], abs=2e-4)  # as Keras scored it in training
+
+
 def test_progress_counts_toward_the_file_size_only_for_plain_text(tmp_path):
     from sentiment_cli.cli.predict import _input_bytes
     from sentiment_cli.reviews import TableInput
