@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig
+from .config import ModelConfig, window_head
 from .errors import ModelError, OutputError, OutputExists
 from .files import remove_stale
 from .text import Encoder
@@ -338,6 +338,8 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         if NGRAMS_FILE in contents:
             keys = _load_keys(contents[NGRAMS_FILE])
         encoder = Encoder.from_dict(settings, keys, card.model.max_length)
+        if encoder.head_length != window_head(card.model.max_length, card.model.head_length):
+            raise ValueError("the card and the tokenizer disagree on the part of a review the BiLSTM reads")
     except (
         ValueError,
         UnicodeDecodeError,

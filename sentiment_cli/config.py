@@ -46,10 +46,11 @@ class ModelConfig:
     """Vocabulary entries, the out-of-vocabulary token included (id 0 is padding)."""
     max_length: int = 256
     """Units (words or characters) the BiLSTM reads of a review."""
-    head_length: int = 64
+    head_length: int | None = None
     """Of a review longer than ``max_length`` units, the BiLSTM reads the first ``head_length`` and the last
-    ``max_length - head_length``: a review's verdict is often at its end. ``max_length`` or more: the first
-    ``max_length`` (as models from before this setting)."""
+    ``max_length - head_length`` (of its first ``NGRAM_MAX_TOKENS`` tokens): a review's verdict is often at
+    its end. ``None``: a quarter of ``max_length`` (64 of 256), settled when training starts and recorded in
+    the card; ``max_length`` or more: the first ``max_length`` (as models from before this setting)."""
     embedding_dim: int = 64
     lstm_units: int = 64
     dense_units: int = 64
@@ -82,6 +83,8 @@ class ModelConfig:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "head_length" and value is None:
+                continue
             least = 0 if f.name in ("negation_scope", "length_gate", "head_length") else 1
             if f.name not in ("arch", "tokenizer", "char_ngrams") and (
                 isinstance(value, bool) or not isinstance(value, int) or value < least
@@ -103,15 +106,28 @@ class ModelConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def head_length_of(config: ModelConfig) -> int:
+    """The head the BiLSTM reads: the setting, or a quarter of ``max_length`` when it is None."""
+    return config.max_length // 4 if config.head_length is None else config.head_length
+
+
+def window_head(max_length: int, head_length: int | None) -> int | None:
+    """The head of the BiLSTM's window over a long review, or None when it reads the first ``max_length``
+    units (no head given, or one of ``max_length`` or more)."""
+    return head_length if head_length is not None and head_length < max_length else None
+
+
 def describe_window(max_length: Any, head_length: Any) -> str:
     """What the BiLSTM reads of a review, from a card's model settings (those of older cards lack
     ``head_length``: the first ``max_length`` units)."""
     if isinstance(max_length, bool) or not isinstance(max_length, int):
         return "?"
-    if isinstance(head_length, int) and not isinstance(head_length, bool) and 0 <= head_length < max_length:
-        tail = max_length - head_length
-        return f"{max_length:,} units: the first {head_length:,} and the last {tail:,} of a longer review"
-    return f"the first {max_length:,} units"
+    if isinstance(head_length, bool) or not isinstance(head_length, int) or head_length < 0:
+        head_length = None
+    head = window_head(max_length, head_length)
+    if head is None:
+        return f"the first {max_length:,} units"
+    return f"{max_length:,} units: the first {head:,} and the last {max_length - head:,} of a longer review"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ from .runtime import Predictor
 from .text import DOCUMENT_ID, UNKNOWN_ID, Encoded, tokenize_with_offsets
 
 MAX_EXPLAINED_TOKENS = 1000
-"""Longer reviews are explained on their first tokens only (each token costs one more row)."""
+"""Longer reviews are explained on their first tokens only (each token costs one more row), and on the last
+ones the BiLSTM reads when it reads a long review's tail."""
 PHRASES = 5
 """Phrases (spans of two or more words) kept, the strongest each way."""
 METHODS = ("auto", "exact", "occlusion")
@@ -99,7 +100,8 @@ def _explained_logit(logits: np.ndarray, target: int | None) -> np.ndarray:
 
 
 def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanation:
-    """Weights of the first ``MAX_EXPLAINED_TOKENS`` tokens of ``text`` (see the module docstring).
+    """Weights of the first ``MAX_EXPLAINED_TOKENS`` tokens of ``text`` and of the tail the BiLSTM reads (see
+    the module docstring).
 
     ``method``: ``exact`` needs a hybrid model; ``auto`` is ``exact`` when the model has a bag."""
     if method not in METHODS:
@@ -110,17 +112,18 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     if method == "exact" and encoder.ngrams is None:
         raise ValueError("exact explanations need a model with an n-gram bag (a hybrid model)")
     seen = tokenize_with_offsets(text, encoder.tokens_needed, encoder.pattern)  # the tokens the model reads
-    tokens = seen[:MAX_EXPLAINED_TOKENS]
+    tail = max(len(seen) - encoder.tail_length, MAX_EXPLAINED_TOKENS)  # the BiLSTM's tail, at most its length
+    positions = [*range(min(len(seen), MAX_EXPLAINED_TOKENS)), *range(tail, len(seen))]
+    tokens = [seen[i] for i in positions]
     words = [t.text for t in seen]
     full = encoder.encode_tokens(words)
     if not full.readable:
         return Explanation(None, [], method=method)
     if method == "occlusion":
-        variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in range(len(tokens))]
+        variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in positions]
     else:  # the BiLSTM's input without word i, the bag's unchanged
         variants = [full] + [
-            Encoded(encoder.encode_tokens(words[:i] + words[i + 1 :]).token_ids, full.ngram_ids)
-            for i in range(len(tokens))
+            Encoded(encoder.encode_tokens(words[:i] + words[i + 1 :]).token_ids, full.ngram_ids) for i in positions
         ]
     logits = predictor.logits_of(variants)
     target = None if logits.ndim == 1 else int(np.argmax(logits[0]))
@@ -144,9 +147,10 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     bag_total = float(sum(contribution.values()))
 
     shares = np.zeros(len(words))
+    in_view = set(positions)
     places: dict[int, list[list[int]]] = {}
-    for ngram_id, positions in occurrences:
-        places.setdefault(ngram_id, []).append(positions)
+    for ngram_id, where in occurrences:
+        places.setdefault(ngram_id, []).append(where)
     spanning: dict[tuple[int, int], float] = {}  # (first word, last word): the n-grams spanning exactly them
     for ngram_id, spans in places.items():
         value = contribution[ngram_id]
@@ -154,7 +158,7 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
         if covered:
             np.add.at(shares, covered, value / len(covered))
         first = spans[0]
-        if len(first) >= 2 and first[-1] < len(tokens):  # a word n-gram, or a character n-gram across a space
+        if len(first) >= 2 and {first[0], first[-1]} <= in_view:  # a word n-gram, or characters across a space
             key = (first[0], first[-1])
             spanning[key] = spanning.get(key, 0.0) + value
     phrases = [
@@ -164,7 +168,10 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     phrases.sort(key=lambda p: p.weight)
     toward = [p for p in reversed(phrases) if p.weight > 0][:PHRASES]
     away = [p for p in phrases if p.weight < 0][:PHRASES]
-    weights = [TokenWeight(t.text, t.start, t.end, float(shares[i] + occlusion[i])) for i, t in enumerate(tokens)]
+    weights = [
+        TokenWeight(t.text, t.start, t.end, float(shares[i] + occlusion[k]))
+        for k, (i, t) in enumerate(zip(positions, tokens, strict=True))
+    ]
     return Explanation(
         probability,
         weights,

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import NGRAM_MAX_TOKENS, NGRAM_MIN_COUNT
+from .config import NGRAM_MAX_TOKENS, NGRAM_MIN_COUNT, window_head
 
 UNITS = ("words", "chars")
 PAD_ID = 0
@@ -479,8 +479,9 @@ class Encoder:
         the bag's 1-grams are; words only (a character is not negated).
 
         ``head_length``: of a review longer than ``max_length`` units, the BiLSTM reads the first
-        ``head_length`` and the last ``max_length - head_length`` (a review's verdict is often at its end);
-        ``None`` (or ``max_length`` or more): the first ``max_length``, as models from before this do."""
+        ``head_length`` and the last ``max_length - head_length`` of its first ``NGRAM_MAX_TOKENS`` tokens (a
+        review's verdict is often at its end); ``None`` (or ``max_length`` or more): the first ``max_length``,
+        as models from before this do."""
         if units not in UNITS:
             raise ValueError(f"units must be one of {', '.join(UNITS)}, got {units!r}")
         if negation_scope < 0 or (negation_scope and units != "words"):
@@ -492,7 +493,7 @@ class Encoder:
         self.ngrams = ngrams
         self.units = units
         self.negation_scope = negation_scope
-        self.head_length = head_length if head_length is not None and head_length < max_length else None
+        self.head_length = window_head(max_length, head_length)
 
     @property
     def pattern(self) -> str:
@@ -502,6 +503,11 @@ class Encoder:
     @property
     def input_names(self) -> tuple[str, ...]:
         return ("token_ids",) if self.ngrams is None else ("token_ids", "ngram_ids")
+
+    @property
+    def tail_length(self) -> int:
+        """Units the BiLSTM reads from the end of a long review (0: it reads the first ``max_length``)."""
+        return 0 if self.head_length is None else self.max_length - self.head_length
 
     @property
     def tokens_needed(self) -> int:
@@ -597,8 +603,12 @@ class Encoder:
         scope, head = data.get("negation_scope", 0), data.get("head_length")
         if data.get("format") == TOKENIZER_FORMAT and (scope or head is not None):
             raise ValueError("negation_scope and head_length need tokenizer format 2")
-        for name, value in (("negation_scope", scope), ("head_length", head)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ValueError(f"{name} must be an integer, got {value!r}")
+        for name, value, least in (("max_length", length, 1), ("negation_scope", scope, 0), ("head_length", head, 0)):
+            if (name != "head_length" or value is not None) and not _is_count(value, least):
+                raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
         units = str(data.get("units", "words"))
-        return cls(Vocabulary.from_dict(data), int(length), ngrams, units, scope, head)
+        return cls(Vocabulary.from_dict(data), length, ngrams, units, scope, head)
+
+
+def _is_count(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 
@@ -143,3 +144,33 @@ def test_a_run_that_loses_the_race_refuses(tmp_path):
             second.commit(minimal_card("second"))
     assert sorted(p.name for p in out.iterdir()) == ["a", "card.json", *REQUIRED]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("card", 10**40, "disagree on the part of a review"),  # the card says: the first max_length units
+        ("card", 2, "disagree on the part of a review"),
+        ("tokenizer", None, "disagree on the part of a review"),  # the tokenizer says: the first units
+        ("tokenizer", -1, "head_length must be an integer of at least 0"),
+        ("tokenizer", True, "head_length must be an integer"),
+        ("negation_scope", None, "negation_scope must be an integer"),
+        ("max_length", 0, "max_length must be an integer of at least 1"),
+    ],
+)
+def test_card_and_tokenizer_must_agree_on_the_bilstms_window(model_copy, where, value, message):
+    card = json.loads((model_copy / "card.json").read_text())
+    tokenizer = json.loads((model_copy / "tokenizer.json").read_text())
+    assert read_bundle(model_copy).encoder.head_length == card["model"]["head_length"] == 6  # a quarter of 24
+    if where == "card":
+        card["model"]["head_length"] = value
+    elif where == "tokenizer":
+        tokenizer.pop("head_length") if value is None else tokenizer.update(head_length=value)
+    else:
+        tokenizer[where] = value
+    data = json.dumps(tokenizer).encode()
+    (model_copy / "tokenizer.json").write_bytes(data)
+    card["files"]["tokenizer.json"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model_copy / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match=message):
+        read_bundle(model_copy)

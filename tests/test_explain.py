@@ -27,6 +27,23 @@ def test_the_one_negative_word_is_the_most_negative_token(request, which):
     assert max(positive.tokens, key=lambda t: t.weight).token == POSITIVE[0]
 
 
+@pytest.mark.parametrize("which", ["tiny", "tiny_seed"])
+def test_a_long_reviews_tail_the_bilstm_reads_is_explained_too(request, which):
+    from sentiment_cli.explain import MAX_EXPLAINED_TOKENS
+
+    predictor = Predictor(read_bundle(request.getfixturevalue(f"{which}_model")))
+    tail = predictor.encoder.tail_length
+    assert tail == 24 - 6  # the tiny models read the first 6 and the last 18 words (a quarter of 24 ahead)
+    ending = " ".join(NEGATIVE[i % len(NEGATIVE)] for i in range(tail))
+    text = " ".join([FILLER[0]] * 1500) + " " + ending
+    explanation = explain(predictor, text)
+    assert len(explanation.tokens) == MAX_EXPLAINED_TOKENS + tail
+    assert [t.token for t in explanation.tokens[-tail:]] == ending.split()
+    assert all(text[t.start : t.end] == t.token for t in explanation.tokens[-tail:])
+    assert any(t.weight != 0 for t in explanation.tokens[-tail:])  # weighed: removing one changes what is read
+    assert explanation.probability < 0.5  # it is the ending that decides
+
+
 def test_offsets_slice_the_original_text(tiny_model):
     text = "The PLOT was awful.<br /><br />Acting: don't   ask…  영화 최고"
     explanation = explain(Predictor(read_bundle(tiny_model)), text)

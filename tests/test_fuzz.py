@@ -95,12 +95,13 @@ def edited(model: Path, name: str, edits, whole=None) -> Path:
 CARD_PATHS = [
     ("threshold",), ("labels",), ("format_version",), ("model", "arch"), ("model", "max_length"),
     ("model", "vocab_size"), ("model", "tokenizer"), ("model", "ngram_order"), ("model", "char_ngrams"),
+    ("model", "head_length"),
     ("litert", "batch_size"), ("litert", "inputs"), ("litert", "output"), ("files",), ("files", "model.tflite"),
     ("history",), ("history", "the BiLSTM"), ("metrics",), ("name",), ("command",), ("label_scheme",),
 ]  # fmt: skip
 TOKENIZER_PATHS = [
     ("format",), ("lowercase",), ("pattern",), ("padding_id",), ("unknown_id",), ("tokens",), ("max_length",),
-    ("ngrams",), ("ngrams", "order"), ("ngrams", "max_tokens"),
+    ("ngrams",), ("ngrams", "order"), ("ngrams", "max_tokens"), ("negation_scope",), ("head_length",),
 ]  # fmt: skip
 
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import ARCHITECTURES, CHAR_NGRAMS, CLASS_WEIGHTS, STRATEGIES, TOKENIZERS, ModelConfig, TrainConfig
+from ..config import (
+    ARCHITECTURES,
+    CHAR_NGRAMS,
+    CLASS_WEIGHTS,
+    NGRAM_MAX_TOKENS,
+    STRATEGIES,
+    TOKENIZERS,
+    ModelConfig,
+    TrainConfig,
+)
 from . import output, render
 from .options import (
     FormatOpt,
@@ -104,11 +113,13 @@ def train(
         typer.Option(min=1, help="Units (words or characters) the BiLSTM reads of a review.", rich_help_panel=_SHAPE),
     ] = _MODEL.max_length,
     head_length: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=0,
             help="Of a longer review, the BiLSTM reads the first HEAD-LENGTH units and the last MAX-LENGTH minus "
-            "HEAD-LENGTH (the verdict is often at the end); MAX-LENGTH or more: the first MAX-LENGTH.",
+            f"HEAD-LENGTH (of its first {NGRAM_MAX_TOKENS:,} words; the verdict is often at the end); MAX-LENGTH or "
+            "more: the "
+            "first MAX-LENGTH. Default: a quarter of MAX-LENGTH.",
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.head_length,

@@ -22,7 +22,7 @@ import numpy as np
 from .._tensorflow import keras
 from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
-from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, logit_width
+from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, head_length_of, logit_width
 from ..data import Dataset, Split, data_paths
 from ..errors import DataError, SentimentError
 from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
@@ -225,6 +225,7 @@ def _resolve(config: ModelConfig, texts: list[str]) -> ModelConfig:
     scripts = scripts_of(sample)
     if config.tokenizer == "auto":
         config = dataclasses.replace(config, tokenizer=scripts.units)
+    config = dataclasses.replace(config, head_length=head_length_of(config))
     if config.char_ngrams == "auto":
         median = float(np.median([len(tokenize(text)) for text in sample])) if sample else 0.0
         wanted = config.tokenizer == "chars" or scripts.needs_char_ngrams or median <= SHORT_TEXT_TOKENS
@@ -284,7 +285,7 @@ def _prepare(
             char_order=char_order,
             negation_scope=config.negation_scope,
         )
-    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope, config.head_length)
+    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope, head_length_of(config))
     listener.on_stage("Encoding reviews")
     encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
     del token_lists
