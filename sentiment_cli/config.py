@@ -86,9 +86,7 @@ class ModelConfig:
             if f.name == "head_length" and value is None:
                 continue
             least = 0 if f.name in ("negation_scope", "length_gate", "head_length") else 1
-            if f.name not in ("arch", "tokenizer", "char_ngrams") and (
-                isinstance(value, bool) or not isinstance(value, int) or value < least
-            ):
+            if f.name not in ("arch", "tokenizer", "char_ngrams") and not is_count(value, least):
                 what = "0 or a positive integer" if least == 0 else "a positive integer"
                 raise ValueError(f"{f.name} must be {what}, got {value!r}")
 
@@ -111,6 +109,11 @@ def head_length_of(config: ModelConfig) -> int:
     return config.max_length // 4 if config.head_length is None else config.head_length
 
 
+def is_count(value: Any, least: int = 0) -> bool:
+    """Whether ``value`` is an integer (not a bool) of at least ``least``: settings read from files."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
 def window_head(max_length: int, head_length: int | None) -> int | None:
     """The head of the BiLSTM's window over a long review, or None when it reads the first ``max_length``
     units (no head given, or one of ``max_length`` or more)."""
@@ -122,9 +125,7 @@ def describe_window(max_length: Any, head_length: Any) -> str:
     ``head_length``: the first ``max_length`` units)."""
     if isinstance(max_length, bool) or not isinstance(max_length, int):
         return "?"
-    if isinstance(head_length, bool) or not isinstance(head_length, int) or head_length < 0:
-        head_length = None
-    head = window_head(max_length, head_length)
+    head = window_head(max_length, head_length if is_count(head_length) else None)
     if head is None:
         return f"the first {max_length:,} units"
     return f"{max_length:,} units: the first {head:,} and the last {max_length - head:,} of a longer review"
