@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import NGRAM_MAX_TOKENS, NGRAM_MIN_COUNT, window_head
+from .config import NGRAM_MAX_TOKENS, NGRAM_MIN_COUNT, is_count, window_head
 
 UNITS = ("words", "chars")
 PAD_ID = 0
@@ -525,12 +525,11 @@ class Encoder:
         if self.units == "chars":
             text = " ".join(tokens if self.head_length is not None else tokens[: self.max_length])
             word_ids = self.vocabulary.ids(self._window(text))
-        elif self.ngrams is not None and self.negation_scope and self.negation_scope == self.ngrams.negation_scope:
-            marked = mark_negation(tokens, self.negation_scope)  # once, for the BiLSTM's words and the bag's 1-grams
+        else:  # marked as in the whole review read, so a tail starting inside a negation's scope is marked
+            marked = mark_negation(tokens, self.negation_scope)
             word_ids = self.vocabulary.ids(self._window(marked))
-        else:
-            word_ids = self.vocabulary.ids(self._marked_window(tokens))
-        ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens, marked)
+        same_marks = self.ngrams is not None and self.ngrams.negation_scope == self.negation_scope
+        ngram_ids = None if self.ngrams is None else self.ngrams.ids(tokens, marked if same_marks else None)
         return Encoded(word_ids, ngram_ids, self._knows(tokens, word_ids, ngram_ids))
 
     def _window(self, units: Sequence[str]) -> Sequence[str]:
@@ -538,17 +537,6 @@ class Encoder:
         if self.head_length is None or len(units) <= self.max_length:
             return units[: self.max_length]
         return units[: self.head_length] + units[len(units) - (self.max_length - self.head_length) :]
-
-    def _marked_window(self, tokens: list[str]) -> list[str]:
-        """The window of words, negation-marked as in the whole review: the tail is marked from ``scope`` words
-        before it (a negator further back cannot reach it), so a long review is not marked end to end."""
-        scope = self.negation_scope
-        if self.head_length is None or len(tokens) <= self.max_length:
-            return mark_negation(tokens[: self.max_length], scope)
-        start = len(tokens) - (self.max_length - self.head_length)
-        before = max(start - scope, 0)
-        tail = mark_negation(tokens[before:], scope)[start - before :]
-        return mark_negation(tokens[: self.head_length], scope) + tail
 
     def _knows(self, tokens: list[str], word_ids: list[int], ngram_ids: list[int] | None) -> bool:
         space = self.vocabulary.ids([" "])[0] if self.units == "chars" else UNKNOWN_ID
@@ -604,11 +592,7 @@ class Encoder:
         if data.get("format") == TOKENIZER_FORMAT and (scope or head is not None):
             raise ValueError("negation_scope and head_length need tokenizer format 2")
         for name, value, least in (("max_length", length, 1), ("negation_scope", scope, 0), ("head_length", head, 0)):
-            if (name != "head_length" or value is not None) and not _is_count(value, least):
+            if (name != "head_length" or value is not None) and not is_count(value, least):
                 raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
         units = str(data.get("units", "words"))
         return cls(Vocabulary.from_dict(data), length, ngrams, units, scope, head)
-
-
-def _is_count(value: Any, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= least
