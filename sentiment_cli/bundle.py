@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig, window_head
+from .config import ModelConfig, is_count, window_head
 from .errors import ModelError, OutputError, OutputExists
 from .files import remove_stale
 from .text import Encoder
@@ -116,7 +116,7 @@ class Card:
         if not isinstance(data, dict):
             raise ValueError("the card is not a JSON object")
         version = data.get("format_version")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        if not is_count(version, 1):
             raise ValueError(f"format_version must be a positive integer, got {version!r}")
         if version > CARD_FORMAT:
             raise _NewerFormat(version)
@@ -143,7 +143,7 @@ class Card:
         if not isinstance(litert, dict):
             raise ValueError("litert must be an object")
         batch, inputs, output = litert.get("batch_size"), litert.get("inputs"), litert.get("output")
-        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_LITERT_BATCH:
+        if not is_count(batch, 1) or batch > MAX_LITERT_BATCH:
             raise ValueError(f"litert.batch_size must be an integer from 1 to {MAX_LITERT_BATCH}, got {batch!r}")
         expected_inputs = ["token_ids"] if config.arch == "seed" else ["token_ids", "ngram_ids"]
         if inputs != expected_inputs:
@@ -161,7 +161,7 @@ class Card:
             sha, size = (meta.get("sha256"), meta.get("bytes")) if isinstance(meta, dict) else (None, None)
             if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
                 raise ValueError(f"files.{name}.sha256 must be 64 hexadecimal digits")
-            if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_FILE_BYTES:
+            if not is_count(size) or size > MAX_FILE_BYTES:
                 raise ValueError(f"files.{name}.bytes must be an integer from 0 to {MAX_FILE_BYTES}")
             entries[name] = FileEntry(sha, size)
         for name in REQUIRED_FILES + ((NGRAMS_FILE,) if config.arch == "hybrid" else ()):

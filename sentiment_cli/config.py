@@ -123,7 +123,7 @@ def window_head(max_length: int, head_length: int | None) -> int | None:
 def describe_window(max_length: Any, head_length: Any) -> str:
     """What the BiLSTM reads of a review, from a card's model settings (those of older cards lack
     ``head_length``: the first ``max_length`` units)."""
-    if isinstance(max_length, bool) or not isinstance(max_length, int):
+    if not is_count(max_length, 1):
         return "?"
     head = window_head(max_length, head_length if is_count(head_length) else None)
     if head is None:
