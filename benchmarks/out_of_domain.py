@@ -1,6 +1,7 @@
 """How a model holds up outside IMDB: accuracy, calibration and log loss on each development set, next
 to TF-IDF logistic regression (trained on IMDB) and VADER, and per-category accuracy on the
-behavioural suite (tests/behaviour/suite.jsonl).
+behavioural suite (tests/behaviour/suite.jsonl) and on the held-out negation sentences
+(tests/behaviour/negation_holdout.jsonl).
 
     python benchmarks/out_of_domain.py [--model DIR] [--shared ../shared/data] [--skip-imdb-test]
 
@@ -24,7 +25,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-SUITE = ROOT / "tests" / "behaviour" / "suite.jsonl"
+BEHAVIOUR = {
+    "behavioural suite": ROOT / "tests" / "behaviour" / "suite.jsonl",
+    "held-out negation": ROOT / "tests" / "behaviour" / "negation_holdout.jsonl",
+}
 TFIDF_C = 4.0
 
 
@@ -52,8 +56,9 @@ def development_sets(shared: Path, skip_imdb_test: bool) -> dict[str, tuple[list
         [r["text"] for r in tweets],
         np.array([r["label"] == "positive" for r in tweets], int),
     )
-    suite = read_jsonl(SUITE)
-    sets["behavioural suite"] = ([r["text"] for r in suite], np.array([r["label"] == "positive" for r in suite], int))
+    for name, path in BEHAVIOUR.items():
+        rows = read_jsonl(path)
+        sets[name] = ([r["text"] for r in rows], np.array([r["label"] == "positive" for r in rows], int))
     return sets
 
 
@@ -130,9 +135,8 @@ def main() -> int:
     if not args.no_peers:
         systems += [TfidfPeer(args.shared), VaderPeer()]
     print(f"(data and peers ready in {time.perf_counter() - started:.0f} s)")
-    suite = read_jsonl(SUITE)
-    categories = sorted({r["category"] for r in suite}, key=[r["category"] for r in suite].index)
-    per_category: dict[str, dict[str, float]] = defaultdict(dict)
+    behaviour = {name: read_jsonl(path) for name, path in BEHAVIOUR.items()}
+    per_category: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     header = f"{'development set':36} {'n':>6}  {'system':18} {'accuracy':>8} {'ECE':>6} {'log loss':>8}  unread"
     print(header)
     print("-" * len(header))
@@ -145,18 +149,19 @@ def main() -> int:
                 f"{set_name:36} {len(texts):6,}  {system.name:18} {s['accuracy']:8.4f} {s['ece']:6.3f} "
                 f"{s['log_loss']:8.3f}  {s['unread']}"
             )
-            if set_name == "behavioural suite":
+            if set_name in behaviour:
                 right = ((np.nan_to_num(p, nan=-1) >= threshold).astype(int) == labels) & ~np.isnan(p)
-                for category in categories:
-                    inside = np.array([r["category"] == category for r in suite])
-                    per_category[system.name][category] = float(right[inside].mean())
-    print()
-    print(f"behavioural suite, accuracy per category ({len(suite)} sentences):")
+                categories = np.array([r["category"] for r in behaviour[set_name]])
+                for category in dict.fromkeys(categories):
+                    per_category[set_name][system.name][category] = float(right[categories == category].mean())
     names = [system.name for system in systems]
-    print(f"{'category':18} {'n':>4}  " + "  ".join(f"{n:>18}" for n in names))
-    for category in categories:
-        n = sum(r["category"] == category for r in suite)
-        print(f"{category:18} {n:4}  " + "  ".join(f"{per_category[x][category]:18.3f}" for x in names))
+    for set_name, rows in behaviour.items():
+        print()
+        print(f"{set_name}, accuracy per category ({len(rows)} sentences):")
+        print(f"{'category':18} {'n':>4}  " + "  ".join(f"{n:>18}" for n in names))
+        for category in per_category[set_name][names[0]]:
+            n = sum(r["category"] == category for r in rows)
+            print(f"{category:18} {n:4}  " + "  ".join(f"{per_category[set_name][x][category]:18.3f}" for x in names))
     return 0
 
 
