@@ -8,10 +8,12 @@ predict -`` answers as lines arrive.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import io
 import os
 import select
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +68,8 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parque
 
 
 def is_table(source: str, options: TableInput) -> bool:
-    """Whether a named file is read as a table: by ``--input-format``, else by its extension."""
+    """Whether a source (a file, or - for standard input) is read as a table: by ``--input-format``, else by
+    its extension."""
     if options.input_format is not None:
         return options.input_format != "text"
     name = source.lower().removesuffix(".gz")
@@ -311,22 +314,27 @@ def _chunked(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) -> Iterator[list[Any]]:
+def read_table(
+    path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS, name: str | None = None
+) -> Iterator[list[Any]]:
     """The rows of a review table, a chunk at a time: a :class:`Review` per row with text, an :class:`Empty`
-    per row without, and at the end one :class:`Problem` per kind of row that could not be read."""
+    per row without, and at the end one :class:`Problem` per kind of row that could not be read.
+
+    ``name``: what sources and messages call the table (default: ``path``), as ``<stdin>``."""
     from .tables import Malformed, choose_columns, describe_reading, open_table, repeated_columns
 
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
-                       header=options.header)  # fmt: skip
+                       header=options.header, name=name)  # fmt: skip
+    name = table.name
     choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
     if options.id_column is None:  # an id is written only when asked for: a guessed one is not used
         choice = dataclasses.replace(choice, id=None, guessed=tuple(g for g in choice.guessed if g != "id"))
     if choice.guessed:  # said when the text column was chosen for the user, as train and evaluate say it
-        yield [Note(path, describe_reading(table, choice))]
+        yield [Note(name, describe_reading(table, choice))]
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(
-            f"{path}: no column {', '.join(map(repr, missing))} to keep (columns: {', '.join(table.columns)})"
+            f"{name}: no column {', '.join(map(repr, missing))} to keep (columns: {', '.join(table.columns)})"
         )
     malformed: list[int] = []
     reasons: dict[str, int] = {}
@@ -339,7 +347,7 @@ def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) 
                 reasons.setdefault(record.reason, record.line)
                 continue
             values = record.values
-            where = f"{path}:{record.line}"
+            where = f"{name}:{record.line}"
             ident = values.get(choice.id) if choice.id else None
             extra = {c: values.get(c) for c in options.keep_columns} or None
             text = values.get(choice.text)
@@ -351,16 +359,16 @@ def read_table(path: str, options: TableInput, chunk_size: int = CHUNK_REVIEWS) 
         yield items
     problems = []
     if repeated := repeated_columns(table):
-        problems.append(Problem(path, repeated, fatal=False))
+        problems.append(Problem(name, repeated, fatal=False))
     if malformed:  # each kind of fault once, with the first line that has it
         kinds = [f"line {line}: {reason}" for reason, line in list(reasons.items())[:3]]
         more = f"; {len(reasons) - 3} more kinds" if len(reasons) > 3 else ""
         problems.append(
-            Problem(path, f"{path}: {_lines('malformed row', malformed)} not classified ({'; '.join(kinds)}{more})")
+            Problem(name, f"{name}: {_lines('malformed row', malformed)} not classified ({'; '.join(kinds)}{more})")
         )
     if empty:
-        message = f"{path}: {_lines('row', empty)} without text: written with no label"
-        problems.append(Problem(path, message, fatal=False))
+        message = f"{name}: {_lines('row', empty)} without text: written with no label"
+        problems.append(Problem(name, message, fatal=False))
     if problems:
         yield problems
 
@@ -383,17 +391,21 @@ def read_sources(
 
     A path is one review (``per_line``: one per non-empty line), or a table of reviews (one per
     row) when :func:`is_table` says so; ``-`` is standard input, one review per non-empty line
-    (``whole``: all of it one review).
+    (``whole``: all of it one review), or a table when ``table.input_format`` names a table format.
     """
     table = table or TableInput()
     pending: list[Review | Problem] = []
     for source in sources:
-        if source != "-" and is_table(source, table):
+        if is_table(source, table):
             yield from _drain(pending)
             try:
-                yield from read_table(source, table)
+                if source == "-":
+                    with spooled(stdin) as copy:
+                        yield from read_table(str(copy), table, name=STDIN)
+                else:
+                    yield from read_table(source, table)
             except (DataError, InputError) as exc:
-                yield [Problem(source, str(exc))]
+                yield [Problem(STDIN if source == "-" else source, str(exc))]
         elif source == "-" and whole:
             try:
                 pending.extend(_whole(read_capped(stdin), STDIN))
@@ -424,6 +436,25 @@ def read_sources(
             if len(pending) >= CHUNK_REVIEWS:
                 yield from _drain(pending)
     yield from _drain(pending)
+
+
+@contextlib.contextmanager
+def spooled(stream: BinaryIO) -> Iterator[Path]:
+    """A temporary file holding all of ``stream`` (a table is read more than once: its head to detect the
+    layout, then its rows), removed afterwards."""
+    import tempfile  # only for a table on standard input: not on every start-up
+
+    with tempfile.TemporaryDirectory(prefix="sentiment-stdin-") as folder:
+        copy = Path(folder) / "stdin"
+        try:
+            with open(copy, "wb") as handle:
+                shutil.copyfileobj(stream, handle, _READ_SIZE)
+        except OSError as exc:
+            raise InputError(
+                f"{STDIN}: cannot keep a copy to read as a table ({exc.strerror or exc})",
+                "save the table to a file and name it instead",
+            ) from None
+        yield copy
 
 
 def _drain(pending: list) -> Iterator[list]:

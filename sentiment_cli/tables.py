@@ -434,7 +434,7 @@ def repeated_columns(table: Table) -> str | None:
     if not table.renamed:
         return None
     shown = ", ".join(f"{old!r} (the repeat is {new!r})" for new, old in table.renamed.items())
-    return f"{table.path}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
+    return f"{table.name}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
 
 
 def _header_names(cells: list[str]) -> list[str]:
@@ -577,6 +577,8 @@ class Table:
         json_array: bool = False,
     ) -> None:
         self.path = path
+        self.name = str(path)
+        """What messages call the table: its path, or the name given to :func:`open_table`."""
         self.format = format
         self.delimiter = delimiter
         self.quoted = quoted
@@ -648,9 +650,15 @@ class Table:
     def _load_sample(self) -> None:
         self._sample, self._sample_complete, seen = self._scan(SAMPLE_SIZE)
         if not seen:
-            raise DataError(f"{self.path}: no records")
+            raise DataError(f"{self.name}: no records")
 
     def _items(self, tally: _Tally, batch: int) -> Iterator[Record | Malformed]:
+        try:
+            yield from self._read_items(tally, batch)
+        except DataError as exc:
+            raise _named(exc, self.path, self.name) from None
+
+    def _read_items(self, tally: _Tally, batch: int) -> Iterator[Record | Malformed]:
         if self.format == "parquet":
             return self._parquet_items(tally, batch)
         if self.format == "jsonl":
@@ -853,13 +861,32 @@ def open_table(
     *,
     header: bool | None = None,
     delimiter: str | None = None,
+    name: str | None = None,
 ) -> Table:
     """Open a table: detect its format (``fmt`` None), delimiter, quoting and header (``header`` None).
 
     Reads only the beginning of the file. Raises :class:`DataError` when it is missing, not a
-    table, unreadable (corrupt gzip or Parquet, NUL bytes) or has no records.
+    table, unreadable (corrupt gzip or Parquet, NUL bytes) or has no records. ``name``: what messages
+    call the table (default: its path), e.g. ``<stdin>`` for a copy of standard input.
     """
     path = Path(path)
+    try:
+        table = _open_table(path, fmt, header, delimiter)
+    except DataError as exc:
+        raise _named(exc, path, name) from None
+    table.name = name or table.name
+    return table
+
+
+def _named(exc: DataError, path: Path, name: str | None) -> DataError:
+    """``exc`` with the table's path in its message and hint replaced by its ``name``."""
+    if name is None or name == str(path):
+        return exc
+    hint = exc.hint.replace(str(path), name) if exc.hint else exc.hint
+    return type(exc)(exc.message.replace(str(path), name), hint)
+
+
+def _open_table(path: Path, fmt: str | None, header: bool | None, delimiter: str | None) -> Table:
     _check_file(path)
     if fmt is not None and fmt not in FORMATS:
         raise DataError(f"{path}: unknown table format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
@@ -991,9 +1018,9 @@ def choose_columns(
     mean length, the label the last other column with few repeated values; an id only by name.
     """
     columns = table.columns
-    chosen_text = resolve_column(columns, text, "text", table.path) if text is not None else None
-    chosen_label = resolve_column(columns, label, "label", table.path) if label is not None else None
-    chosen_id = resolve_column(columns, id, "id", table.path) if id is not None else None
+    chosen_text = resolve_column(columns, text, "text", table.name) if text is not None else None
+    chosen_label = resolve_column(columns, label, "label", table.name) if label is not None else None
+    chosen_id = resolve_column(columns, id, "id", table.name) if id is not None else None
     sample = table.sample()
     if chosen_id is None:
         chosen_id = column_by_name(columns, ID_NAMES, {chosen_text, chosen_label})
@@ -1005,18 +1032,18 @@ def choose_columns(
         chosen_text = _longest_text(columns, sample, {chosen_label, chosen_id})
     if chosen_text is None:
         raise DataError(
-            f"{table.path}: no text column found (columns: {_listing(columns)})",
+            f"{table.name}: no text column found (columns: {_listing(columns)})",
             "give the text column's name or 1-based position",
         )
     if chosen_label is None and label is None and need_label:
         chosen_label = _few_values(columns, sample, {chosen_text, chosen_id})
     if chosen_label is None and need_label:
         raise DataError(
-            f"{table.path}: no label column found (columns: {_listing(columns)})",
+            f"{table.name}: no label column found (columns: {_listing(columns)})",
             "give the label column's name or 1-based position",
         )
     if chosen_text == chosen_label:
-        raise DataError(f"{table.path}: the text and label columns are both {chosen_text!r}")
+        raise DataError(f"{table.name}: the text and label columns are both {chosen_text!r}")
     picked = (("text", text, chosen_text), ("label", label, chosen_label), ("id", id, chosen_id))
     guessed = tuple(role for role, named, column in picked if named is None and column is not None)
     return ColumnChoice(chosen_text, chosen_label, chosen_id, guessed)
@@ -1025,7 +1052,7 @@ def choose_columns(
 def describe_reading(table: Table, choice: ColumnChoice) -> str:
     """What was read and which columns were used: ``read F as CSV with a header row; text column 'review',
     label column 'stars' (chosen automatically: text, label)``."""
-    said = f"read {table.path} as {table.format.upper()}"
+    said = f"read {table.name} as {table.format.upper()}"
     if table.format in ("csv", "tsv"):
         said += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
     used = [f"{role} column {column!r}" for role, column in (("text", choice.text), ("label", choice.label),

@@ -192,6 +192,67 @@ def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
     assert [r["source"] for r in jsonl(as_table.stdout)] == [f"{path}:2", f"{path}:3"]
 
 
+def test_a_table_on_standard_input_is_read_as_the_same_file_is(tiny_model, tmp_path, monkeypatch):
+    (tmp_path / "spool").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "spool"))  # where the copy of standard input is kept
+    table = 'id,review\nr1,"great superb film,\nloved it"\nr2,\nr3,awful dull film\n'
+    path = tmp_path / "reviews.csv"
+    path.write_text(table)
+    options = ["--id-column", "id", "--text-column", "review"]
+    from_file = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), *options])
+    piped = runner.invoke(app, ["predict", "-m", str(tiny_model), "-", "--input-format", "csv", *options], input=table)
+    assert piped.exit_code == from_file.exit_code == 0, piped.stderr
+    records = jsonl(piped.stdout)
+    assert [(r["source"], r["id"]) for r in records] == [("<stdin>:2", "r1"), ("<stdin>:4", "r2"), ("<stdin>:5", "r3")]
+    assert [r["probability"] for r in records] == [r["probability"] for r in jsonl(from_file.stdout)]
+    assert records[1]["label"] is None
+    assert piped.stderr == from_file.stderr.replace(str(path), "<stdin>")
+    assert "<stdin>: 1 row (line 4) without text" in piped.stderr
+    assert list((tmp_path / "spool").iterdir()) == []  # the copy is removed
+
+
+def test_a_table_on_standard_input_is_named_in_messages_not_its_copy(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    bad_column = runner.invoke(
+        app, ["predict", "-m", str(tiny_model), "--input-format", "jsonl", "--text-column", "body"],
+        input='{"review": "great film"}\n{"review": "awful film"}\n',
+    )  # fmt: skip
+    assert bad_column.exit_code == 1
+    assert bad_column.stderr == "error: <stdin>: no text column 'body' (columns: review)\n"
+    binary = runner.invoke(app, ["predict", "-m", str(tiny_model), "-", "--input-format", "tsv"], input=b"a\x00b\tc\n")
+    assert binary.exit_code == 1
+    assert binary.stderr.startswith("error: <stdin>: not a text table (NUL bytes at line 1)")
+    whole = runner.invoke(app, ["predict", "-m", str(tiny_model), "-", "--whole", "--input-format", "csv"], input="a\n")
+    assert whole.exit_code == 2
+    assert "--whole reads standard input as one review, --input-format csv as a table" in whole.stderr
+
+
+def test_standard_input_is_spooled_to_a_file_removed_afterwards(tmp_path, monkeypatch):
+    from sentiment_cli.reviews import spooled
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    data = bytes(range(256)) * 1000  # more than one read block, every byte value
+    with spooled(io.BytesIO(data)) as copy:
+        assert copy.read_bytes() == data
+        assert copy.parent.parent == tmp_path
+    assert not copy.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_parquet_table_on_standard_input(tiny_model, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "reviews.parquet"
+    pq.write_table(pa.table({"text": ["great superb film", "awful dull film"]}), path)
+    result = runner.invoke(
+        app, ["predict", "-m", str(tiny_model), "-", "--input-format", "parquet"], input=path.read_bytes()
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [r["source"] for r in jsonl(result.stdout)] == ["<stdin>:1", "<stdin>:2"]
+    from_file = jsonl(runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)]).stdout)
+    assert [r["probability"] for r in jsonl(result.stdout)] == [r["probability"] for r in from_file]
+
+
 # -- label maps and Korean ------------------------------------------------------------------------
 
 

@@ -54,7 +54,7 @@ InputFormatOpt = Annotated[
         "--input-format",
         help="Read input files as this format (text: plain text, predict only). Default for train and evaluate: "
         "detected from the extension, then the content (a .txt table such as NSMC's ratings_train.txt is found); "
-        "for predict: .csv, .tsv, .jsonl and .parquet files are tables, other files plain text.",
+        "for predict: .csv, .tsv, .jsonl and .parquet files are tables, other files and standard input plain text.",
         case_sensitive=False,
         show_default=False,
         rich_help_panel=_DATA,

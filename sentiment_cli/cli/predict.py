@@ -22,7 +22,8 @@ def predict(
         list[str] | None,
         typer.Argument(
             help="Review files (each file is one review), or - for standard input (each non-empty line "
-            "is one review). With none, standard input is read when it is not a terminal.",
+            "is one review; a table with --input-format csv, tsv, jsonl or parquet). With none, standard input "
+            "is read when it is not a terminal.",
             show_default=False,
         ),
     ] = None,
@@ -96,6 +97,7 @@ def predict(
     \b
       sentiment predict review.txt
       cat reviews.txt | sentiment predict - --format csv
+      curl -s https://example.com/reviews.csv | sentiment predict - --input-format csv
       sentiment predict reviews.csv --text-column review --id-column id --output scored.parquet
       sentiment predict --per-line reviews.txt --model my-model
       sentiment predict review.txt --explain
@@ -138,8 +140,12 @@ def predict(
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
     if output_file is not None and any(_same_file(output_file, source) for source in sources if source != "-"):
         raise typer.BadParameter(f"{output_file} is also an input: it would be replaced", param_hint="--output")
-    if "-" in sources and input_format not in (None, "text"):
-        raise typer.BadParameter("tables are read from files, not standard input", param_hint="--input-format")
+    if "-" in sources and whole and input_format not in (None, "text"):
+        raise typer.BadParameter(
+            f"--whole reads standard input as one review, --input-format {input_format.value} as a table: "
+            "give one of them",
+            param_hint="--whole",
+        )
 
     from ..bundle import read_bundle
     from ..reviews import Note, Problem, TableInput, read_sources
@@ -237,7 +243,7 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> None:
     """Options that no input uses are said to be unused, not silently ignored."""
     from ..reviews import is_table
 
-    if not any(source != "-" and is_table(source, table) for source in sources):
+    if not any(is_table(source, table) for source in sources):
         given = [flag for flag, value in (("--text-column", table.text_column), ("--id-column", table.id_column),
                  ("--keep-columns", table.keep_columns), ("--header/--no-header", table.header)) if value not in
                  (None, ())]  # fmt: skip
