@@ -8,7 +8,7 @@ The Python API (see the README's "Python API")::
     model.predict(["A wonderful film."])    # [Result(label='positive', probability=..., probabilities={...})]
 
 ``load``, ``Model``, ``Result``, ``train`` and ``evaluate`` come from :mod:`sentiment_cli.api`, and the
-``arrow`` and ``spark`` submodules are reached as attributes; all are imported on first use, so
+``arrow``, ``spark`` and ``errors`` submodules are reached as attributes; all are imported on first use, so
 ``import sentiment_cli`` imports nothing heavy (no TensorFlow, NumPy, pyarrow, pandas or Spark).
 """
 
@@ -21,11 +21,12 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from . import arrow as arrow
+    from . import errors as errors
     from . import spark as spark
     from .api import Model, Result, evaluate, load, train
 
 _API = ("load", "Model", "Result", "train", "evaluate")
-_SUBMODULES = ("api", "arrow", "spark")
+_SUBMODULES = ("api", "arrow", "spark", "errors")
 __all__ = ["Model", "Result", "__version__", "evaluate", "load", "train"]
 
 

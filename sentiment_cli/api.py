@@ -15,10 +15,10 @@ Nothing here imports TensorFlow (only :func:`train` does, when called), pandas, 
 from __future__ import annotations
 
 import itertools
-import math
+import numbers
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Mapping, Set, Sized
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .bundle import LITERT_FILE, read_bundle
-from .errors import ModelError
+from .errors import DataError, ModelError
 from .metrics import reported_probabilities
 from .runtime import check_threshold
 
@@ -70,8 +70,9 @@ class Model:
     """A verified model directory, ready to classify. Made by :func:`load`.
 
     - **Inputs**: a list, tuple, NumPy array or pandas Series of strings, or any iterable of strings
-      (a generator, a file object...). A bare string is refused (wrap it in a list). ``None`` or NaN
-      (a missing value in a Series) is a text without content: label ``None``, probabilities NaN.
+      (a generator, a file object...). A bare string is refused (wrap it in a list), and so are a
+      DataFrame or dict (pass its text column) and a set (it has no order). ``None``, NaN, ``pandas.NA``
+      or ``NaT`` (a missing value in a Series) is a text without content: label ``None``, probabilities NaN.
     - **Threads**: every thread gets its own LiteRT interpreter (an interpreter is not thread-safe),
       so ``predict``, ``predict_proba`` and ``explain`` may be called from several threads at once;
       LiteRT releases the GIL, so threads run in parallel.
@@ -194,6 +195,22 @@ def _check(texts: Any) -> None:
         )
     if not isinstance(texts, Iterable):
         raise TypeError(f"texts must be an iterable of strings, got {type(texts).__name__}")
+    if isinstance(texts, Mapping) or hasattr(texts, "columns"):  # a dict or a DataFrame iterates over its keys
+        raise TypeError(
+            f"texts must be a collection of strings, got a {type(texts).__name__}, which iterates over its keys: "
+            "pass its text column, model.predict(df['text'])"
+        )
+    if isinstance(texts, Set):
+        raise TypeError("texts must be an ordered collection (results come in input order), got a set: pass a list")
+    if getattr(texts, "ndim", 1) != 1:
+        raise TypeError(f"texts must be one-dimensional, got an array of {texts.ndim} dimensions")
+
+
+def _missing(value: Any) -> bool:
+    """None, a NaN of any kind (float, NumPy, Decimal), or pandas' ``NA`` or ``NaT``: a missing text."""
+    if value is None or (type(value).__name__ in ("NAType", "NaTType") and type(value).__module__.startswith("pandas")):
+        return True
+    return isinstance(value, numbers.Number) and not isinstance(value, bool) and value != value
 
 
 def _chunks(texts: Iterable[Any], size: int) -> Iterator[list[str | None]]:
@@ -205,10 +222,10 @@ def _chunks(texts: Iterable[Any], size: int) -> Iterator[list[str | None]]:
         for value in chunk:
             if isinstance(value, str):
                 checked.append(str(value))  # NumPy's str_ to str
-            elif value is None or (isinstance(value, float) and math.isnan(value)):
+            elif _missing(value):
                 checked.append(None)
             else:
-                raise TypeError(f"text {position + len(checked)} is a {type(value).__name__}, not a str")
+                raise TypeError(f"text {position + len(checked)} is of type {type(value).__name__}, not str")
         position += len(chunk)
         yield checked
 
@@ -219,6 +236,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Model:
     Every file prediction reads is checked against the card's sha256; a missing, damaged or foreign
     directory raises :class:`sentiment_cli.errors.ModelError`.
     """
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a model directory's path (str or Path) or None, got {type(path).__name__}")
     bundle = read_bundle(path, purpose="predict")  # messages name the path as given
     return Model(bundle, None if path is None else bundle.path.absolute())
 
@@ -254,6 +273,13 @@ def _dataset(data: str | os.PathLike[str] | Dataset, table: dict[str, Any], **mo
         if table:
             raise TypeError(f"{', '.join(sorted(table))}: options for reading a file, and data is already a Dataset")
         return data
+    if not isinstance(data, str | os.PathLike):
+        hint = (
+            "; write a DataFrame to a file first, df.to_parquet('reviews.parquet')" if hasattr(data, "columns") else ""
+        )
+        raise TypeError(
+            f"data must be a path to a table, folder or archive, or a Dataset, got a {type(data).__name__}{hint}"
+        )
     return load_dataset(data, TableOptions(**table), **model)
 
 
@@ -314,4 +340,10 @@ def evaluate(
     (table,) = _split_options(options, _TABLE_OPTIONS)
     bundle = model.bundle if isinstance(model, Model) else read_bundle(model, purpose="evaluate")
     dataset = _dataset(data, table, classes=bundle.labels, scheme=bundle.card.label_scheme)
-    return run(dataset, bundle, split, threshold)
+    if tuple(dataset.classes) != tuple(bundle.labels):  # a Dataset read without the model's classes
+        raise DataError(
+            f"the data's classes ({', '.join(dataset.classes)}) are not the model's ({', '.join(bundle.labels)})",
+            "pass the file's path, or read it with load_dataset(path, classes=model.labels)",
+        )
+    check_threshold(threshold, bundle.labels)
+    return run(dataset, bundle, split, None if threshold is None else float(threshold))

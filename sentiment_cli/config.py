@@ -7,6 +7,7 @@ Embedding(10,000 words, 64) -> Bidirectional(LSTM(64)) -> Dense(64, relu) -> Den
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -75,6 +76,7 @@ class ModelConfig:
     keeps one-line texts from the bag's extreme logits. 0: the plain combiner of the two logits."""
 
     def __post_init__(self) -> None:
+        _plain_numbers(self)
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.char_ngrams not in CHAR_NGRAMS:
@@ -107,6 +109,19 @@ class ModelConfig:
 def head_length_of(config: ModelConfig) -> int:
     """The head the BiLSTM reads: the setting, or a quarter of ``max_length`` when it is None."""
     return config.max_length // 4 if config.head_length is None else config.head_length
+
+
+def _plain_numbers(config: Any) -> None:
+    """A frozen config's NumPy (or other) integers and reals as Python ``int`` and ``float``: they go into
+    the card's JSON, and ``numpy.int64(5)`` is not an ``int``."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or type(value) in (int, float):
+            continue
+        if isinstance(value, numbers.Integral):
+            object.__setattr__(config, f.name, int(value))
+        elif "float" in str(f.type):
+            object.__setattr__(config, f.name, float(value))
 
 
 def is_count(value: Any, least: int = 0) -> bool:
@@ -154,6 +169,13 @@ class TrainConfig:
     """One of ``STRATEGIES``: where the BiLSTM is fitted. ``batch_size`` is the global batch in every strategy."""
 
     def __post_init__(self) -> None:
+        _plain_numbers(self)
+        kinds = {"int": (int, "an integer"), "float": (int | float, "a number"), "str": (str, "a string")}
+        for f in fields(self):
+            kind, what = kinds[str(f.type)]
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, kind):
+                raise ValueError(f"{f.name} must be {what}, got {value!r}")
         if self.epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:

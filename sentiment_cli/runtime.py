@@ -7,6 +7,7 @@ does not depend on how a review was batched.
 
 from __future__ import annotations
 
+import numbers
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -53,7 +54,7 @@ def check_threshold(threshold: float | None, labels: Sequence[str]) -> None:
         return
     if len(labels) != 2:
         raise ValueError(f"threshold applies to two-class models; this one has {len(labels)} classes")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
 
 

@@ -121,12 +121,79 @@ def test_wrong_inputs_are_type_errors_that_say_what_to_do(model):
         model.predict("A wonderful film.")
     with pytest.raises(TypeError, match="wrap one text"):
         model.predict_proba("A wonderful film.")
-    with pytest.raises(TypeError, match="text 1 is a int"):
+    with pytest.raises(TypeError, match="text 1 is of type int, not str"):
         model.predict(["fine", 3])
     with pytest.raises(TypeError, match="iterable"):
         model.predict(42)
     with pytest.raises(TypeError, match="one text"):
         model.explain(["a list"])
+    with pytest.raises(TypeError, match=r"got a dict, which iterates over its keys: pass its text column"):
+        model.predict({"text": "A wonderful film."})
+    with pytest.raises(TypeError, match="ordered collection .* got a set"):
+        model.predict({"a", "b"})
+    with pytest.raises(TypeError, match="one-dimensional, got an array of 0 dimensions"):
+        model.predict(np.array("A wonderful film."))
+    with pytest.raises(TypeError, match="one-dimensional, got an array of 2 dimensions"):
+        model.predict_proba(np.array([TEXTS[:2], TEXTS[:2]]))
+    with pytest.raises(TypeError, match="path must be a model directory's path"):
+        sentiment_cli.load(5)
+
+
+def test_a_dataframe_is_refused_and_its_column_is_read(model):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": [1, 2], "text": TEXTS[:2]})
+    with pytest.raises(TypeError, match=r"got a DataFrame, which iterates over its keys: .*predict\(df\['text'\]\)"):
+        model.predict(frame)
+    with pytest.raises(TypeError, match="DataFrame"):
+        model.predict_proba(frame[["text"]])
+    np.testing.assert_array_equal(model.predict_proba(frame["text"]), reference(TEXTS[:2]))
+    with pytest.raises(TypeError, match=r"data must be a path .* got a DataFrame; .*to_parquet"):
+        sentiment_cli.evaluate(frame)
+
+
+def test_every_kind_of_missing_value_is_a_text_without_label(model):
+    import decimal
+
+    pd = pytest.importorskip("pandas")
+    nullable = pd.Series([TEXTS[0], None, TEXTS[1]], dtype="string")  # its missing value is pandas.NA
+    assert [r.label for r in model.predict(nullable)] == ["positive", None, "negative"]
+    missing = [None, float("nan"), np.float32("nan"), decimal.Decimal("nan"), pd.NA, pd.NaT]
+    proba = model.predict_proba([TEXTS[0], *missing])
+    np.testing.assert_array_equal(proba[:1], reference(TEXTS[:1]))
+    assert np.isnan(proba[1:]).all() and len(proba) == 7
+    with pytest.raises(TypeError, match="text 1 is of type float, not str"):
+        model.predict([TEXTS[0], 1.5])  # a number that is not missing is still refused
+
+
+def test_a_numpy_threshold_is_a_threshold(model):
+    texts = [TEXTS[0], TEXTS[1]]
+    p = model.predict_proba(texts)[:, 1]
+    middle = float(p.mean())  # between the two texts' probabilities
+    assert p[1] + 0.01 < middle < p[0] - 0.01
+    for kind in (np.float32, np.float64, float):
+        assert [r.label for r in model.predict(texts, threshold=kind(middle))] == ["positive", "negative"]
+        assert [r.label for r in model.predict(texts, threshold=kind(0.0))] == ["positive", "positive"]
+
+
+def test_errors_are_reached_from_the_package():
+    code = "import sentiment_cli; print(sentiment_cli.errors.ModelError.__name__, 'errors' in dir(sentiment_cli))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["ModelError", "True"]
+
+
+def test_training_settings_are_checked_and_numpy_numbers_made_plain():
+    from sentiment_cli.config import ModelConfig, TrainConfig
+
+    with pytest.raises(ValueError, match="epochs must be an integer, got '1'"):
+        TrainConfig(epochs="1")
+    with pytest.raises(ValueError, match="learning_rate must be a number, got '0.1'"):
+        TrainConfig(learning_rate="0.1")
+    with pytest.raises(ValueError, match="batch_size must be an integer, got 8.0"):
+        TrainConfig(batch_size=8.0)
+    config = TrainConfig(epochs=np.int64(3), validation_split=np.float32(0.25), seed=np.int32(7))
+    assert (type(config.epochs), type(config.validation_split), type(config.seed)) == (int, float, int)
+    assert json.dumps(config.to_dict())  # the card's JSON takes it
+    assert type(ModelConfig(vocab_size=np.int64(50)).vocab_size) is int
 
 
 def test_explain_is_the_occlusion_explanation(model):
@@ -220,6 +287,19 @@ def test_evaluate_returns_what_the_cli_prints(tmp_path):
     assert again["accuracy"] == result["accuracy"]
     with pytest.raises(TypeError, match="unknown option epochs"):
         sentiment_cli.evaluate(data, epochs=3)
+
+
+def test_evaluate_refuses_a_dataset_read_with_other_classes(tmp_path):
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.errors import DataError
+
+    rows = [(text, "good" if label else "bad") for text, label in make_reviews(40, seed=4)]
+    data = write_csv(tmp_path / "words.csv", rows)
+    with pytest.raises(DataError, match=r"the data's classes \(bad, good\) are not the model's \(negative, positive\)"):
+        sentiment_cli.evaluate(load_dataset(data))
+    model = sentiment_cli.load()
+    read = load_dataset(write_csv(tmp_path / "labelled.csv", make_reviews(40, seed=4)), classes=model.labels)
+    assert sentiment_cli.evaluate(read, model)["n"] == 40
 
 
 @pytest.mark.slow
