@@ -8,6 +8,7 @@ second class for two-class models, of ``label`` for more) and, for models of mor
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ def score_batches(
 
 
 def score_table(
-    model: Model,
+    model: Model | str | os.PathLike[str] | None,
     table: pa.Table,
     text_column: str = "text",
     id_column: str | None = None,
@@ -140,7 +141,11 @@ def score_table(
     """Predictions for every row of ``table``, in order: the id column (when given) or every input column,
     then ``label``, ``probability`` (and ``p_CLASS`` for more than two classes), as ``sentiment predict``
     writes them to Parquet. A row whose text is null or blank, or holds nothing the model knows, gets
-    null label and probabilities."""
+    null label and probabilities. ``model``: a :class:`~sentiment_cli.api.Model`, a model directory, or
+    None (the shipped model)."""
+    from .api import Model, load
+
+    model = model if isinstance(model, Model) else load(model)
     schema = output_schema(model, table.schema, text_column, id_column)
     batches = list(score_batches(model, table.to_batches(max_chunksize=4096), text_column, id_column, threshold))
     return pa.Table.from_batches(batches, schema=schema)

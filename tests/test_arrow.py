@@ -54,6 +54,15 @@ def test_without_an_id_every_input_column_is_kept(tmp_path):
     assert scored.column("stars").to_pylist() == [0, 1]
 
 
+def test_the_model_may_be_named_by_its_directory_or_left_out():
+    from sentiment_cli.bundle import default_model_dir
+
+    table = reviews_table(["A wonderful film.", "Dull."])
+    expected = score_table(sentiment_cli.load(), table)
+    assert score_table(None, table).equals(expected)
+    assert score_table(str(default_model_dir()), table).equals(expected)
+
+
 @pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_columns(tmp_path, three_class_model):
     texts = [t for t, _ in make_three_class(60, seed=8)] + [None]
