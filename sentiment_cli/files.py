@@ -1,4 +1,5 @@
-"""Writing one file atomically: to a temporary name beside it, renamed onto it only when complete."""
+"""Writing one file atomically: to a temporary name beside it, renamed onto it only when complete (a FIFO or
+device, which cannot be replaced, is written directly)."""
 
 from __future__ import annotations
 
@@ -58,12 +59,26 @@ def remove_stale(path: Path) -> list[Path]:
 def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` (``.NAME.tmp-PID``) to write; it replaces ``path`` when the block ends
     without an error, and is removed otherwise. An ``OSError`` becomes an :class:`OutputError` naming ``path``.
-    Temporaries that killed runs left beside ``path`` are deleted first (:func:`remove_stale`)."""
-    remove_stale(path)
-    target = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    Temporaries that killed runs left beside ``path`` are deleted first (:func:`remove_stale`).
+
+    A symbolic link is followed: the file it points to is replaced, and the link stays. A replaced file keeps
+    its permission bits. What cannot be replaced, only written (a FIFO, a device such as ``/dev/stdout``, a
+    process substitution), is written directly: the block gets ``path`` itself."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        try:
+            yield path
+        except OSError as exc:
+            raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
+        return
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    for place in dict.fromkeys((path, real)):  # beside the link too: where earlier versions wrote
+        remove_stale(place)
+    target = real.with_name(f".{real.name}.tmp-{os.getpid()}")
     try:
         yield target
-        os.replace(target, path)
+        if real.is_file():
+            shutil.copymode(real, target)
+        os.replace(target, real)
     except OSError as exc:
         raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
     finally:

@@ -99,6 +99,34 @@ def test_file_names_that_are_not_utf8_give_valid_utf8_output(tiny_model, tmp_pat
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[1].startswith("t\ufffd.csv:2,positive,")
 
 
+def test_output_through_a_link_a_fifo_or_onto_a_private_file(tiny_model, tmp_path):
+    import threading
+
+    review = tmp_path / "review.txt"
+    review.write_text("a great superb film", encoding="utf-8")
+    predict = ["predict", "-m", str(tiny_model), str(review), "--format", "csv", "-o"]
+    expected = runner.invoke(app, ["predict", "-m", str(tiny_model), str(review), "--format", "csv"]).stdout
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "scored.csv"
+    real.write_text("old\n", encoding="utf-8")
+    real.chmod(0o600)
+    link = tmp_path / "scored.csv"
+    link.symlink_to(real)
+    assert runner.invoke(app, [*predict, str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == expected  # the link stays, its file replaced
+    assert real.stat().st_mode & 0o777 == 0o600  # and keeps its permissions
+    fifo = tmp_path / "scored.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = runner.invoke(app, [*predict, str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert received == [expected.encode()] and fifo.is_fifo()  # written into, not replaced by a file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real", "review.txt", "scored.csv", "scored.fifo"]
+
+
 def test_csv_output_neutralises_formulas_and_keeps_numbers(tiny_model, tmp_path):
     data = tmp_path / "f.csv"
     data.write_text('text,n,f\ngood film,-3,"=HYPERLINK(""http://evil.example"")"\nbad film,+1.5e3,@SUM(A1)\n')
@@ -395,16 +423,17 @@ def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, running.name])
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    link = tmp_path / "link.jsonl"  # an output named through a link: its temporary is beside the link
+    link = tmp_path / "link.jsonl"  # an output named through a link: the file it points to is replaced
     link.symlink_to(elsewhere / "real.jsonl")
     beside_link = tmp_path / f".link.jsonl.tmp-{dead.pid}"
     beside_link.write_text("half", encoding="utf-8")
     with replacing(link) as target:
-        assert target.parent == tmp_path
+        assert target.parent == elsewhere
         target.write_text("done", encoding="utf-8")
-    assert not beside_link.exists() and link.read_text(encoding="utf-8") == "done"
-    for extra in (link, elsewhere):
-        extra.unlink() if extra.is_symlink() or extra.is_file() else extra.rmdir()
+    assert not beside_link.exists() and link.is_symlink()
+    assert (elsewhere / "real.jsonl").read_text(encoding="utf-8") == "done"
+    link.unlink()
+    shutil.rmtree(elsewhere)
 
     # training deletes a killed run's stage and says so, on stderr, even when the run then fails
     stage = tmp_path / f".m.tmp-{dead.pid}-abc123"
