@@ -160,6 +160,10 @@ def test_output_that_would_replace_an_input_or_contradict_format_is_refused(tiny
     link.symlink_to(data)  # the same file by another name
     assert runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(link)]).exit_code == 2
     assert data.read_bytes() == before
+    for target in (data, link):  # evaluate's --predictions refuses it as predict's -o does
+        result = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model), "--predictions", str(target)])
+        assert result.exit_code == 2 and f"{target} is also the data: it would be replaced" in result.stderr
+    assert data.read_bytes() == before
     result = runner.invoke(app, ["predict", str(data), "-m", str(tiny_model), "-o", str(tmp_path / "o.parquet"),
                                  "--format", "csv"])  # fmt: skip
     assert result.exit_code == 2 and "a .parquet file is written as Parquet, not csv" in result.stderr

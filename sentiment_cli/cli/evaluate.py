@@ -23,6 +23,7 @@ from .options import (
     check_threshold,
     read_labelled,
     report_target,
+    same_file,
 )
 
 JSON_KEYS = (
@@ -98,6 +99,9 @@ def evaluate(
         )
     if predictions is not None and predictions.suffix.lower() not in output.PREDICTION_FILE_FORMATS:
         raise typer.BadParameter("give the file a .jsonl, .csv, .tsv or .parquet extension", param_hint="--predictions")
+    for option, written in (("--predictions", predictions), ("--report", report)):
+        if written is not None and same_file(written, data):
+            raise typer.BadParameter(f"{written} is also the data: it would be replaced", param_hint=option)
     if report is not None:  # before the long part: a report that cannot be written fails at once
         from ..reports import require_matplotlib
 

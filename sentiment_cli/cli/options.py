@@ -133,6 +133,14 @@ def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
         raise typer.BadParameter(str(exc).removeprefix("threshold "), param_hint="--threshold") from None
 
 
+def same_file(a: Path, b: str | Path) -> bool:
+    """Whether ``a`` (an output) is the file ``b`` (an input), which writing it would replace."""
+    try:
+        return a.exists() and Path(b).exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:
     """Read labelled data as the CLI's data options say (``columns``: the column, label map and header options,
     and ``classes``/``scheme`` for a trained model), then say on stderr what was read and skipped."""

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import output
-from .options import HeaderOpt, IdColumnOpt, InputFormatOpt, ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
+from .options import (
+    HeaderOpt,
+    IdColumnOpt,
+    InputFormatOpt,
+    ModelOpt,
+    TextColumnOpt,
+    ThresholdOpt,
+    check_threshold,
+    same_file,
+)
 from .output import PredictFormat
 
 if TYPE_CHECKING:
@@ -138,7 +147,7 @@ def predict(
             )
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
-    if output_file is not None and any(_same_file(output_file, source) for source in sources if source != "-"):
+    if output_file is not None and any(same_file(output_file, source) for source in sources if source != "-"):
         raise typer.BadParameter(f"{output_file} is also an input: it would be replaced", param_hint="--output")
     if "-" in sources and whole and input_format not in (None, "text"):
         raise typer.BadParameter(
@@ -254,13 +263,6 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> None:
             )
     if whole and "-" not in sources:
         output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
-
-
-def _same_file(a: Path, b: str) -> bool:
-    try:
-        return a.exists() and Path(b).exists() and a.samefile(b)
-    except OSError:
-        return False
 
 
 def _reviews(n: int) -> str:
