@@ -13,7 +13,6 @@ import dataclasses
 import io
 import os
 import select
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -448,7 +447,8 @@ def spooled(stream: BinaryIO) -> Iterator[Path]:
         copy = Path(folder) / "stdin"
         try:
             with open(copy, "wb") as handle:
-                shutil.copyfileobj(stream, handle, _READ_SIZE)
+                for data in _chunks_of_bytes(stream):  # from the descriptor, as lines are: a signal ends it cleanly
+                    handle.write(data)
         except OSError as exc:
             raise InputError(
                 f"{STDIN}: cannot keep a copy to read as a table ({exc.strerror or exc})",

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,27 @@ def test_interrupted_training_exits_cleanly_and_leaves_nothing(tmp_path, sig, co
     assert "Traceback" not in errors
     # No model and no half-written stage; only the checkpoint that --resume continues from.
     assert sorted(p.name for p in tmp_path.iterdir()) == [".model.checkpoint", "d.csv"]
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_a_table_arrives_on_standard_input_is_a_clean_exit(tiny_model, tmp_path, sig, code):
+    process = subprocess.Popen(
+        [*sentiment_command(), "predict", "-m", str(tiny_model), "-", "--input-format", "csv"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    process.stdin.write(b"text\ngreat film\n")  # the table has begun, and its end has not come
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while not any(tmp_path.glob("sentiment-stdin-*/stdin")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until its copy is being written
+    process.send_signal(sig)
+    process.wait(timeout=60)  # its standard input still open: the copy is waiting for more
+    errors = process.stderr.read()
+    process.stdin.close()
+    assert process.returncode == code, errors
+    assert errors.decode().splitlines() == ["error: interrupted" if sig == signal.SIGINT else "error: terminated"]
+    assert list(tmp_path.iterdir()) == []  # the copy is removed
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
