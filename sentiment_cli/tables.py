@@ -609,22 +609,29 @@ class Table:
         return self._scan(n)[0]
 
     def records(self, chunk_size: int = 1024) -> Iterator[list[Record | Malformed]]:
-        """All records in file order, ``chunk_size`` at a time; each call reads the file again from the start."""
+        """All records in file order, ``chunk_size`` at a time; each call reads the file again from the start.
+        A fault that ends the reading (a :class:`DataError`) is raised after the records before it."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         tally = _Tally()
         self._counts = tally.freeze()
         chunk: list[Record | Malformed] = []
-        for item in self._items(tally, chunk_size):
-            if isinstance(item, Record):
-                tally.records += 1
-            else:
-                tally.malformed += 1
-            chunk.append(item)
-            if len(chunk) >= chunk_size:
-                self._counts = tally.freeze()
+        try:
+            for item in self._items(tally, chunk_size):
+                if isinstance(item, Record):
+                    tally.records += 1
+                else:
+                    tally.malformed += 1
+                chunk.append(item)
+                if len(chunk) >= chunk_size:
+                    self._counts = tally.freeze()
+                    yield chunk
+                    chunk = []
+        except DataError:  # a fault that ends the file (NUL bytes, a huge line): the rows before it still count
+            self._counts = tally.freeze()
+            if chunk:
                 yield chunk
-                chunk = []
+            raise
         self._counts = tally.freeze()
         if chunk:
             yield chunk

@@ -191,6 +191,12 @@ def test_nul_byte_after_the_head_is_raised_while_reading(tmp_path):
     content = "text,label\n" + "fine,1\n" * 300 + "bad\0,0\n"
     table = open_table(write(tmp_path / "data.csv", content))
     assert error(items, table) == f"{tmp_path / 'data.csv'}: not a text table (NUL bytes at line 302)"
+    read = []
+    with pytest.raises(DataError, match="NUL bytes at line 302"):
+        for chunk in table.records(chunk_size=256):
+            read += chunk
+    assert [r.line for r in read] == list(range(2, 302))  # every row before the fault, the last chunk's too
+    assert table.counts.records == 300
 
 
 def test_missing_file_and_folder(tmp_path):
