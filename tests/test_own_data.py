@@ -475,3 +475,7 @@ def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):
         "warning: --whole applies to standard input (-); each named file is one review anyway: unused",
     ]
     assert [r["label"] for r in jsonl(result.stdout)] == ["positive"]
+    assert set(jsonl(result.stdout)[0]) == {"source", "label", "probability"}  # no empty kept columns
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--id-column", "x", "-f", "csv"])
+    assert result.stderr.startswith("warning: --id-column applies to tables")
+    assert result.stdout.splitlines()[0] == "source,label,probability"  # no empty id column

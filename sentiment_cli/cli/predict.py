@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -120,6 +121,8 @@ def predict(
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
     if "-" in sources and sys.stdin is not None and sys.stdin.isatty():
         end = "all of it is one review" if whole else "each line is one review"
+        if input_format not in (None, "text"):
+            end = f"a {input_format.value.upper()} table"
         output.note(f"Reading reviews typed here ({end}); Ctrl-D on a line of its own ends.")
 
     keep = tuple(c.strip() for c in (keep_columns or "").split(",") if c.strip())
@@ -169,8 +172,9 @@ def predict(
         raise typer.BadParameter(what, param_hint="--keep-columns")
     fmt_name = None if input_format is None else input_format.value
     table = TableInput(fmt_name, text_column, id_column, keep, header)
-    _warn_unused(sources, table, whole)
-    with_id = id_column is not None
+    if not _warn_unused(sources, table, whole):  # no table: no id or kept columns to write
+        keep, table = (), dataclasses.replace(table, id_column=None, keep_columns=())
+    with_id = table.id_column is not None
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
         if file_format == "parquet":
             fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
@@ -248,21 +252,24 @@ def _input_bytes(sources: list[str], table: TableInput) -> int | None:
         return None
 
 
-def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> None:
-    """Options that no input uses are said to be unused, not silently ignored."""
+def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> bool:
+    """Options that no input uses are said to be unused, not silently ignored. Returns whether an input
+    is a table."""
     from ..reviews import is_table
 
-    if not any(is_table(source, table) for source in sources):
+    tables = any(is_table(source, table) for source in sources)
+    if not tables:
         given = [flag for flag, value in (("--text-column", table.text_column), ("--id-column", table.id_column),
                  ("--keep-columns", table.keep_columns), ("--header/--no-header", table.header)) if value not in
                  (None, ())]  # fmt: skip
         if given:
             output.warning(
-                f"{', '.join(given)} apply to tables (.csv, .tsv, .jsonl, .parquet, or --input-format), and no "
-                "input is one: unused"
+                f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to tables (.csv, .tsv, .jsonl, "
+                ".parquet, or --input-format), and no input is one: unused"
             )
     if whole and "-" not in sources:
         output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
+    return tables
 
 
 def _reviews(n: int) -> str:
