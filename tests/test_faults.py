@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -125,6 +126,28 @@ def test_output_through_a_link_a_fifo_or_onto_a_private_file(tiny_model, tmp_pat
     assert result.exit_code == 0, result.stderr
     assert received == [expected.encode()] and fifo.is_fifo()  # written into, not replaced by a file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["real", "review.txt", "scored.csv", "scored.fifo"]
+
+
+def test_csv_shown_on_a_terminal_cannot_drive_it_and_piped_csv_keeps_the_bytes(tiny_model, tmp_path):
+    import pty
+
+    data = tmp_path / "esc.csv"
+    data.write_bytes(b"id,text,note\n\x1b]0;PWNED\x07,great film,\x1b[2J\n")
+    command = [sys.executable, "-m", "sentiment_cli", "predict", "-m", str(tiny_model), str(data),
+               "--id-column", "id", "--keep-columns", "note", "--format", "csv"]  # fmt: skip
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the process has gone
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    assert b"\x1b" not in shown and b"\x07" not in shown
+    assert f"{data}:2,\\x1b]0;PWNED\\x07,".encode() in shown and b",\\x1b[2J" in shown
+    piped = subprocess.run(command, capture_output=True, check=True).stdout
+    assert b"\x1b]0;PWNED\x07" in piped and b",\x1b[2J\n" in piped  # a file or a pipe gets the data as it is
 
 
 def test_csv_output_neutralises_formulas_and_keeps_numbers(tiny_model, tmp_path):

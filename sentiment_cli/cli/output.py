@@ -441,6 +441,8 @@ class PredictionWriter:
         """CSV/TSV text cells that a spreadsheet would run as a formula get a leading ' (see spreadsheet_safe)."""
         self.multiclass = len(classes) > 2
         self.stream = stream
+        self.terminal = stream is None and _is_terminal(sys.stdout)
+        """CSV/TSV shown on a terminal: cells with control characters are shown escaped, as in a table."""
         self._header_done = False
 
     def columns(self) -> list[str]:
@@ -495,7 +497,7 @@ class PredictionWriter:
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
             if not self._header_done:
-                writer.writerow(self.columns())
+                writer.writerow(map(inert, self.columns()) if self.terminal else self.columns())
                 self._header_done = True
             writer.writerows(self._flat(p) for p in predictions)
         out.flush()
@@ -510,7 +512,8 @@ class PredictionWriter:
                 cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
             else:
                 cell = "" if value is None else str(value)
-                cells.append(spreadsheet_safe(cell) if self.formula_safe else cell)
+                cell = spreadsheet_safe(cell) if self.formula_safe else cell
+                cells.append(inert(cell) if self.terminal else cell)
         return cells
 
     def _table(self, predictions: list[Any]) -> Table:
