@@ -433,7 +433,7 @@ def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict
 
 
 def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
-    from .tables import Malformed, choose_columns, describe_reading, open_table, repeated_columns
+    from .tables import Malformed, choose_columns, describe_reading, invalid_utf8, open_table, repeated_columns
 
     table = open_table(path, options.input_format, header=options.header)
     choice = choose_columns(table, options.text_column, options.label_column, options.id_column, need_label=True)
@@ -474,6 +474,8 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
     dataset.notes[:0] = [describe_reading(table, choice)]
     if repeated := repeated_columns(table):
         dataset.notes.insert(1, repeated)
+    if replaced := invalid_utf8(table):
+        dataset.notes.append(replaced)
     return dataset
 
 

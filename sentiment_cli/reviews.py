@@ -320,7 +320,7 @@ def read_table(
     per row without, and at the end one :class:`Problem` per kind of row that could not be read.
 
     ``name``: what sources and messages call the table (default: ``path``), as ``<stdin>``."""
-    from .tables import Malformed, choose_columns, describe_reading, open_table, repeated_columns
+    from .tables import Malformed, choose_columns, describe_reading, invalid_utf8, open_table, repeated_columns
 
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header, name=name)  # fmt: skip
@@ -359,6 +359,8 @@ def read_table(
     problems = []
     if repeated := repeated_columns(table):
         problems.append(Problem(name, repeated, fatal=False))
+    if replaced := invalid_utf8(table):
+        problems.append(Problem(name, replaced, fatal=False))
     if malformed:  # each kind of fault once, with the first line that has it
         kinds = [f"line {line}: {reason}" for reason, line in list(reasons.items())[:3]]
         more = f"; {len(reasons) - 3} more kinds" if len(reasons) > 3 else ""

@@ -119,6 +119,10 @@ class ReadCounts:
     records: int = 0
     malformed: int = 0
     blank: int = 0
+    invalid_utf8: int = 0
+    """Lines that were not valid UTF-8 (their undecodable bytes read as U+FFFD)."""
+    first_invalid_utf8: int = 0
+    """The first of them (0: none)."""
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,13 @@ class _Tally:
     records: int = 0
     malformed: int = 0
     blank: int = 0
+    invalid_utf8: int = 0
+    first_invalid_utf8: int = 0
 
     def freeze(self) -> ReadCounts:
-        return ReadCounts(self.lines, self.records, self.malformed, self.blank)
+        return ReadCounts(
+            self.lines, self.records, self.malformed, self.blank, self.invalid_utf8, self.first_invalid_utf8
+        )
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -238,11 +246,13 @@ class _Lines:
 
     ``number`` counts the lines handed out; ``eof`` turns true once a reader asked for a line
     past the last one; with ``keep``, ``pending`` holds the lines since the caller last cleared it.
-    Invalid UTF-8 becomes U+FFFD; a BOM at the start is dropped; a NUL byte is a :class:`DataError`.
+    Invalid UTF-8 becomes U+FFFD (counted in ``tally``, when given); a BOM at the start is dropped; a NUL
+    byte is a :class:`DataError`.
     """
 
-    def __init__(self, path: Path, compressed: bool, *, keep: bool = False) -> None:
+    def __init__(self, path: Path, compressed: bool, *, keep: bool = False, tally: _Tally | None = None) -> None:
         self.path = path
+        self.tally = tally
         self.compressed = compressed
         self.keep = keep
         self.number = 0
@@ -270,7 +280,13 @@ class _Lines:
                     raise _nul_error(path, self.number, raw if self.number == 1 else b"")
                 if self.number == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)
-                line = raw.decode("utf-8", errors="replace")
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = raw.decode("utf-8", errors="replace")
+                    if self.tally is not None:
+                        self.tally.invalid_utf8 += 1
+                        self.tally.first_invalid_utf8 = self.tally.first_invalid_utf8 or self.number
                 if self.keep:
                     self.pending.append(line)
                 yield line
@@ -435,6 +451,16 @@ def repeated_columns(table: Table) -> str | None:
         return None
     shown = ", ".join(f"{old!r} (the repeat is {new!r})" for new, old in table.renamed.items())
     return f"{table.name}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
+
+
+def invalid_utf8(table: Table) -> str | None:
+    """The last pass of :meth:`Table.records` over lines that were not valid UTF-8, for a warning (None: all
+    were valid)."""
+    count, first = table.counts.invalid_utf8, table.counts.first_invalid_utf8
+    if not count:
+        return None
+    where = f"line {first}" if count == 1 else f"{count:,} lines, the first line {first}"
+    return f"{table.name}: invalid UTF-8 ({where}), replaced with U+FFFD"
 
 
 def _header_names(cells: list[str]) -> list[str]:
@@ -678,7 +704,7 @@ class Table:
         """TSV without quoting: a line is a record, the delimiter separates fields, quotes are text."""
         columns, width, delimiter = self.columns, len(self.columns), self.delimiter or "\t"
         header = self.has_header
-        source = _Lines(self.path, self._compressed)
+        source = _Lines(self.path, self._compressed, tally=tally)
         for line in source:
             tally.lines = number = source.number
             text = _chomp(line)
@@ -699,7 +725,7 @@ class Table:
         """CSV quoting rules (Python's csv module), with start lines, unclosed and swallowing quotes reported."""
         columns, width = self.columns, len(self.columns)
         header = self.has_header
-        source = _Lines(self.path, self._compressed, keep=True)
+        source = _Lines(self.path, self._compressed, keep=True, tally=tally)
         csv.field_size_limit(FIELD_LIMIT)
         reader = _csv_reader(source, self.delimiter or ",")
         end = 0
@@ -761,7 +787,7 @@ class Table:
         return all(rule.fits(value) for rule, value in zip(profile, fields, strict=True) if rule is not None)
 
     def _jsonl_items(self, tally: _Tally) -> Iterator[Record | Malformed]:
-        source = _Lines(self.path, self._compressed)
+        source = _Lines(self.path, self._compressed, tally=tally)
         for line in source:
             tally.lines = number = source.number
             text = line.strip()

@@ -192,6 +192,14 @@ def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
     assert [r["source"] for r in jsonl(as_table.stdout)] == [f"{path}:2", f"{path}:3"]
 
 
+def test_a_table_with_invalid_utf8_is_read_with_one_warning(tiny_model, tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b"text\nA great \xff film\nfine\n")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
+    assert result.exit_code == 0 and len(jsonl(result.stdout)) == 2
+    assert result.stderr.splitlines()[-1] == f"warning: {path}: invalid UTF-8 (line 2), replaced with U+FFFD"
+
+
 def test_a_table_on_standard_input_is_read_as_the_same_file_is(tiny_model, tmp_path, monkeypatch):
     (tmp_path / "spool").mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "spool"))  # where the copy of standard input is kept

@@ -199,6 +199,22 @@ def test_nul_byte_after_the_head_is_raised_while_reading(tmp_path):
     assert table.counts.records == 300
 
 
+def test_invalid_utf8_is_replaced_and_counted(tmp_path):
+    from sentiment_cli.tables import invalid_utf8
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"text,label\nA great \xff film,1\nfine,0\nbad \xfe\xfe,0\n")
+    table = open_table(path)
+    rows = [r for chunk in table.records() for r in chunk]
+    assert rows[0].values["text"] == "A great \ufffd film" and rows[2].values["text"] == "bad \ufffd\ufffd"
+    assert (table.counts.invalid_utf8, table.counts.first_invalid_utf8) == (2, 2)
+    assert invalid_utf8(table) == f"{path}: invalid UTF-8 (2 lines, the first line 2), replaced with U+FFFD"
+    path.write_bytes(b"text,label\nfine,1\n")
+    clean = open_table(path)
+    list(clean.records())
+    assert invalid_utf8(clean) is None
+
+
 def test_missing_file_and_folder(tmp_path):
     assert error(open_table, tmp_path / "nope.csv") == f"{tmp_path / 'nope.csv'}: no such file"
     assert error(open_table, tmp_path) == f"{tmp_path}: is a directory"
