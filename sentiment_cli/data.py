@@ -105,6 +105,11 @@ class Skipped:
         return f"skipped {self.count:,} {noun} {self.reason}{where}{detail}"
 
 
+def split_name(name: str) -> str:
+    """The split a name means: ``dev``, ``val``... are ``validation`` (:data:`SPLIT_NAMES`); others as given."""
+    return SPLIT_NAMES.get(name.strip().lower(), name)
+
+
 @dataclass
 class Dataset:
     """Labelled reviews by split (``train``, and ``test`` when the source has one)."""
@@ -129,6 +134,8 @@ class Dataset:
         return {name: len(split) for name, split in self.splits.items()}
 
     def split(self, name: str) -> Split:
+        """A split by name, or by another name for it (``dev`` for ``validation``: :func:`split_name`)."""
+        name = split_name(name)
         if name not in self.splits:
             raise DataError(
                 f"{self.source} has no {name!r} split",

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .bundle import Bundle
-from .data import Dataset
+from .data import Dataset, split_name
 from .errors import DataError
 from .metrics import classification_metrics, predicted_classes
 from .reviews import Review
@@ -76,7 +76,7 @@ def score(
     the number of reviews classified so far, after each chunk."""
     if tuple(dataset.classes) != tuple(bundle.labels):
         raise ValueError("read the data with classes=bundle.labels")
-    name = split or default_split(dataset)
+    name = split_name(split) if split else default_split(dataset)
     reviews = dataset.split(name)
     predictor = Predictor(bundle)
     chunks = (

@@ -368,16 +368,18 @@ def read_table(
             Problem(name, f"{name}: {_lines('malformed row', malformed)} not classified ({'; '.join(kinds)}{more})")
         )
     if empty:
-        message = f"{name}: {_lines('row', empty)} without text: written with no label"
+        message = f"{name}: {_lines('row', empty, 'row' if table.format == 'parquet' else 'line')} without text: "
+        message += "written with no label"
         problems.append(Problem(name, message, fatal=False))
     if problems:
         yield problems
 
 
-def _lines(noun: str, lines: list[int], shown: int = 10) -> str:
+def _lines(noun: str, lines: list[int], unit: str = "line", shown: int = 10) -> str:
+    """``3 rows (lines 2, 5, 9)``: ``unit`` is what the numbers count (Parquet: rows)."""
     listed = ", ".join(map(str, lines[:shown])) + (f" and {len(lines) - shown:,} more" if len(lines) > shown else "")
     plural = "s" if len(lines) != 1 else ""
-    return f"{len(lines):,} {noun}{plural} (line{plural} {listed})"
+    return f"{len(lines):,} {noun}{plural} ({unit}{plural} {listed})"
 
 
 def read_sources(

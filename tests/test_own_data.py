@@ -192,6 +192,23 @@ def test_plain_text_files_stay_one_review(tiny_model, tmp_path):
     assert [r["source"] for r in jsonl(as_table.stdout)] == [f"{path}:2", f"{path}:3"]
 
 
+def test_parquet_rows_are_counted_as_rows_and_evaluate_reads_a_dev_split(tiny_model, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "reviews.parquet"
+    pq.write_table(pa.table({"text": ["great superb film", None, "awful dull film"]}), path)
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
+    assert result.stderr.splitlines()[-1] == f"warning: {path}: 1 row (row 2) without text: written with no label"
+    rows = [("great superb film", 1, "train"), ("awful dull film", 0, "dev"), ("superb great", 1, "dev")]
+    data = tmp_path / "split.csv"
+    data.write_text("text,label,split\n" + "".join(f"{t},{y},{s}\n" for t, y, s in rows))
+    for name in ("dev", "validation", "DEV"):
+        result = runner.invoke(app, ["evaluate", str(data), "-m", str(tiny_model), "--split", name, "-f", "json"])
+        assert result.exit_code == 0, result.stderr
+        assert (json.loads(result.stdout)["split"], json.loads(result.stdout)["n"]) == ("validation", 2)
+
+
 def test_a_table_with_invalid_utf8_is_read_with_one_warning(tiny_model, tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_bytes(b"text\nA great \xff film\nfine\n")

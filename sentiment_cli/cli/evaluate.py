@@ -48,7 +48,8 @@ def evaluate(
     split: Annotated[
         str | None,
         typer.Option(
-            help="Which split to score: test or train. Default: test when the data has one.", show_default=False
+            help="Which split to score: test, train or validation (dev). Default: test when the data has one.",
+            show_default=False,
         ),
     ] = None,
     threshold: ThresholdOpt = None,
