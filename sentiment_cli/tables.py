@@ -22,7 +22,7 @@ import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -144,9 +144,7 @@ class _Tally:
     first_invalid_utf8: int = 0
 
     def freeze(self) -> ReadCounts:
-        return ReadCounts(
-            self.lines, self.records, self.malformed, self.blank, self.invalid_utf8, self.first_invalid_utf8
-        )
+        return ReadCounts(**asdict(self))
 
 
 # -- small helpers ----------------------------------------------------------------------------

@@ -119,9 +119,10 @@ def predict(
         sources = ["-"]
     if sources.count("-") > 1:
         raise typer.BadParameter("standard input (-) can be read only once", param_hint="INPUTS")
+    table_on_stdin = "-" in sources and input_format not in (None, "text")
     if "-" in sources and sys.stdin is not None and sys.stdin.isatty():
         end = "all of it is one review" if whole else "each line is one review"
-        if input_format not in (None, "text"):
+        if table_on_stdin:
             end = f"a {input_format.value.upper()} table"
         output.note(f"Reading reviews typed here ({end}); Ctrl-D on a line of its own ends.")
 
@@ -152,7 +153,7 @@ def predict(
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
     if output_file is not None and any(same_file(output_file, source) for source in sources if source != "-"):
         raise typer.BadParameter(f"{output_file} is also an input: it would be replaced", param_hint="--output")
-    if "-" in sources and whole and input_format not in (None, "text"):
+    if table_on_stdin and whole:
         raise typer.BadParameter(
             f"--whole reads standard input as one review, --input-format {input_format.value} as a table: "
             "give one of them",
