@@ -209,6 +209,15 @@ def test_parquet_rows_are_counted_as_rows_and_evaluate_reads_a_dev_split(tiny_mo
         assert (json.loads(result.stdout)["split"], json.loads(result.stdout)["n"]) == ("validation", 2)
 
 
+def test_json_values_in_csv_cells_are_written_as_json(tiny_model, tmp_path):
+    path = tmp_path / "types.jsonl"
+    path.write_text('{"id": {"x": 1}, "text": "great film", "flag": true, "tags": ["a", "b"], "n": 2.5}\n')
+    options = ["--id-column", "id", "--keep-columns", "flag,tags,n", "-f", "csv", "--no-csv-safe"]
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), *options])
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert (row["id"], row["flag"], row["tags"], row["n"]) == ('{"x": 1}', "true", '["a", "b"]', "2.5")
+
+
 def test_a_table_with_invalid_utf8_is_read_with_one_warning(tiny_model, tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_bytes(b"text\nA great \xff film\nfine\n")

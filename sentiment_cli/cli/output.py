@@ -110,10 +110,14 @@ def valid_text(value: str) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A carried value (an id, a kept column) for a table cell: ``-`` for none, JSON for lists and objects."""
-    if value is None:
-        return "-"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+    """A carried value (an id, a kept column) for a table cell: ``-`` for none, else as :func:`_text`."""
+    return "-" if value is None else _text(value)
+
+
+def _text(value: Any) -> str:
+    """A carried value (not None) as text: JSON for lists, objects and booleans (``true``, not Python's
+    ``True``), as JSON lines output writes them; others as they are."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list | bool) else str(value)
 
 
 def plain(value: object, style: str = "") -> Any:
@@ -511,7 +515,7 @@ class PredictionWriter:
                 cells.append("" if value is None else f"{value:.6f}")
                 cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
             else:
-                cell = "" if value is None else str(value)
+                cell = "" if value is None else _text(value)
                 cell = spreadsheet_safe(cell) if self.formula_safe else cell
                 cells.append(inert(cell) if self.terminal else cell)
         return cells
