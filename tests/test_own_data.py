@@ -513,3 +513,10 @@ def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--id-column", "x", "-f", "csv"])
     assert result.stderr.startswith("warning: --id-column applies to tables")
     assert result.stdout.splitlines()[0] == "source,label,probability"  # no empty id column
+    table = tmp_path / "reviews.csv"
+    table.write_text("text\ngreat film\nawful film\n")
+    result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(table), "--per-line"])
+    assert result.stderr.splitlines()[0] == (
+        "warning: --per-line applies to plain text files; tables and standard input are read by row or line: unused"
+    )
+    assert len(jsonl(result.stdout)) == 2

@@ -173,7 +173,7 @@ def predict(
         raise typer.BadParameter(what, param_hint="--keep-columns")
     fmt_name = None if input_format is None else input_format.value
     table = TableInput(fmt_name, text_column, id_column, keep, header)
-    if not _warn_unused(sources, table, whole):  # no table: no id or kept columns to write
+    if not _warn_unused(sources, table, whole, per_line):  # no table: no id or kept columns to write
         keep, table = (), dataclasses.replace(table, id_column=None, keep_columns=())
     with_id = table.id_column is not None
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
@@ -253,7 +253,7 @@ def _input_bytes(sources: list[str], table: TableInput) -> int | None:
         return None
 
 
-def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> bool:
+def _warn_unused(sources: list[str], table: TableInput, whole: bool, per_line: bool) -> bool:
     """Options that no input uses are said to be unused, not silently ignored. Returns whether an input
     is a table."""
     from ..reviews import is_table
@@ -270,6 +270,10 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool) -> bool:
             )
     if whole and "-" not in sources:
         output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
+    if per_line and all(source == "-" or is_table(source, table) for source in sources):
+        output.warning(
+            "--per-line applies to plain text files; tables and standard input are read by row or line: unused"
+        )
     return tables
 
 
