@@ -59,6 +59,9 @@ class TableOptions:
     label_map: str | None = None
     """``'1-2=negative,3=drop,4-5=positive'``: see :class:`sentiment_cli.labels.LabelMap`."""
     header: bool | None = None
+    tree_nodes: str = "phrases"
+    """Of a file of sentiment trees (:mod:`sentiment_cli.trees`): ``phrases``, every labelled node a row, or
+    ``sentences``, the roots only."""
 
 
 @dataclass
@@ -228,6 +231,8 @@ def load_dataset(
         return _read_folder(path, options, classes, scheme)
     if options.input_format is None and path.name.lower().endswith(ARCHIVE_SUFFIXES):
         return _read_archive(path, options, classes, scheme)
+    if options.input_format == TREES or (options.input_format is None and _holds_trees(path)):
+        return _read_trees(path, options, classes, scheme)
     return _read_table(path, options, classes, scheme)
 
 
@@ -434,6 +439,59 @@ def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | No
 
 def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict[str, Any]:
     return {"kind": kind, "path": str(path), "files": files, "bytes": size, "sha256": sha}
+
+
+# -- sentiment trees (SST) -------------------------------------------------------------------------
+
+TREES = "trees"
+"""The input format of a file of bracketed sentiment trees, one per line (:mod:`sentiment_cli.trees`)."""
+_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+
+
+def _holds_trees(path: Path) -> bool:
+    from .trees import first_line, looks_like_trees
+
+    name = path.name.lower().removesuffix(".gz")
+    return not name.endswith(_TABLE_SUFFIXES) and path.is_file() and looks_like_trees(first_line(path))
+
+
+def _read_trees(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:
+    """Every labelled phrase (or sentence) of a tree file as a row; its raw label is the node's (SST: 0-4),
+    mapped as any table's labels are (a ``--label-map`` such as ``0-1=negative,2=drop,3-4=positive``)."""
+    from .trees import NODES, TreeError, phrases, read_lines
+
+    if options.tree_nodes not in NODES:
+        raise DataError(f"tree nodes must be one of {', '.join(NODES)}, got {options.tree_nodes!r}")
+    for given, what in ((options.text_column, "text"), (options.label_column, "label"), (options.id_column, "id")):
+        if given is not None:
+            raise DataError(f"a {what} column does not apply to a file of sentiment trees", "leave it out")
+    rows = _Rows()
+    seen: set[str] = set()
+    for number, line in read_lines(path):
+        if not line.strip():
+            continue
+        rows.read += 1
+        try:
+            found = list(phrases(line, options.tree_nodes))
+        except TreeError as exc:
+            rows.skip("that are not a well-formed tree", number, f"line {number}: {exc}")
+            continue
+        for phrase in found:
+            if phrase.text in seen:  # a phrase shared by several sentences is one row (SST labels it once)
+                continue
+            seen.add(phrase.text)
+            rows.items.append(("train", phrase.text, phrase.label, f"{path}:{number}", number))
+    if rows.read == 0:
+        raise DataError(f"{path}: no trees")
+    dataset = rows.build(
+        str(path), options, classes, scheme,
+        fingerprint=_fingerprint(TREES, path, 1, path.stat().st_size, file_sha256(path)),
+        columns={"text": "phrase" if options.tree_nodes == "phrases" else "sentence", "label": "node label",
+                 "id": None, "guessed": ""},
+    )  # fmt: skip
+    what = "every labelled phrase" if options.tree_nodes == "phrases" else "each sentence (the root)"
+    dataset.notes.insert(0, f"read {path.name} as sentiment trees: {what} a row, {len(rows.items):,} rows")
+    return dataset
 
 
 # -- tables -------------------------------------------------------------------------------------
