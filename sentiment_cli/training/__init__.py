@@ -12,6 +12,7 @@ Imports TensorFlow: only ``sentiment train`` (and ``inspect`` of Keras files) lo
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, head_length_of, logit_width
 from ..data import Dataset, Split, data_paths
+from ..embeddings import check_vectors_source, read_vectors, vectors_dim, vectors_matrix
 from ..errors import DataError, SentimentError
 from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
@@ -61,6 +63,8 @@ def train(
     resume: bool = False,
     listener: TrainingListener | None = None,
     command: list[str] | None = None,
+    embeddings: str | os.PathLike[str] | None = None,
+    freeze_embeddings: bool = False,
 ) -> TrainResult:
     """Fit a model on ``dataset``'s train split, score it, and write the model directory ``out``.
 
@@ -70,6 +74,10 @@ def train(
     ``seed`` models are fitted as the notebook does. ``hybrid`` models are fitted branch by branch
     (the n-gram bag, then the BiLSTM, each with early stopping on the validation split), then the
     final layer that combines their logits is fitted on the validation split.
+
+    ``embeddings``: pretrained word vectors that the BiLSTM's embedding starts from (a file or a package name:
+    :func:`sentiment_cli.embeddings.read_vectors`); the embedding takes their size. ``freeze_embeddings``: keep
+    those rows as they are (the other rows are frozen too: the layer is not trained).
     """
     out = Path(out)
     model_config = model_config or ModelConfig()
@@ -80,9 +88,15 @@ def train(
     started = time.monotonic()
     strategy = start_strategy(cfg.strategy)  # first: a multi-worker strategy must start before TensorFlow runs
 
+    if embeddings is not None:
+        check_vectors_source(embeddings)  # before any long work
+        model_config = _embedding_size(model_config, embeddings)
+    run_settings = cfg.to_dict()
+    if embeddings is not None:  # runs without vectors keep the fingerprints they had
+        run_settings |= {"embeddings": os.fspath(embeddings), "freeze_embeddings": freeze_embeddings}
     checkpoint = Checkpoint(
         checkpoint_dir(out),
-        fingerprint(model_config.to_dict(), cfg.to_dict(), dataset.fingerprint, list(classes)),
+        fingerprint(model_config.to_dict(), run_settings, dataset.fingerprint, list(classes)),
     )
     checkpoint = worker_checkpoint(checkpoint, strategy)  # only the chief writes it
     with (
@@ -114,6 +128,15 @@ def train(
 
         keras.utils.set_random_seed(cfg.seed)
         model = build_model(model_config, num_classes)
+        pretrained: dict[str, Any] = {}
+        if embeddings is not None:
+            listener.on_stage(f"Reading word vectors from {embeddings}")
+            pretrained = _start_from_vectors(model, encoder, encoded["train"], embeddings, freeze_embeddings)
+            listener.on_stage(
+                f"{pretrained['rows_from_vectors']:,} of {pretrained['vocabulary_rows']:,} vocabulary rows start from "
+                f"the vectors ({pretrained['token_coverage']:.1%} of training tokens)"
+                + ("; the embedding is frozen" if freeze_embeddings else "")
+            )
         if model_config.arch == "hybrid":
             prior = naive_bayes_weights(encoded["train"], train_split.labels, encoder.ngrams.input_dim, num_classes)
             model.get_layer("ngram_weights").set_weights([prior])
@@ -183,6 +206,7 @@ def train(
                 **cfg.to_dict(),
                 **session.summary(),
                 "combiner": combiner,
+                **({"embeddings": pretrained} if pretrained else {}),
                 "train_reviews": len(train_split),
                 "validation_reviews": 0 if val_split is None else len(val_split),
                 "total_seconds": round(time.monotonic() - started, 1),
@@ -205,6 +229,35 @@ def train(
         card = stage.commit(card)
     checkpoint.discard()
     return TrainResult(out, card, chief=strategy is None or strategy.chief)
+
+
+def _embedding_size(config: ModelConfig, source: str | os.PathLike[str]) -> ModelConfig:
+    """The config with the embedding as wide as the vectors (read from their first row); a different width
+    asked for explicitly is an error."""
+    dim = vectors_dim(source)
+    if config.embedding_dim not in (dim, ModelConfig().embedding_dim):
+        raise DataError(
+            f"--embedding-dim {config.embedding_dim} differs from the vectors' {dim} dimensions",
+            f"leave --embedding-dim out (it becomes {dim}) or use other vectors",
+        )
+    return dataclasses.replace(config, embedding_dim=dim)
+
+
+def _start_from_vectors(
+    model: keras.Model, encoder: Encoder, train: list[Encoded], source: str | os.PathLike[str], freeze: bool
+) -> dict[str, Any]:
+    """Put the vectors into the BiLSTM's embedding; the card's record of where its rows came from."""
+    layer = model.get_layer("embedding")
+    words = encoder.vocabulary.tokens[1:]  # ids 2..: id 0 is padding, id 1 the unknown word
+    vectors = read_vectors(source, words)
+    matrix, record, found = vectors_matrix(vectors, words, layer.get_weights()[0], first_row=2)
+    layer.set_weights([matrix])
+    layer.trainable = not freeze
+    ids = np.concatenate([np.asarray(item.token_ids, dtype=np.int64) for item in train]) if train else np.zeros(0)
+    ids = ids[ids > 0]
+    record["token_coverage"] = round(float(found[ids].mean()), 4) if len(ids) else 0.0
+    record["frozen"] = freeze
+    return record
 
 
 def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:
