@@ -38,27 +38,70 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def development_sets(shared: Path, skip_imdb_test: bool) -> dict[str, tuple[list[str], np.ndarray]]:
+def development_sets(
+    shared: Path, skip_imdb_test: bool, held_out: tuple[str, ...] = (), only: tuple[str, ...] = ()
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Every development set, by name: (texts, labels with 1 = positive). ``held_out``: domains of the training
+    data (benchmarks/general_data.py) that a model under test was trained without, scored whole as well.
+    ``only``: the names (or their start) to build."""
+    import random
+
     from sentiment_cli.data import load_dataset
+    from sentiment_cli.trees import phrases, read_lines
+
+    wanted = (lambda name: any(name.startswith(o) for o in only)) if only else (lambda name: True)
+
+    def binary(rows: list[tuple[str, str]]) -> tuple[list[str], np.ndarray]:
+        rows = [(t, y) for t, y in rows if y in ("positive", "negative")]
+        return [t for t, _ in rows], np.array([y == "positive" for _, y in rows], int)
 
     sets: dict[str, tuple[list[str], np.ndarray]] = {}
-    if not skip_imdb_test:
+    if not skip_imdb_test and wanted("IMDB test"):
         test = load_dataset(shared / "aclImdb_labeled.tar.gz").split("test")
         sets["IMDB test"] = (list(test.texts), np.asarray(test.labels))
-    amazon = read_jsonl(shared / "blitzer_books_dvd.jsonl.gz")
-    sets["Amazon books+DVD"] = ([r["text"] for r in amazon], np.array([r["label"] == "pos" for r in amazon], int))
-    tweets = [
-        r
-        for r in read_jsonl(shared / "tweets_semeval2017_4a.jsonl.gz")
-        if r["source_file"].startswith("SemEval2017") and r["label"] != "neutral"
-    ]
-    sets["SemEval-2017 test tweets (pos/neg)"] = (
-        [r["text"] for r in tweets],
-        np.array([r["label"] == "positive" for r in tweets], int),
-    )
+    if wanted("SST dev"):
+        sentences: list[tuple[str, str]] = []
+        short: dict[str, str] = {}
+        for _, line in read_lines(shared / "sst_trees_dev.txt.gz"):
+            for phrase in phrases(line):
+                label = {"0": "negative", "1": "negative", "3": "positive", "4": "positive"}.get(phrase.label, "")
+                if phrase.root:
+                    sentences.append((phrase.text, label))
+                elif 2 <= phrase.words <= 6 and any(c.isalpha() for c in phrase.text):
+                    short.setdefault(phrase.text, label)
+        sets["SST dev sentences"] = binary(sentences)
+        sets["SST dev phrases (2-6 words)"] = binary(list(short.items()))
+    if wanted("Amazon"):
+        amazon = read_jsonl(shared / "blitzer_books_dvd.jsonl.gz")
+        sets["Amazon books+DVD"] = ([r["text"] for r in amazon], np.array([r["label"] == "pos" for r in amazon], int))
+    if wanted("Yelp"):
+        yelp = read_jsonl(shared / "yelp_sentences_shen.jsonl.gz")
+        yelp = [(r["text"], r["label"]) for r in yelp if r["split"] == "dev"]
+        sets["Yelp sentences (4,000 of dev)"] = binary(random.Random(7).sample(yelp, 4000))
+    if wanted("SemEval"):
+        tweets = [
+            (r["text"], r["label"])
+            for r in read_jsonl(shared / "tweets_semeval2017_4a.jsonl.gz")
+            if r["source_file"].startswith("SemEval2017")
+        ]
+        sets["SemEval-2017 test tweets (pos/neg)"] = binary(tweets)
+    if wanted("GoEmotions"):
+        reddit = read_jsonl(shared / "goemotions_sentiment.jsonl.gz")
+        sets["GoEmotions test (pos/neg)"] = binary([(r["text"], r["label"]) for r in reddit if r["split"] == "test"])
+    if wanted("finance"):
+        finance = [(r["text"], r["label"]) for r in read_jsonl(shared / "twitter_financial_news.jsonl.gz")
+                   if r.get("split") != "train"]  # fmt: skip
+        sets["finance tweets, validation (pos/neg)"] = binary(finance)
+    if held_out:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from general_data import domain_rows
+
+        for name in held_out:
+            sets[f"held-out domain: {name}"] = binary(domain_rows(name, shared, 2))
     for name, path in BEHAVIOUR.items():
-        rows = read_jsonl(path)
-        sets[name] = ([r["text"] for r in rows], np.array([r["label"] == "positive" for r in rows], int))
+        if wanted(name):
+            rows = read_jsonl(path)
+            sets[name] = ([r["text"] for r in rows], np.array([r["label"] == "positive" for r in rows], int))
     return sets
 
 
@@ -110,7 +153,7 @@ class ModelUnderTest:
         from sentiment_cli.runtime import Predictor
 
         self.path = path or default_model_dir()
-        self.name = "shipped model" if path is None else f"model {self.path.name}"
+        self.name = "shipped model" if path is None else f"{self.path.name}"
         self.predictor = Predictor(read_bundle(self.path, purpose="evaluate"))
         self.threshold = self.predictor.bundle.threshold
 
@@ -120,7 +163,9 @@ class ModelUnderTest:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--model", type=Path, action="append", help="model directory; repeat (default: shipped)")
+    parser.add_argument("--held-out", nargs="*", default=[], help="training domains the models never saw: scored whole")
+    parser.add_argument("--only", nargs="*", default=[], help="development sets whose names start so")
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--skip-imdb-test", action="store_true", help="leave out the 25,000 IMDB test reviews")
     parser.add_argument("--no-peers", action="store_true", help="only the model (no TF-IDF LR or VADER)")
@@ -130,8 +175,8 @@ def main() -> int:
         return 2
 
     started = time.perf_counter()
-    sets = development_sets(args.shared, args.skip_imdb_test)
-    systems = [ModelUnderTest(args.model)]
+    sets = development_sets(args.shared, args.skip_imdb_test, tuple(args.held_out), tuple(args.only))
+    systems = [ModelUnderTest(path) for path in (args.model or [None])]
     if not args.no_peers:
         systems += [TfidfPeer(args.shared), VaderPeer()]
     print(f"(data and peers ready in {time.perf_counter() - started:.0f} s)")
