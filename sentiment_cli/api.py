@@ -255,7 +255,8 @@ def _reopen(path: str | None, digest: str | None) -> Model:
 
 # -- training and evaluation ----------------------------------------------------------------------
 
-_TABLE_OPTIONS = ("input_format", "text_column", "label_column", "id_column", "label_map", "header")
+_TABLE_OPTIONS = ("input_format", "text_column", "label_column", "id_column", "label_map", "header", "tree_nodes")
+_VECTOR_OPTIONS = ("embeddings", "freeze_embeddings")
 
 
 def _split_options(options: dict[str, Any], *groups: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -298,17 +299,20 @@ def train(
     ``.tar.gz``), or a :class:`~sentiment_cli.data.Dataset`. ``options``: the model settings of
     :class:`~sentiment_cli.config.ModelConfig` (``arch``, ``vocab_size``, ``lstm_units``...), the training
     settings of :class:`~sentiment_cli.config.TrainConfig` (``epochs``, ``batch_size``, ``seed``...) and how
-    to read the data (``input_format``, ``text_column``, ``label_column``, ``label_map``, ``header``), by
-    the names of those classes' fields; an unknown name is a ``TypeError``. Imports TensorFlow.
+    to read the data (``input_format``, ``text_column``, ``label_column``, ``label_map``, ``header``,
+    ``tree_nodes``), by the names of those classes' fields; ``embeddings`` (a vectors file or ``"glove"``) and
+    ``freeze_embeddings`` start the BiLSTM from pretrained word vectors. An unknown name is a ``TypeError``.
+    Imports TensorFlow.
     """
     from .bundle import check_output
     from .config import ModelConfig, TrainConfig
 
-    model_opts, train_opts, table = _split_options(
+    model_opts, train_opts, table, vectors = _split_options(
         options,
         tuple(f.name for f in fields(ModelConfig)),
         tuple(f.name for f in fields(TrainConfig)),
         _TABLE_OPTIONS,
+        _VECTOR_OPTIONS,
     )
     model_config, train_config = ModelConfig(**model_opts), TrainConfig(**train_opts)
     out = Path(out)
@@ -316,7 +320,7 @@ def train(
     dataset = _dataset(data, table)
     from .training import train as fit
 
-    return fit(dataset, out, model_config, train_config, force=force, resume=resume)
+    return fit(dataset, out, model_config, train_config, force=force, resume=resume, **vectors)
 
 
 def evaluate(

@@ -247,13 +247,45 @@ class Bundle:
         return self.path / KERAS_FILE
 
 
-def default_model_dir() -> Path:
-    """The model shipped with the package (installed copy first, then a source checkout's)."""
+DEFAULT_MODEL = "default"
+"""The shipped model used when none is named: positive / negative."""
+
+
+def _shipped_roots() -> tuple[Path, Path]:
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_models" / "default", here.parent / "models" / "default"):
-        if (candidate / CARD_FILE).is_file():
-            return candidate
-    raise ModelError("the shipped default model is missing from this installation", "name a model directory")
+    return here / "_models", here.parent / "models"  # an installed copy first, then a source checkout's
+
+
+def shipped_models() -> dict[str, Path]:
+    """The models shipped with the package, by name (``default`` first), each a model directory."""
+    found: dict[str, Path] = {}
+    for root in _shipped_roots():
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if folder.name not in found and (folder / CARD_FILE).is_file():
+                    found[folder.name] = folder
+    return dict(sorted(found.items(), key=lambda item: (item[0] != DEFAULT_MODEL, item[0])))
+
+
+def default_model_dir(name: str = DEFAULT_MODEL) -> Path:
+    """A model shipped with the package, by name (installed copy first, then a source checkout's)."""
+    shipped = shipped_models()
+    if name in shipped:
+        return shipped[name]
+    if name == DEFAULT_MODEL:
+        raise ModelError("the shipped default model is missing from this installation", "name a model directory")
+    raise ModelError(f"no shipped model is called {name!r}", f"shipped: {', '.join(shipped) or 'none'}")
+
+
+def model_location(path: str | os.PathLike[str] | None) -> Path:
+    """Where a ``--model`` value points: None is the default model; a plain name that is not a path here
+    (no separator, nothing of that name in the working folder) is a shipped model's name."""
+    if path is None:
+        return default_model_dir()
+    text = os.fspath(path)
+    if text and os.sep not in text and "/" not in text and not os.path.lexists(text) and text in shipped_models():
+        return default_model_dir(text)
+    return Path(path)
 
 
 def _read_regular(path: Path, limit: int) -> bytes:
@@ -284,9 +316,10 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
-    path = default_model_dir() if path is None else Path(path)
+    path = model_location(path)
     if not path.exists():
-        raise ModelError(f"{path}: no such model directory")
+        shipped = ", ".join(shipped_models())
+        raise ModelError(f"{path}: no such model directory", f"or name a shipped model: {shipped}" if shipped else None)
     if path.is_file():
         hint = "predict needs a model directory written by 'sentiment train'"
         if path.suffix == ".keras":

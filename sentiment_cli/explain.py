@@ -18,9 +18,18 @@ exactly those words added up (a word n-gram, and character n-grams across the sp
 strongest each way are kept ("not bad" as one span, listed once).
 
 **The BiLSTM's part** is not additive; each word gets its occlusion: how much the logit drops when the
-word is removed from the BiLSTM's input only (the bag keeps it). A word's weight is the sum of the two.
+word is removed from the BiLSTM's input only (the bag keeps it). The occlusions do not add up to the BiLSTM's
+part (the words interact); what they leave over is shared among the words in proportion to the size of their
+own occlusion, so that the weights add up. A word's weight is its bag share plus its BiLSTM weight.
 
-Models without a bag (``seed``) are explained by plain occlusion: the logit with the word, minus without.
+Models without a bag (``seed``) are explained by occlusion (the logit with the word, minus without), the
+interactions shared out the same way.
+
+**The weights add up**: ``base + sum of the tokens' weights + rest == logit``, where ``base`` is the logit of a
+review the model knows nothing in (the BiLSTM reading one unknown word, the bag only the document id, as
+many of them as the review has n-grams, so that a length gate sees the same length) and ``rest`` the bag's
+share of the words past the first ``MAX_EXPLAINED_TOKENS`` that are not listed (0 for all but very long
+reviews). A word inside a negation scope ("not bad": ¬bad) is marked ``negated``.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import numpy as np
 
 from .metrics import sigmoid, softmax
 from .runtime import Predictor
-from .text import DOCUMENT_ID, UNKNOWN_ID, Encoded, tokenize_with_offsets
+from .text import DOCUMENT_ID, NEGATED, UNKNOWN_ID, Encoded, mark_negation, tokenize_with_offsets
 
 MAX_EXPLAINED_TOKENS = 1000
 """Longer reviews are explained on their first tokens only (each token costs one more row), and on the last
@@ -49,7 +58,9 @@ class TokenWeight:
     """Character offsets into the original text: ``text[start:end]`` is the token as written."""
     weight: float
     """What the token adds to the logit (see the module docstring): its share of the bag's n-grams plus its
-    BiLSTM occlusion for hybrid models; its occlusion for the others."""
+    BiLSTM weight for hybrid models; its occlusion weight for the others."""
+    negated: bool = False
+    """The token is inside a negation scope ("bad" in "not bad"): the model read it as ¬bad."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -77,10 +88,12 @@ class Explanation:
     logit: float = 0.0
     """The explained logit (see the module docstring)."""
     base: float = 0.0
-    """Hybrid models: the logit with every n-gram replaced by the document id (the BiLSTM's part and the
-    constants)."""
+    """The logit of a review the model knows nothing in: ``base + sum(t.weight for t in tokens) + rest ==
+    logit``."""
     bag: float = 0.0
-    """Hybrid models: the n-grams' contributions together; ``base + bag == logit``."""
+    """Hybrid models: the n-grams' contributions together (inside the tokens' weights)."""
+    rest: float = 0.0
+    """The weight of the words not listed (the middle of a review longer than ``MAX_EXPLAINED_TOKENS``)."""
     phrases: list[Phrase] = field(default_factory=list)
     """Hybrid models: the strongest n-grams of two or more words, toward and away."""
     method: str = "occlusion"
@@ -125,26 +138,34 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
         variants = [full] + [
             Encoded(encoder.encode_tokens(words[:i] + words[i + 1 :]).token_ids, full.ngram_ids) for i in positions
         ]
-    logits = predictor.logits_of(variants)
-    target = None if logits.ndim == 1 else int(np.argmax(logits[0]))
-    explained = _explained_logit(logits, target)
+    probe = [UNKNOWN_ID]  # a one-word BiLSTM input that knows nothing
+    m = len(full.ngram_ids or [DOCUMENT_ID])  # the ids the bag averages (the document id included)
+    nothing = Encoded(probe, None if full.ngram_ids is None else [DOCUMENT_ID] * m)
+    logits = predictor.logits_of([nothing, *variants])
+    target = None if logits.ndim == 1 else int(np.argmax(logits[1]))
+    base, *explained = _explained_logit(logits, target)
+    explained = np.asarray(explained)
     occlusion = explained[0] - explained[1:]
-    probability = float(sigmoid(logits[0])) if logits.ndim == 1 else float(softmax(logits[:1])[0, target])
+    probability = float(sigmoid(logits[1])) if logits.ndim == 1 else float(softmax(logits[1:2])[0, target])
+    negated = _negated(words, encoder)
     if method == "occlusion":
-        weights = [TokenWeight(t.text, t.start, t.end, float(w)) for t, w in zip(tokens, occlusion, strict=True)]
-        return Explanation(probability, weights, logit=float(explained[0]))
+        spread = _add_up(occlusion, float(explained[0]) - base)
+        weights = [
+            TokenWeight(t.text, t.start, t.end, float(w), negated[i])
+            for i, t, w in zip(positions, tokens, spread, strict=True)
+        ]
+        return Explanation(probability, weights, logit=float(explained[0]), base=float(base))
 
     occurrences = encoder.ngrams.occurrences(words)
     ids = sorted({i for i, _ in occurrences})
-    m = len(full.ngram_ids or [DOCUMENT_ID])  # the ids the bag averages (the document id included)
     # Each row keeps m ids (a length gate sees the same length): one n-gram and m - 1 document ids, against
-    # m document ids. The bag's mean differs by exactly that n-gram's weight minus the document's over m.
-    probe = [UNKNOWN_ID]  # a one-word BiLSTM input: its part cancels in every difference below
+    # m document ids (the base). The bag's mean differs by exactly that n-gram's weight minus the document's
+    # over m; the BiLSTM's part (one unknown word) cancels in the difference.
     filler = [DOCUMENT_ID] * (m - 1)
-    rows = [Encoded(probe, [DOCUMENT_ID, *filler])] + [Encoded(probe, [i, *filler]) for i in ids]
-    alone = _explained_logit(predictor.logits_of(rows), target)
-    contribution = dict(zip(ids, alone[1:] - alone[0], strict=True))
+    alone = _explained_logit(predictor.logits_of([Encoded(probe, [i, *filler]) for i in ids]), target)
+    contribution = dict(zip(ids, alone - base, strict=True))
     bag_total = float(sum(contribution.values()))
+    bilstm = _add_up(occlusion, float(explained[0]) - base - bag_total)
 
     shares = np.zeros(len(words))
     in_view = set(positions)
@@ -169,15 +190,35 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     toward = [p for p in reversed(phrases) if p.weight > 0][:PHRASES]
     away = [p for p in phrases if p.weight < 0][:PHRASES]
     weights = [
-        TokenWeight(t.text, t.start, t.end, float(shares[i] + occlusion[k]))
+        TokenWeight(t.text, t.start, t.end, float(shares[i] + bilstm[k]), negated[i])
         for k, (i, t) in enumerate(zip(positions, tokens, strict=True))
     ]
+    shown = np.zeros(len(words), dtype=bool)
+    shown[positions] = True
     return Explanation(
         probability,
         weights,
         logit=float(explained[0]),
-        base=float(explained[0]) - bag_total,
+        base=float(base),
         bag=bag_total,
+        rest=float(shares[~shown].sum()),
         phrases=toward + away,
         method="exact",
     )
+
+
+def _add_up(occlusion: np.ndarray, total: float) -> np.ndarray:
+    """The occlusions, with what they leave of ``total`` (the words' interactions) shared in proportion to
+    each one's size (evenly when all are 0), so that they add up to ``total``."""
+    if not len(occlusion):
+        return occlusion
+    left = total - float(occlusion.sum())
+    size = np.abs(occlusion)
+    share = size / size.sum() if size.sum() > 0 else np.full(len(occlusion), 1.0 / len(occlusion))
+    return occlusion + left * share
+
+
+def _negated(words: list[str], encoder) -> list[bool]:
+    """Which words the model reads inside a negation scope (marked ¬ in its bag or its BiLSTM's input)."""
+    scope = max(encoder.negation_scope, encoder.ngrams.negation_scope if encoder.ngrams is not None else 0)
+    return [w.startswith(NEGATED) for w in mark_negation([w.lower() for w in words], scope)]

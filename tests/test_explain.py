@@ -79,12 +79,17 @@ def test_predict_explain_jsonl_and_table(tiny_model, tmp_path):
     assert csv.exit_code == 2
 
 
-def _logit_with_document_id_only(predictor, text):
-    from sentiment_cli.text import DOCUMENT_ID, Encoded
+def _logit_knowing_nothing(predictor, text):
+    """The model run on one unknown word, its bag holding only the document id (as many as the text's ids)."""
+    from sentiment_cli.text import DOCUMENT_ID, UNKNOWN_ID, Encoded
 
     full = predictor.encoder.encode(text)
-    logits = predictor.logits_of([Encoded(full.token_ids, [DOCUMENT_ID] * len(full.ngram_ids))])
+    logits = predictor.logits_of([Encoded([UNKNOWN_ID], [DOCUMENT_ID] * len(full.ngram_ids))])
     return logits, full
+
+
+def _adds_up(e):
+    return e.base + sum(t.weight for t in e.tokens) + e.rest
 
 
 def test_exact_explanations_add_up_to_the_models_logit(tiny_model):
@@ -94,10 +99,11 @@ def test_exact_explanations_add_up_to_the_models_logit(tiny_model):
     assert e.method == "exact"
     logit = float(predictor.logits_of([predictor.encoder.encode(text)])[0])
     assert e.logit == pytest.approx(logit, abs=1e-5)
-    # base is measured independently: the model run with the bag holding only the document id
-    base, _ = _logit_with_document_id_only(predictor, text)
+    # base is measured independently: the model knowing nothing of the text
+    base, _ = _logit_knowing_nothing(predictor, text)
     assert e.base == pytest.approx(float(base[0]), abs=1e-4)
-    assert e.base + e.bag == pytest.approx(e.logit, abs=1e-5)
+    assert _adds_up(e) == pytest.approx(e.logit, abs=1e-4) and e.rest == 0.0
+    assert [t.token for t in e.tokens if t.negated] == [NEGATIVE[0], "the", FILLER[4]]  # the 3 words after "not"
     assert e.phrases and all(text[x.start : x.end] == x.text and " " in x.text for x in e.phrases)
 
 
@@ -111,8 +117,9 @@ def test_exact_explanations_for_three_classes_explain_the_predicted_class(three_
     logits = predictor.logits_of([predictor.encoder.encode(text)])[0]
     target = int(np.argmax(logits))
     assert e.logit == pytest.approx(float(logits[target] - logits.mean()), abs=1e-5)
-    base, _ = _logit_with_document_id_only(predictor, text)
+    base, _ = _logit_knowing_nothing(predictor, text)
     assert e.base == pytest.approx(float(base[0, target] - base[0].mean()), abs=1e-4)
+    assert _adds_up(e) == pytest.approx(e.logit, abs=1e-4)
     assert e.probability == pytest.approx(float(predictor.probabilities([text])[0, target]), abs=1e-6)
     # with character n-grams (on for short texts), several n-grams span the same words: one phrase each span
     assert predictor.bundle.card.model.char_ngrams == "on"
@@ -127,6 +134,9 @@ def test_occlusion_is_still_available_and_exact_needs_a_bag(tiny_model, tiny_see
     occluded = explain(hybrid, text, method="occlusion")
     assert occluded.method == "occlusion" and not occluded.phrases
     assert min(occluded.tokens, key=lambda t: t.weight).token == NEGATIVE[0]
+    assert _adds_up(occluded) == pytest.approx(occluded.logit, abs=1e-4)
+    seed = explain(Predictor(read_bundle(tiny_seed_model)), text)
+    assert _adds_up(seed) == pytest.approx(seed.logit, abs=1e-4)
     with pytest.raises(ValueError, match="n-gram bag"):
         explain(Predictor(read_bundle(tiny_seed_model)), text, method="exact")
     assert explain(Predictor(read_bundle(tiny_seed_model)), text).method == "occlusion"

@@ -20,6 +20,8 @@ from .options import (
     ReportFormat,
     TextColumnOpt,
     ThresholdOpt,
+    TreeNodes,
+    TreeNodesOpt,
     check_threshold,
     read_labelled,
     report_target,
@@ -60,6 +62,7 @@ def evaluate(
     id_column: IdColumnOpt = None,
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
+    tree_nodes: TreeNodesOpt = TreeNodes.sentences,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -115,7 +118,8 @@ def evaluate(
     check_threshold(threshold, bundle.labels)
     dataset = read_labelled(
         data, input_format, text_column=text_column, label_column=label_column, id_column=id_column,
-        label_map=label_map, header=header, classes=bundle.labels, scheme=bundle.card.label_scheme,
+        label_map=label_map, header=header, tree_nodes=tree_nodes.value, classes=bundle.labels,
+        scheme=bundle.card.label_scheme,
     )  # fmt: skip
     reviews = len(dataset.split(split or default_split(dataset)))
     with output.progress("Classifying", reviews) as update:

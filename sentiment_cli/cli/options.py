@@ -45,6 +45,7 @@ class InputFormat(StrEnum):
     tsv = "tsv"
     jsonl = "jsonl"
     parquet = "parquet"
+    trees = "trees"
     text = "text"
 
 
@@ -52,11 +53,27 @@ InputFormatOpt = Annotated[
     InputFormat | None,
     typer.Option(
         "--input-format",
-        help="Read input files as this format (text: plain text, predict only). Default for train and evaluate: "
-        "detected from the extension, then the content (a .txt table such as NSMC's ratings_train.txt is found); "
+        help="Read input files as this format (text: plain text, predict only; trees: one bracketed sentiment "
+        "tree per line, as the Stanford Sentiment Treebank's, train and evaluate only). Default for train and "
+        "evaluate: detected from the extension, then the content (a .txt table such as NSMC's ratings_train.txt "
+        "is found, and so is a file of trees); "
         "for predict: .csv, .tsv, .jsonl and .parquet files are tables, other files and standard input plain text.",
         case_sensitive=False,
         show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+class TreeNodes(StrEnum):
+    phrases = "phrases"
+    sentences = "sentences"
+
+
+TreeNodesOpt = Annotated[
+    TreeNodes,
+    typer.Option(
+        help="Of a file of sentiment trees: every labelled phrase a row (phrases: 'not bad' teaches what "
+        "negation does) or the sentences only (the roots).",
+        case_sensitive=False,
         rich_help_panel=_DATA,
     ),
 ]

