@@ -306,7 +306,9 @@ def train(
     """
     from .bundle import check_output
     from .config import ModelConfig, TrainConfig
+    from .extras import require_tensorflow
 
+    require_tensorflow()
     model_opts, train_opts, table, vectors = _split_options(
         options,
         tuple(f.name for f in fields(ModelConfig)),

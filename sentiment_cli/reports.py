@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "report.html"
 """The training report's name inside a model directory."""
-INSTALL_HINT = "pip install 'sentiment-cli[report]'"
+INSTALL_HINT = "pip install 'sentiment-cli[report]', or from a clone: pip install '.[report]'"
 CALIBRATION_BINS = ECE_BINS
 """Equal-width probability bins of the reliability diagram and its expected calibration error (the metrics')."""
 HISTOGRAM_BINS = 20

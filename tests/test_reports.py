@@ -335,7 +335,10 @@ def test_without_matplotlib_one_clear_line(
                                  str(tmp_path / "r.html")])  # fmt: skip
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines == ["error: reports need matplotlib, which is not installed (pip install 'sentiment-cli[report]')"]
+    assert lines == [
+        "error: reports need matplotlib, which is not installed "
+        "(pip install 'sentiment-cli[report]', or from a clone: pip install '.[report]')"
+    ]
     assert not (tmp_path / "r.html").exists()
 
 

@@ -67,6 +67,9 @@ def inspect(
             )
         report_target(report_file)
         require_matplotlib()
+    from ..extras import require_tensorflow
+
+    require_tensorflow()
     with output.status("Loading TensorFlow"):
         from ..inspection import inspect_model
 

@@ -297,7 +297,9 @@ def train(
 
     from ..bundle import check_output
     from ..data import combine
+    from ..extras import require_tensorflow
 
+    require_tensorflow()  # before the data is read
     check_output(out, force, keep=tuple(data or ()))
     if not data:
         data = [_download(data_url, data_sha256)]
