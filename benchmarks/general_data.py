@@ -121,33 +121,46 @@ def balanced(rows: list[tuple[str, str]], rng: random.Random) -> list[tuple[str,
     return chosen
 
 
-def write_domains(
-    shared: Path, work: Path, classes: int, hold_out: tuple[str, ...] = (), domains: tuple[str, ...] | None = None
-) -> dict[str, dict]:
+def default_domains(classes: int) -> tuple[str, ...]:
+    """The domains a model of this many classes trains on: IMDB and Sentiment140 have no neutral class."""
+    return tuple(SOURCES) if classes == 2 else tuple(n for n in SOURCES if n not in ("imdb", "sentiment140"))
+
+
+def domain_split(name: str, shared: Path, classes: int) -> list[tuple[str, str, str]]:
+    """(text, label, split) of one domain: its classes balanced, the first rows (after a seeded shuffle) the
+    validation split."""
+    found = domain_rows(name, shared, classes)
+    if not found:
+        return []
+    chosen = balanced(found, random.Random(f"{SEED}-{name}"))
+    validation = min(VALIDATION_CAP, int(len(chosen) * VALIDATION_SHARE))
+    return [(text, label, "validation" if i < validation else "train") for i, (text, label) in enumerate(chosen)]
+
+
+def training_rows(shared: Path, classes: int, hold_out: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """(text, label, split) of every domain's rows, as :func:`write_domains` writes them, in memory."""
+    names = [name for name in default_domains(classes) if name not in hold_out]
+    return [row for name in names for row in domain_split(name, shared, classes)]
+
+
+def write_domains(shared: Path, work: Path, classes: int, hold_out: tuple[str, ...] = ()) -> dict[str, dict]:
     """One ``DOMAIN.jsonl`` per domain in ``work`` (``text``, ``label``, ``split``); the manifest by domain:
     file, rows, labels, the source's file name, sha256 and licence."""
     work.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, dict] = {}
-    for name in domains or tuple(SOURCES):
-        if name in hold_out:
+    for name in default_domains(classes):
+        if name in hold_out or not (rows := domain_split(name, shared, classes)):
             continue
-        rows = domain_rows(name, shared, classes)
-        if not rows:
-            continue
-        rng = random.Random(f"{SEED}-{name}")
-        rows = balanced(rows, rng)
-        validation = min(VALIDATION_CAP, int(len(rows) * VALIDATION_SHARE))
         target = work / f"{name}.jsonl"
         with target.open("w", encoding="utf-8") as handle:
-            for i, (text, label) in enumerate(rows):
-                split = "validation" if i < validation else "train"
+            for text, label, split in rows:
                 handle.write(json.dumps({"text": text, "label": label, "split": split}, ensure_ascii=False) + "\n")
         source = shared / SOURCES[name][0]
         manifest[name] = {
             "file": str(target),
             "rows": len(rows),
-            "validation": validation,
-            "labels": dict(Counter(label for _, label in rows)),
+            "validation": sum(split == "validation" for _, _, split in rows),
+            "labels": dict(Counter(label for _, label, _ in rows)),
             "source": source.name,
             "source_sha256": sha256(source),
             "licence": SOURCES[name][1],

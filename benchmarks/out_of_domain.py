@@ -1,14 +1,17 @@
-"""How a model holds up outside IMDB: accuracy, calibration and log loss on each development set, next
-to TF-IDF logistic regression (trained on IMDB) and VADER, and per-category accuracy on the
-behavioural suite (tests/behaviour/suite.jsonl) and on the held-out negation sentences
-(tests/behaviour/negation_holdout.jsonl).
+"""How a model holds up on English text of every kind: accuracy, calibration and log loss on each
+development set, next to TF-IDF logistic regression trained on the same data (benchmarks/general_data.py)
+and VADER, per-category accuracy on the behavioural suite (tests/behaviour/suite.jsonl) and the held-out
+negation sentences (tests/behaviour/negation_holdout.jsonl), and the three-class table (SemEval-2017 test).
 
-    python benchmarks/out_of_domain.py [--model DIR] [--shared ../shared/data] [--skip-imdb-test]
+    python benchmarks/out_of_domain.py [--model DIR ...] [--shared ../shared/data] [--skip-imdb-test]
+        [--held-out DOMAIN ...] [--only NAME ...] [--three-class DIR] [--no-peers]
 
-Development sets (read from ../shared/data, never written anywhere): the IMDB test split, the Amazon
-book and DVD reviews (development only: nothing here trains on them), and the positive and negative
-tweets of the SemEval-2017 test file. A review the model cannot read (no known word or n-gram) counts
-as wrong for accuracy and as probability 0.5 for ECE and log loss; their number is printed.
+Development sets (read from ../shared/data, never written anywhere; none is trained on): the IMDB test
+split, the SST dev trees (sentences, and distinct phrases of 2-6 words), the Amazon book and DVD reviews and
+the Yelp restaurant sentences (development only), the SemEval-2017 test tweets, GoEmotions' test split and
+the finance tweets' validation split. ``--model`` repeats: the shipped model and the previous one side by
+side. A review the model cannot read (no known word or n-gram) counts as wrong for accuracy and as
+probability 0.5 for ECE and log loss; their number is printed.
 """
 
 from __future__ import annotations
@@ -116,22 +119,38 @@ def scores(p_positive: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -
     return {"accuracy": float(correct.mean()), "ece": m["ece"], "log_loss": m["log_loss"], "unread": unread}
 
 
-class TfidfPeer:
-    name = "TF-IDF LR (IMDB)"
+def _general_rows(shared: Path, classes: int) -> list[tuple[str, str, str]]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from general_data import training_rows
 
-    def __init__(self, shared: Path) -> None:
+    return training_rows(shared, classes)
+
+
+class TfidfPeer:
+    """TF-IDF logistic regression trained on the shipped model's training data (benchmarks/general_data.py):
+    word 1-2-grams (and character 2-5-grams inside word boundaries for three classes)."""
+
+    def __init__(self, shared: Path, classes: int = 2) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
 
-        from sentiment_cli.data import load_dataset
+        rows = [(text, label) for text, label, split in _general_rows(shared, classes) if split == "train"]
+        self.name = "TF-IDF LR (same data)"
+        words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=500_000)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
+                                max_features=500_000)  # fmt: skip
+        self.vectorizer = words if classes == 2 else make_union(words, chars)
+        x = self.vectorizer.fit_transform([text for text, _ in rows])
+        self.classes = ("negative", "positive") if classes == 2 else ("negative", "neutral", "positive")
+        y = np.array([self.classes.index(label) for _, label in rows])
+        self.model = LogisticRegression(C=TFIDF_C, max_iter=2000).fit(x, y)
 
-        train = load_dataset(shared / "aclImdb_labeled.tar.gz").split("train")
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-        x = self.vectorizer.fit_transform(train.texts)
-        self.model = LogisticRegression(C=TFIDF_C, max_iter=2000).fit(x, np.asarray(train.labels))
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        return self.model.predict_proba(self.vectorizer.transform(texts))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        return self.model.predict_proba(self.vectorizer.transform(texts))[:, 1]
+        return self.probabilities(texts)[:, 1]
 
 
 class VaderPeer:
@@ -141,6 +160,11 @@ class VaderPeer:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.analyzer = SentimentIntensityAnalyzer()
+
+    def three_classes(self, texts: list[str]) -> np.ndarray:
+        """negative / neutral / positive as VADER's authors advise: compound <= -0.05, between, >= 0.05."""
+        compound = np.array([self.analyzer.polarity_scores(t)["compound"] for t in texts])
+        return np.where(compound >= 0.05, 2, np.where(compound <= -0.05, 0, 1))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         # compound in [-1, 1] read as a probability: (compound + 1) / 2, positive at compound >= 0
@@ -161,6 +185,39 @@ class ModelUnderTest:
         return self.predictor.probabilities(texts)[:, 1]
 
 
+THREE = ("negative", "neutral", "positive")
+
+
+def three_class_table(shared: Path, model: Path | None, peers: bool) -> None:
+    """SemEval-2017 test, three classes: macro-averaged recall (the task's measure), each class's recall and
+    accuracy, for a three-class model, TF-IDF LR (words + characters) on the same data, and VADER."""
+    from sentiment_cli.bundle import default_model_dir, read_bundle, shipped_models
+    from sentiment_cli.runtime import Predictor
+
+    rows = read_jsonl(shared / "tweets_semeval2017_4a.jsonl.gz")
+    rows = [r for r in rows if r["source_file"].startswith("SemEval2017")]
+    texts = [r["text"] for r in rows]
+    gold = np.array([THREE.index(r["label"]) for r in rows])
+    systems: list[tuple[str, np.ndarray]] = []
+    if model is not None or "three-class" in shipped_models():
+        path = model or default_model_dir("three-class")
+        predictor = Predictor(read_bundle(path, purpose="evaluate"))
+        order = [list(predictor.bundle.labels).index(c) for c in THREE]
+        p = predictor.probabilities(texts)[:, order]
+        predicted = np.where(np.isnan(p).any(axis=1), -1, np.nan_to_num(p, nan=-1).argmax(axis=1))  # -1: declined
+        systems.append((path.name if model else "shipped three-class", predicted))
+    if peers:
+        systems.append(("TF-IDF LR (same data)", TfidfPeer(shared, 3).probabilities(texts).argmax(axis=1)))
+        systems.append(("VADER (+-0.05)", VaderPeer().three_classes(texts)))
+    print()
+    print(f"SemEval-2017 test, three classes ({len(texts):,} tweets):")
+    print(f"{'system':24} {'macro recall':>12} {'negative':>9} {'neutral':>9} {'positive':>9} {'accuracy':>9}")
+    for name, predicted in systems:
+        recalls = [float(np.mean(predicted[gold == k] == k)) for k in range(3)]
+        print(f"{name:24} {np.mean(recalls):12.4f} " + " ".join(f"{r:9.4f}" for r in recalls)
+              + f" {float(np.mean(predicted == gold)):9.4f}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, action="append", help="model directory; repeat (default: shipped)")
@@ -169,6 +226,8 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--skip-imdb-test", action="store_true", help="leave out the 25,000 IMDB test reviews")
     parser.add_argument("--no-peers", action="store_true", help="only the model (no TF-IDF LR or VADER)")
+    parser.add_argument("--three-class", type=Path, default=None, help="three-class model (default: the shipped one)")
+    parser.add_argument("--skip-three-class", action="store_true", help="leave out the three-class table")
     args = parser.parse_args()
     if not (args.shared / "aclImdb_labeled.tar.gz").exists():
         print(f"data not found in {args.shared}; pass --shared DIR", file=sys.stderr)
@@ -207,6 +266,8 @@ def main() -> int:
         for category in per_category[set_name][names[0]]:
             n = sum(r["category"] == category for r in rows)
             print(f"{category:18} {n:4}  " + "  ".join(f"{per_category[set_name][x][category]:18.3f}" for x in names))
+    if not args.skip_three_class:
+        three_class_table(args.shared, args.three_class, not args.no_peers)
     return 0
 
 
