@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .config import ModelConfig, is_count, window_head
-from .errors import ModelError, OutputError, OutputExists
+from .errors import DataError, ModelError, OutputError, OutputExists
 from .files import remove_stale
 from .text import Encoder
 
@@ -507,3 +507,31 @@ def staged(out: Path, force: bool = False, keep: tuple[Path, ...] = ()) -> Itera
         raise
     else:
         stage.discard()  # already moved when committed; removes a stage that was not
+
+
+SOURCE_KEYS = ("name", "file", "sha256", "licence", "rows", "url", "note")
+"""What a data source entry may say (``name`` is required): the card's record of where training data came from."""
+MAX_SOURCES = 100
+MAX_SOURCE_TEXT = 1000
+
+
+def check_sources(sources: Any) -> list[dict[str, Any]]:
+    """The data sources as the card keeps them: a list of objects with a ``name`` and only the keys of
+    :data:`SOURCE_KEYS`, text values (``rows`` a count). Raises :class:`DataError` naming the first fault."""
+    if not isinstance(sources, list) or not 0 < len(sources) <= MAX_SOURCES:
+        raise DataError(f"data sources must be a list of 1 to {MAX_SOURCES} objects")
+    checked = []
+    for n, entry in enumerate(sources, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise DataError(f"data source {n}: an object with a 'name' is needed")
+        if unknown := sorted(set(entry) - set(SOURCE_KEYS)):
+            raise DataError(f"data source {n}: unknown key {unknown[0]!r}", f"keys: {', '.join(SOURCE_KEYS)}")
+        for key, value in entry.items():
+            ok = (isinstance(value, int) and not isinstance(value, bool) and value >= 0) if key == "rows" else (
+                isinstance(value, str) and len(value) <= MAX_SOURCE_TEXT
+            )  # fmt: skip
+            if not ok:
+                what = "a count" if key == "rows" else f"text of at most {MAX_SOURCE_TEXT} characters"
+                raise DataError(f"data source {n}: {key!r} must be {what}")
+        checked.append({key: entry[key] for key in SOURCE_KEYS if key in entry})
+    return checked

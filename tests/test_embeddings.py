@@ -107,7 +107,10 @@ def test_train_on_trees_from_frozen_vectors(tmp_path):
     vec = tmp_path / "vectors.vec"
     vec.write_text(f"{len(vectors)} 6\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in vectors.items()))
     out = tmp_path / "m"
+    sources = [{"name": "made-up trees", "file": "trees.txt", "licence": "CC0", "rows": 120}]
+    (tmp_path / "sources.json").write_text(json.dumps(sources))
     args = ["train", str(trees), "--out", str(out), "--label-map", "0-1=negative,2=drop,3-4=positive",
+            "--data-sources", str(tmp_path / "sources.json"),
             "--embeddings", str(vec), "--freeze-embeddings", "--vocab-size", "40", "--lstm-units", "4",
             "--dense-units", "4", "--epochs", "2", "--ngram-epochs", "2", "--batch-size", "16"]  # fmt: skip
     result = CliRunner().invoke(app, args)
@@ -123,3 +126,4 @@ def test_train_on_trees_from_frozen_vectors(tmp_path):
     for word in found:
         np.testing.assert_allclose(matrix[tokens.index(word) + 1], vectors[word], atol=1e-6)  # frozen: unchanged
     assert card.data["columns"]["text"] == "phrase"
+    assert card.data["sources"] == sources

@@ -246,6 +246,15 @@ def train(
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
     tree_nodes: TreeNodesOpt = TreeNodes.phrases,
+    data_sources: Annotated[
+        Path | None,
+        typer.Option(
+            help="A JSON file listing where the data came from (objects with name, and file, sha256, licence, "
+            "rows, url, note), kept in the card and shown by inspect: what a published model should say.",
+            show_default=False,
+            rich_help_panel="Reading your data",
+        ),
+    ] = None,
     fmt: FormatOpt = ReportFormat.table,
 ) -> None:
     """Train the BiLSTM sentiment model and write a self-contained model directory.
@@ -300,6 +309,7 @@ def train(
     from ..extras import require_tensorflow
 
     require_tensorflow()  # before the data is read
+    sources = _read_sources(data_sources) if data_sources is not None else None
     check_output(out, force, keep=tuple(data or ()))
     if not data:
         data = [_download(data_url, data_sha256)]
@@ -328,6 +338,7 @@ def train(
             result = fit(
                 dataset, out, model_config, train_config, force=force, resume=resume, listener=listener,
                 command=_command_line(ctx), embeddings=embeddings, freeze_embeddings=freeze_embeddings,
+                sources=sources,
             )  # fmt: skip
     except (KeyboardInterrupt, output.Terminated):
         if checkpoint_dir(out).is_dir():
@@ -345,6 +356,22 @@ def train(
     else:
         output.stdout.print(render.metrics_table(result.metrics, result.card.labels))
     output.note(f"Wrote {result.out}" if result.chief else f"Done; the chief (worker 0) writes {result.out}")
+
+
+def _read_sources(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    from ..bundle import check_sources
+    from ..errors import DataError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{path}: cannot read ({exc})", param_hint="--data-sources") from None
+    try:
+        return check_sources(json.loads(text))
+    except (ValueError, DataError) as exc:
+        raise typer.BadParameter(f"{path}: {exc}", param_hint="--data-sources") from None
 
 
 def _command_line(ctx: typer.Context) -> list[str]:

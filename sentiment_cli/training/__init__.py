@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._tensorflow import keras
-from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, staged
+from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, check_sources, staged
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, head_length_of, logit_width
 from ..data import Dataset, Split, data_paths
@@ -65,6 +65,7 @@ def train(
     command: list[str] | None = None,
     embeddings: str | os.PathLike[str] | None = None,
     freeze_embeddings: bool = False,
+    sources: list[dict[str, Any]] | None = None,
 ) -> TrainResult:
     """Fit a model on ``dataset``'s train split, score it, and write the model directory ``out``.
 
@@ -77,8 +78,11 @@ def train(
 
     ``embeddings``: pretrained word vectors that the BiLSTM's embedding starts from (a file or a package name:
     :func:`sentiment_cli.embeddings.read_vectors`); the embedding takes their size. ``freeze_embeddings``: keep
-    those rows as they are (the other rows are frozen too: the layer is not trained).
+    those rows as they are (the other rows are frozen too: the layer is not trained). ``sources``: where the
+    data came from (:func:`check_sources`: name, file, sha256, licence...), kept in the card as
+    ``data.sources``.
     """
+    sources = check_sources(sources) if sources is not None else None
     out = Path(out)
     model_config = model_config or ModelConfig()
     cfg = train_config or TrainConfig()
@@ -220,6 +224,7 @@ def train(
                 "splits": dataset.sizes(),
                 **dataset.report(),
                 "summary": data_summary(splits, encoded, model_config.tokenizer),
+                **({"sources": sources} if sources else {}),
             },
             litert=LiteRTInfo(LITERT_BATCH_SIZE, encoder.input_names, "logit" if num_classes == 2 else "logits"),
             versions=versions(),
