@@ -19,7 +19,7 @@ import numbers
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Set, Sized
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,19 +44,61 @@ TRACE_LOADS_ENV = "SENTIMENT_CLI_TRACE_LOADS"
 to check that a cluster builds one model per worker process, not one per task."""
 
 
-@dataclass(frozen=True)
-class Result:
-    """One text's prediction.
+class Result(Mapping[str, Any]):
+    """One text's prediction: ``label``, ``probability``, ``probabilities`` as attributes, and a flat record as a
+    mapping (``label``, ``probability``, ``p_<class>`` per class, as ``sentiment predict`` writes JSON lines), so
+    ``pandas.DataFrame(model.predict(texts))`` has one column per class.
+
+    - ``probability``: two classes, the probability of the second (positive) class, whatever the label (as the
+      ``probability`` of ``sentiment predict``'s output); more, the probability of ``label``.
+      :attr:`label_probability` is always the label's.
+    - ``probabilities``: every class's probability, in the model's class order (empty when ``label`` is None).
 
     ``label`` and ``probability`` are ``None`` when the text holds nothing the model knows (no word of its
     vocabulary, no n-gram), or is missing (``None``/NaN in a pandas Series): the model does not guess.
     """
 
-    label: str | None
-    probability: float | None
-    """Two classes: the probability of the second (positive) class; more: the probability of ``label``."""
-    probabilities: dict[str, float]
-    """Every class's probability, in the model's class order (empty when ``label`` is ``None``)."""
+    __slots__ = ("_record", "label", "probabilities", "probability")
+
+    def __init__(self, label: str | None, probability: float | None, probabilities: dict[str, float]) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "probability", probability)
+        object.__setattr__(self, "probabilities", dict(probabilities))
+        record = {"label": label, "probability": probability}
+        object.__setattr__(self, "_record", record | {f"p_{name}": value for name, value in probabilities.items()})
+
+    @property
+    def label_probability(self) -> float | None:
+        """The probability of the predicted label (for two classes too: 0.9 for a negative at P(positive) 0.1)."""
+        return None if self.label is None else self.probabilities[self.label]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Result is read-only (cannot set {name!r})")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._record[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record)
+
+    def __len__(self) -> int:
+        return len(self._record)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Result):
+            return (self.label, self.probability, self.probabilities) == (
+                other.label, other.probability, other.probabilities
+            )  # fmt: skip
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.label, self.probability, tuple(self.probabilities.items())))
+
+    def __repr__(self) -> str:
+        return f"Result(label={self.label!r}, probability={self.probability!r}, probabilities={self.probabilities!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Result, (self.label, self.probability, self.probabilities)
 
 
 def _trace_load() -> None:
@@ -129,6 +171,13 @@ class Model:
         return _reopen, (None if self._reference is None else str(self._reference), digest)
 
     # -- classifying -----------------------------------------------------------------------------
+
+    def __call__(self, texts: str | Iterable[str | None], threshold: float | None = None) -> Any:
+        """``model("text")``: one :class:`Result`; ``model(texts)``: as :meth:`predict` (a list, or an iterator for
+        an iterable that is not a collection), as Hugging Face's ``pipeline`` and spaCy's ``nlp`` are called."""
+        if isinstance(texts, str):
+            return self.predict([texts], threshold)[0]
+        return self.predict(texts, threshold)
 
     def predict_proba(self, texts: Iterable[str | None]) -> np.ndarray:
         """Every class's probability for each text: a float64 array of shape (n, classes), columns in

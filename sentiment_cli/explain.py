@@ -98,6 +98,41 @@ class Explanation:
     """Hybrid models: the strongest n-grams of two or more words, toward and away."""
     method: str = "occlusion"
     """``exact`` (the bag's shares plus BiLSTM occlusion) or ``occlusion``."""
+    text: str = ""
+    """The text explained (the tokens' offsets index it)."""
+    target: str | None = None
+    """The class the logit is of: the second (positive) for two classes, the predicted one for more."""
+
+    def _repr_html_(self) -> str:
+        """The text with each token shaded by its weight (green toward :attr:`target`, red away), and the sum:
+        how a notebook shows an explanation. Every piece of the text is escaped."""
+        from html import escape
+
+        if self.probability is None:
+            return "<div><i>nothing in this text that the model knows: no prediction</i></div>"
+        top = max((abs(t.weight) for t in self.tokens), default=0.0) or 1.0
+        pieces, at = [], 0
+        for t in sorted(self.tokens, key=lambda t: t.start):
+            if t.start < at:
+                continue
+            alpha = min(1.0, abs(t.weight) / top) * 0.6
+            colour = f"rgba(0,150,0,{alpha:.2f})" if t.weight > 0 else f"rgba(200,0,0,{alpha:.2f})"
+            mark = "¬" if t.negated else ""
+            tip = f"{mark}{t.token}: {t.weight:+.3f}" + (" (negated)" if t.negated else "")
+            pieces.append(escape(self.text[at : t.start]))
+            pieces.append(
+                f'<span style="background:{colour};border-radius:3px" title="{escape(tip)}">'
+                f"{escape(mark)}{escape(self.text[t.start : t.end])}</span>"
+            )
+            at = t.end
+        pieces.append(escape(self.text[at:]))
+        words = sum(t.weight for t in self.tokens) + self.rest
+        what = f"P({escape(self.target)}) " if self.target else "probability "
+        summary = (
+            f"{what}{self.probability:.3f}: logit {self.logit:+.3f} = base {self.base:+.3f} "
+            f"+ words {words:+.3f}"
+        )
+        return f'<div style="line-height:1.8">{"".join(pieces)}<br><small>{summary}</small></div>'
 
     def strongest(self, n: int = 5) -> tuple[list[TokenWeight], list[TokenWeight]]:
         """The ``n`` tokens that pushed most toward positive, and toward negative."""
@@ -131,7 +166,7 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     words = [t.text for t in seen]
     full = encoder.encode_tokens(words)
     if not full.readable:
-        return Explanation(None, [], method=method)
+        return Explanation(None, [], method=method, text=text)
     if method == "occlusion":
         variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in positions]
     else:  # the BiLSTM's input without word i, the bag's unchanged
@@ -148,13 +183,17 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     occlusion = explained[0] - explained[1:]
     probability = float(sigmoid(logits[1])) if logits.ndim == 1 else float(softmax(logits[1:2])[0, target])
     negated = _negated(words, encoder)
+    labels = predictor.bundle.labels
+    about = labels[1] if logits.ndim == 1 else labels[target]
     if method == "occlusion":
         spread = _add_up(occlusion, float(explained[0]) - base)
         weights = [
             TokenWeight(t.text, t.start, t.end, float(w), negated[i])
             for i, t, w in zip(positions, tokens, spread, strict=True)
         ]
-        return Explanation(probability, weights, logit=float(explained[0]), base=float(base))
+        return Explanation(
+            probability, weights, logit=float(explained[0]), base=float(base), text=text, target=about
+        )
 
     occurrences = encoder.ngrams.occurrences(words)
     ids = sorted({i for i, _ in occurrences})
@@ -204,6 +243,8 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
         rest=float(shares[~shown].sum()),
         phrases=toward + away,
         method="exact",
+        text=text,
+        target=about,
     )
 
 
