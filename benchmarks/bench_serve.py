@@ -7,10 +7,11 @@ latency percentiles, and a saturation run whose server memory must stay bounded.
 1. The same N IMDB test reviews (one per line; generated text when the archive is absent) are classified by
    `sentiment predict --per-line FILE` (wall time of the whole command, start-up included, as a user pays it)
    and by a running `sentiment serve` that 16 concurrent clients call with 25 reviews per request over
-   keep-alive connections (wall time from the first request to the last answer). Goal: server >= 0.8x CLI.
+   keep-alive connections (wall time from the first request to the last answer), alternated for --rounds rounds
+   (the machine may be shared: a change in its load falls on both); medians. Goal: server >= 0.8x CLI.
    Latency of the requests: p50, p99.
 2. Saturation: 200 clients send 25 reviews each, back to back, for --saturate seconds: 5,000 texts wanted in
-   flight against a bound of 4,096, so some are refused with 503. The server's resident memory is sampled
+   flight against a bound of 1,024, so some are refused with 503. The server's resident memory is sampled
    every 5 s; its peak (VmHWM) must stay under 400 MB and not grow in the second half of the run.
 
 Exits 1 if a goal is missed. Uses only the standard library (http.client, threads, /proc).

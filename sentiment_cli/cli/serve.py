@@ -48,8 +48,8 @@ def serve(
     max_queue: Annotated[
         int,
         typer.Option(min=1, help="Texts accepted and not yet answered at most; past it, requests get 503 and "
-                     "Retry-After instead of waiting."),
-    ] = 4096,
+                     "Retry-After instead of waiting (it bounds memory and the wait)."),
+    ] = 1024,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request on stderr.")] = False,
 ) -> None:
     """Serve the model over HTTP: POST /predict, a page to try it at /, /docs.

@@ -50,8 +50,9 @@ class Settings:
     """Texts gathered into one model call at most (one request larger than this is one call of its own)."""
     max_wait_ms: float = 5.0
     """How long the first request of a batch waits for others to join it."""
-    max_queue: int = 4096
-    """Texts accepted and not yet answered at most; past it, requests are answered 503 with Retry-After."""
+    max_queue: int = 1024
+    """Texts accepted and not yet answered at most; past it, requests are answered 503 with Retry-After. It bounds
+    memory and the wait: at a few hundred reviews a second on 2 cores, 1,024 texts are a few seconds of work."""
     max_texts: int = 1000
     """Texts in one request at most."""
     max_explained: int = 64
