@@ -14,6 +14,8 @@ from .options import ModelOpt
 
 GRACE_SECONDS = 8
 """After SIGTERM or Ctrl-C, requests in flight get this long to finish (the process is gone within 10 s)."""
+MAX_CONNECTIONS = 1000
+"""Open connections per process at most (uvicorn answers 503 past it): slow clients cannot use up descriptors."""
 
 
 def serve(
@@ -127,6 +129,7 @@ def _run(application: Any, settings: Any, sock: Any, workers: int, access_log: b
         "log_config": logging_config, "log_level": "info" if access_log else "warning", "access_log": access_log,
         "timeout_graceful_shutdown": GRACE_SECONDS, "lifespan": "on", "server_header": False,
         "h11_max_incomplete_event_size": 64 * 1024, "timeout_keep_alive": 5,
+        "limit_concurrency": MAX_CONNECTIONS,
     }  # fmt: skip
     # uvicorn takes SIGTERM and SIGINT while it serves, and raises them again when it has stopped: here that
     # would be "terminated" (143) or "interrupted" (130) after a clean stop, so they are made harmless first.
