@@ -9,7 +9,7 @@ from typer.core import TyperCommand
 
 from .. import __version__
 
-COMMANDS = ("predict", "train", "evaluate", "inspect", "score")
+COMMANDS = ("predict", "train", "evaluate", "inspect", "score", "serve")
 """The subcommands, each the function of the same name in the module of the same name."""
 HELP = (
     "Classify reviews and any text by sentiment with the classic Keras IMDB model, Embedding -> "

@@ -471,6 +471,18 @@ class PredictionWriter:
             record[column] = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         return record
 
+    def json_record(self, p: Any, explanation: Explanation | None = None, *, explained: bool = False) -> dict[str, Any]:
+        """What JSON lines output writes for one prediction: :meth:`record`, and with ``explained`` (``--explain``)
+        the ``explanation`` (empty for a review the model cannot read) and ``phrases`` fields. ``sentiment serve``
+        answers with these records too."""
+        record = self.record(p)
+        if explained:
+            tokens = explanation.tokens if explanation is not None else []
+            record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
+            if explanation is not None and explanation.phrases:
+                record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in explanation.phrases]
+        return record
+
     def write(self, predictions: list[Any], explanations: list[Explanation] | None = None) -> None:
         if not predictions:
             return
@@ -490,13 +502,8 @@ class PredictionWriter:
         out = self.stream or STDOUT
         if self.format is PredictFormat.jsonl:
             for i, p in enumerate(predictions):
-                record = self.record(p)
-                if explanations is not None:
-                    e = explanations[i]
-                    tokens = e.tokens if e is not None else []
-                    record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
-                    if e is not None and e.phrases:
-                        record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in e.phrases]
+                record = self.json_record(p, explanations[i] if explanations is not None else None,
+                                          explained=explanations is not None)  # fmt: skip
                 out.write(json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n")
         else:
             writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
