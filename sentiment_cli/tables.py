@@ -81,6 +81,7 @@ _DELIMITERS = (",", ";", "|")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _SNIFF_BYTES = 64 << 10
+_KEEP_CHARS = 1 << 20
 _HEAD_LINES = 200
 _HEAD_CHARS = 4 << 20
 _SAMPLE_SCAN = 10_000  # items examined at most when looking for sample records
@@ -109,6 +110,8 @@ class Malformed:
 
     line: int
     reason: str
+    lines: int = 1
+    """The physical lines it took (a quote that swallowed the lines after it: all of them)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _span(first: int, last: int) -> str:
-    return f"line {first}" if first == last else f"lines {first}-{last}"
+    return f"line {first:,}" if first == last else f"lines {first:,}-{last:,}"
 
 
 def _size(limit: int) -> str:
@@ -231,8 +234,9 @@ def _nul_error(path: Path, line: int, head: bytes = b"") -> DataError:
     from .files import binary_kind
 
     kind = binary_kind(head)
-    if kind == "UTF-16 text":
-        return DataError(f"{path}: a UTF-16 table; tables are read as UTF-8", "convert it: iconv -f UTF-16 -t UTF-8")
+    if kind in ("UTF-16 text", "UTF-32 text"):
+        wide = kind.split()[0]
+        return DataError(f"{path}: a {wide} table; tables are read as UTF-8", f"convert it: iconv -f {wide} -t UTF-8")
     return DataError(
         f"{path}: not a text table ({kind or f'NUL bytes at line {line}'})",
         "is it binary, or UTF-16? tables must be UTF-8 text",
@@ -243,7 +247,8 @@ class _Lines:
     """The physical lines of a text file (split at ``\\n``), decoded, each with its line ending.
 
     ``number`` counts the lines handed out; ``eof`` turns true once a reader asked for a line
-    past the last one; with ``keep``, ``pending`` holds the lines since the caller last cleared it.
+    past the last one; with ``keep``, ``pending`` holds the lines since the caller last cleared it, up to
+    :data:`_KEEP_CHARS` (enough to tell swallowed rows; a field that runs for 64 MiB is not held twice).
     Invalid UTF-8 becomes U+FFFD (counted in ``tally``, when given); a BOM at the start is dropped; a NUL
     byte is a :class:`DataError`.
     """
@@ -256,6 +261,7 @@ class _Lines:
         self.number = 0
         self.eof = False
         self.pending: list[str] = []
+        self.kept = 0
 
     def __iter__(self) -> Iterator[str]:
         path = self.path
@@ -285,7 +291,8 @@ class _Lines:
                     if self.tally is not None:
                         self.tally.invalid_utf8 += 1
                         self.tally.first_invalid_utf8 = self.tally.first_invalid_utf8 or self.number
-                if self.keep:
+                if self.keep and (not self.pending or self.kept < _KEEP_CHARS):
+                    self.kept = len(line) + (self.kept if self.pending else 0)
                     self.pending.append(line)
                 yield line
         self.eof = True
@@ -736,12 +743,12 @@ class Table:
             except csv.Error as exc:
                 start, end = end + 1, source.number
                 tally.lines = end
-                yield Malformed(start, _csv_reason(exc))
+                yield Malformed(start, _csv_reason(exc, start, end), end - start + 1)
                 continue
             start, end = end + 1, source.number
             tally.lines = end
             if source.eof:  # the reader asked for a line past the last: a quote never closed
-                yield Malformed(start, _unclosed_reason(fields, start, end))
+                yield Malformed(start, _unclosed_reason(fields, start, end), end - start + 1)
                 continue
             if start == end and _is_blank(fields):
                 tally.blank += 1
@@ -752,7 +759,7 @@ class Table:
             if end > start:
                 reason = self._swallowed(source.pending, start, end)
                 if reason:
-                    yield Malformed(start, reason)
+                    yield Malformed(start, reason, end - start + 1)
                     continue
             if len(fields) != width:
                 reason = _count_reason(len(fields), width)
@@ -867,9 +874,14 @@ class Table:
             raise DataError(f"{self.path}: not a readable Parquet file ({exc})") from None
 
 
-def _csv_reason(exc: csv.Error) -> str:
+def _csv_reason(exc: csv.Error, start: int, end: int) -> str:
     message = str(exc)
     if "field larger than field limit" in message:
+        if end > start:  # a quote left open: it took every line up to the limit, rows included
+            return (
+                f"a quote opened at line {start:,} swallowed {_span(start + 1, end)}, passing {_size(FIELD_LIMIT)} "
+                "(reading went on after them)"
+            )
         return f"a field longer than {_size(FIELD_LIMIT)}"
     if "new-line character seen in unquoted field" in message:
         return "a carriage return inside an unquoted field"

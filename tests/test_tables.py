@@ -479,7 +479,9 @@ def test_size_limits(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "FIELD_LIMIT", 40)
     content = 'text,label\nshort,1\n"a quoted field\nthat runs on\nand on for too long",0\nafter,1\n'
     table = open_table(write(tmp_path / "data.csv", content))
-    assert rows(table, "text") == [(2, "short"), (3, "a field longer than 40 characters"), (6, "after")]
+    # a quoted field that passes the limit on a later line: the lines it took are named, not one row
+    swallowed = "a quote opened at line 3 swallowed lines 4-5, passing 40 characters (reading went on after them)"
+    assert rows(table, "text") == [(2, "short"), (3, swallowed), (6, "after")]
     long_line = write(tmp_path / "long.csv", "text,label\n" + "x" * 50 + ",1\n")
     assert error(open_table, long_line) == f"{long_line}: line 2 is longer than 40 characters"
     monkeypatch.setattr(tables, "FIELD_LIMIT", 1 << 20)
@@ -488,6 +490,25 @@ def test_size_limits(tmp_path, monkeypatch):
     assert array.columns == ["text"]
     big = write(tmp_path / "big.json", '[{"text": "' + "y" * 40 + '"}]')
     assert error(open_table, big) == f"{big}: a JSON array larger than 30 characters"
+
+
+def test_a_quote_that_passes_the_field_limit_counts_every_line_it_swallowed(tmp_path, monkeypatch):
+    """A quote never closed takes rows up to the field limit: predict, train and evaluate name the lines it
+    swallowed (as for a smaller file), and the count is not that of a one-row loss."""
+    from sentiment_cli import tables
+    from sentiment_cli.data import TableOptions, load_dataset
+    from sentiment_cli.reviews import Problem, TableInput, read_table
+
+    monkeypatch.setattr(tables, "FIELD_LIMIT", 200)
+    rows_ = "".join(f"{i},a good film {i},{'pos' if i % 2 else 'neg'}\n" for i in range(2, 40))
+    path = write(tmp_path / "open.csv", 'id,text,label\n1,"quote never closed,pos\n' + rows_)
+    problems = [i for chunk in read_table(str(path), TableInput()) for i in chunk if isinstance(i, Problem)]
+    fatal = [p.message for p in problems if p.fatal]
+    assert len(fatal) == 1 and fatal[0].startswith(f"{path}: 1 malformed row (line 2; 10 lines in all) not classified")
+    assert "a quote opened at line 2 swallowed lines 3-11, passing 200 characters" in fatal[0]
+    dataset = load_dataset(path, TableOptions(label_column="label"))
+    assert dataset.messages()[0].startswith("skipped 1 row that could not be parsed: line 2 (10 lines in all)")
+    assert sum(dataset.sizes().values()) == 29  # lines 12-40 recovered after the field limit
 
 
 def test_spark_names_columns_as_tables_do():
