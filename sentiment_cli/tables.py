@@ -464,7 +464,8 @@ def invalid_utf8(table: Table) -> str | None:
     count, first = table.counts.invalid_utf8, table.counts.first_invalid_utf8
     if not count:
         return None
-    where = f"line {first}" if count == 1 else f"{count:,} lines, the first line {first}"
+    unit = "row" if table.format == "parquet" else "line"
+    where = f"{unit} {first}" if count == 1 else f"{count:,} {unit}s, the first {unit} {first}"
     return f"{table.name}: invalid UTF-8 ({where}), replaced with U+FFFD"
 
 
@@ -624,6 +625,10 @@ class Table:
         self._sample: list[Record] = []
         self._sample_complete = False
         self._counts = ReadCounts()
+        self.types: dict[str, Any] = {}
+        """Parquet: each column's Arrow type."""
+        self._as_text: frozenset[str] = frozenset()
+        """Parquet columns of bytes (``binary``: Spark, Hive and Impala write strings so) read as UTF-8 text."""
 
     def __repr__(self) -> str:
         return f"Table({str(self.path)!r}, format={self.format!r}, columns={self.columns!r})"
@@ -684,6 +689,22 @@ class Table:
         finally:
             items.close()
         return found, True, seen
+
+    def read_as_text(self, text: str, *others: str | None) -> None:
+        """Read the column ``text`` (and ``others``: the label) as text. A Parquet column of bytes (``binary``,
+        ``large_binary``) is decoded as UTF-8, invalid bytes replaced and counted as in a text table; a column of
+        another type (a struct, a list, numbers) cannot be a text column: :class:`DataError` names it and its
+        type. Nothing to do for CSV, TSV and JSON Lines, whose values are read as they are."""
+        if self.format != "parquet":
+            return
+        kind = self.types.get(text)
+        if kind is not None and not _texty(kind):
+            raise DataError(
+                f"{self.name}: column {text!r} is {_arrow_name(kind)}, not text (a string or binary column)",
+                "give the column that holds the reviews' text",
+            )
+        wanted = {text, *others}
+        self._as_text = frozenset(c for c in self.types if c in wanted and _bytes_type(self.types[c]))
 
     def _load_sample(self) -> None:
         self._sample, self._sample_complete, seen = self._scan(SAMPLE_SIZE)
@@ -869,6 +890,8 @@ class Table:
                     for values in table.to_pylist():
                         number += 1
                         tally.lines = number
+                        for column in self._as_text:
+                            values[column] = _utf8(values.get(column), number, tally)
                         yield Record(number, values)
         except errors as exc:
             raise DataError(f"{self.path}: not a readable Parquet file ({exc})") from None
@@ -972,15 +995,61 @@ def _open_parquet(path: Path, compressed: bool) -> Table:
     pq = _parquet_module(path)
     try:
         with pq.ParquetFile(path) as parquet:
-            columns = list(parquet.schema_arrow.names)
+            schema = parquet.schema_arrow
+            columns = list(schema.names)
             rows = parquet.metadata.num_rows
     except _parquet_errors() as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if rows == 0:
         raise DataError(f"{path}: no records")
     table = Table(path, "parquet", columns=columns)
+    table.types = {field.name: field.type for field in schema}
+    table._as_text = frozenset(name for name, kind in table.types.items() if _bytes_type(kind))  # the sample's
     table._load_sample()
     return table
+
+
+def _bytes_type(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+
+
+def _texty(kind: Any) -> bool:
+    """Whether a Parquet column of this Arrow type can hold text: strings, bytes, or nothing (all null)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind) or _bytes_type(kind)
+
+
+def _arrow_name(kind: Any) -> str:
+    """``a struct (struct<a: string>)``: an Arrow type for a message."""
+    import pyarrow as pa
+
+    for test, name in ((pa.types.is_struct, "a struct"), (pa.types.is_map, "a map"),
+                       (pa.types.is_list, "a list"), (pa.types.is_large_list, "a list"),
+                       (pa.types.is_fixed_size_list, "a list"), (pa.types.is_boolean, "boolean"),
+                       (pa.types.is_integer, "integer"), (pa.types.is_floating, "floating-point"),
+                       (pa.types.is_temporal, "a date or time")):  # fmt: skip
+        if test(kind):
+            return f"{name} ({kind})"
+    return str(kind)
+
+
+def _utf8(value: Any, row: int, tally: _Tally) -> Any:
+    """A Parquet cell of bytes as UTF-8 text (invalid bytes as U+FFFD, counted); other values as they are."""
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        tally.invalid_utf8 += 1
+        tally.first_invalid_utf8 = tally.first_invalid_utf8 or row
+        return value.decode("utf-8", errors="replace")
 
 
 def _open_jsonl(path: Path, compressed: bool, lines: list[str]) -> Table:
@@ -1087,6 +1156,7 @@ def choose_columns(
         )
     if chosen_text == chosen_label:
         raise DataError(f"{table.name}: the text and label columns are both {chosen_text!r}")
+    table.read_as_text(chosen_text, chosen_label)
     picked = (("text", text, chosen_text), ("label", label, chosen_label), ("id", id, chosen_id))
     guessed = tuple(role for role, named, column in picked if named is None and column is not None)
     return ColumnChoice(chosen_text, chosen_label, chosen_id, guessed)

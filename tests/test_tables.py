@@ -343,6 +343,50 @@ def test_parquet_rows_in_batches(tmp_path):
     assert open_table(renamed).format == "parquet"
 
 
+@pytest.mark.parametrize("kind", ["binary", "large_binary"])
+def test_a_parquet_text_column_of_bytes_is_read_as_utf8(tmp_path, kind):
+    """Spark, Hive and Impala write strings as un-annotated binary: every row was 'without text' (predict wrote
+    null labels with exit 0; train/evaluate skipped every row). Its bytes are now UTF-8 text, invalid bytes
+    replaced and counted by row as a text table's lines are; a binary label column is read alike."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.reviews import Empty, Problem, Review, TableInput, read_table
+
+    path = tmp_path / "spark.parquet"
+    texts = [b"A wonderful film", b"caf\xe9 awful", None, b"The worst movie"]
+    labels = [b"pos", b"neg", b"neg", b"neg"]
+    pq.write_table(pa.table({"review": pa.array(texts, getattr(pa, kind)()), "label": pa.array(labels)}), path)
+    got = [i for chunk in read_table(str(path), TableInput()) for i in chunk]
+    assert [(i.source, i.text) for i in got if isinstance(i, Review)] == [
+        (f"{path}:1", "A wonderful film"), (f"{path}:2", "caf\ufffd awful"), (f"{path}:4", "The worst movie"),
+    ]  # fmt: skip
+    assert [i.source for i in got if isinstance(i, Empty)] == [f"{path}:3"]
+    assert [(i.message, i.fatal) for i in got if isinstance(i, Problem)] == [
+        (f"{path}: invalid UTF-8 (row 2), replaced with U+FFFD", False),
+        (f"{path}: 1 row (row 3) without text: written with no label", False),
+    ]
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == ["A wonderful film", "caf\ufffd awful", "The worst movie"]
+    assert dataset.classes == ("negative", "positive") and dataset.messages() == ["skipped 1 row without text: row 3"]
+    assert f"{path}: invalid UTF-8 (row 2), replaced with U+FFFD" in dataset.notes
+
+
+def test_a_parquet_text_column_of_structs_or_lists_is_refused_by_name_and_type(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    for name, values, shown in (
+        ("struct", [{"a": "good film"}, {"a": "bad film"}], "a struct (struct<a: string>)"),
+        ("list", [["good film"], ["bad film"]], "a list (list<element: string>)"),
+        ("ints", [1, 2], "integer (int64)"),
+    ):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"text": pa.array(values), "label": ["pos", "neg"]}), path)
+        table = open_table(path)
+        message = error(choose_columns, table, need_label=True)
+        assert message == f"{path}: column 'text' is {shown}, not text (a string or binary column)"
+
+
 def test_empty_and_broken_parquet(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
