@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError, DownloadError, InputError
+from .errors import DataError, DownloadError, InputError, quoted
 from .labels import DROP, LabelMap, LabelScheme, infer_scheme, normalize, scheme_for_classes
 from .textio import MAX_REVIEW_BYTES, decode, read_capped, shown_name, truncate
 
@@ -144,7 +144,7 @@ class Dataset:
         name = split_name(name)
         if name not in self.splits:
             raise DataError(
-                f"{self.source} has no {name!r} split",
+                f"{self.source} has no {quoted(name)} split",
                 f"it has: {', '.join(self.splits) or 'none'}",
             )
         return self.splits[name]
@@ -291,7 +291,7 @@ class _Rows:
             try:
                 label = scheme.encode(raw)
             except KeyError:  # cannot happen: the scheme was made from these values
-                raise DataError(f"{where}: label {raw!r} is not one of the classes") from None
+                raise DataError(f"{where}: label {quoted(raw)} is not one of the classes") from None
             if label is None:
                 self.skip("without a label", line)
                 continue
@@ -513,7 +513,7 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
                 given = str(values.get(split_key) or "train").strip().lower()
                 if given not in SPLIT_NAMES:
                     raise DataError(
-                        f"{path}:{record.line}: split must be train, validation (or dev) or test, got {given!r}"
+                        f"{path}:{record.line}: split must be train, validation (or dev) or test, got {quoted(given)}"
                     )
                 split = SPLIT_NAMES[given]
             ident = values.get(choice.id) if choice.id else None

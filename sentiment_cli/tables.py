@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DataError, os_message
+from .errors import DataError, clip, os_message, quoted
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 TEXT_NAMES = (
@@ -193,7 +193,7 @@ def _count_reason(found: int, expected: int) -> str:
 
 
 def _listing(columns: Sequence[str], limit: int = 30) -> str:
-    shown = ", ".join(columns[:limit]) or "none"
+    shown = ", ".join(clip(column) for column in columns[:limit]) or "none"
     return shown if len(columns) <= limit else f"{shown}, ... ({len(columns)} in all)"
 
 
@@ -454,7 +454,7 @@ def repeated_columns(table: Table) -> str | None:
     """One line naming header names given more than once, and what each repeat is called; None if none is."""
     if not table.renamed:
         return None
-    shown = ", ".join(f"{old!r} (the repeat is {new!r})" for new, old in table.renamed.items())
+    shown = ", ".join(f"{quoted(old)} (the repeat is {quoted(new)})" for new, old in table.renamed.items())
     return f"{table.name}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
 
 
@@ -700,7 +700,7 @@ class Table:
         kind = self.types.get(text)
         if kind is not None and not _texty(kind):
             raise DataError(
-                f"{self.name}: column {text!r} is {_arrow_name(kind)}, not text (a string or binary column)",
+                f"{self.name}: column {quoted(text)} is {_arrow_name(kind)}, not text (a string or binary column)",
                 "give the column that holds the reviews' text",
             )
         wanted = {text, *others}
@@ -825,7 +825,10 @@ class Table:
             except json.JSONDecodeError as exc:
                 yield Malformed(number, f"not valid JSON ({exc.msg})")
                 continue
-            except (ValueError, RecursionError):
+            except RecursionError:  # valid JSON, perhaps, but deeper than Python's parser goes
+                yield Malformed(number, "JSON nested too deeply to read")
+                continue
+            except ValueError:
                 yield Malformed(number, "not valid JSON")
                 continue
             if isinstance(value, dict):
@@ -981,6 +984,12 @@ def _open_table(path: Path, fmt: str | None, header: bool | None, delimiter: str
         raise DataError(f"{path}: a delimiter applies to CSV and TSV only, not {detected}")
     if detected == "parquet":
         return _open_parquet(path, compressed)
+    if b"\n" not in inner and b"\r" in inner.strip():  # lines that end in CR alone: the whole file one line
+        raise DataError(
+            f"{path}: its lines end in CR only (an old Mac layout, as Excel's 'CSV (Macintosh)'); lines must end "
+            "in LF or CRLF",
+            "convert the line ends, e.g. tr '\\r' '\\n' < FILE > FIXED",
+        )
     lines, complete = _head_lines(path, compressed)
     if not any(line.strip() for line in lines):
         raise DataError(f"{path}: no records")
@@ -1056,6 +1065,13 @@ def _open_jsonl(path: Path, compressed: bool, lines: list[str]) -> Table:
     array = _suffix(path) == ".json" and "".join(lines).lstrip().startswith("[")
     table = Table(path, "jsonl", compressed=compressed, json_array=array)
     table._load_sample()
+    if not table._sample:  # lines, but none an object: say why, not "no text column (columns: none)"
+        bad = next((item for item in table._items(_Tally(), 64) if isinstance(item, Malformed)), None)
+        first = f" (line {bad.line}: {bad.reason})" if bad else ""
+        scope = "" if table._sample_complete else f"of the first {_SAMPLE_SCAN:,} "
+        deep = bad is not None and "nested too deeply" in bad.reason
+        hint = None if deep else "is it JSON Lines? name another format with --input-format: csv, tsv, parquet"
+        raise DataError(f"{path}: no line {scope}is a JSON object{first}", hint)
     columns: dict[str, None] = {}
     for record in table._sample:
         columns.update(dict.fromkeys(record.values))
@@ -1155,7 +1171,7 @@ def choose_columns(
             "give the label column's name or 1-based position",
         )
     if chosen_text == chosen_label:
-        raise DataError(f"{table.name}: the text and label columns are both {chosen_text!r}")
+        raise DataError(f"{table.name}: the text and label columns are both {quoted(chosen_text)}")
     table.read_as_text(chosen_text, chosen_label)
     picked = (("text", text, chosen_text), ("label", label, chosen_label), ("id", id, chosen_id))
     guessed = tuple(role for role, named, column in picked if named is None and column is not None)
@@ -1168,7 +1184,7 @@ def describe_reading(table: Table, choice: ColumnChoice) -> str:
     said = f"read {table.name} as {table.format.upper()}"
     if table.format in ("csv", "tsv"):
         said += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
-    used = [f"{role} column {column!r}" for role, column in (("text", choice.text), ("label", choice.label),
+    used = [f"{role} column {quoted(column)}" for role, column in (("text", choice.text), ("label", choice.label),
                                                             ("id", choice.id)) if column]  # fmt: skip
     guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
     return f"{said}; {', '.join(used)}{guessed}"
@@ -1182,10 +1198,10 @@ def resolve_column(columns: Sequence[str], wanted: str, role: str, where: object
     if len(folded) == 1:
         return folded[0]
     if len(folded) > 1:
-        raise DataError(f"{where}: {role} column {wanted!r} is ambiguous (matches {', '.join(folded)})")
+        raise DataError(f"{where}: {role} column {quoted(wanted)} is ambiguous (matches {_listing(folded)})")
     if re.fullmatch(r"[0-9]+", wanted.strip()) and 1 <= int(wanted) <= len(columns):
         return columns[int(wanted) - 1]
-    raise DataError(f"{where}: no {role} column {wanted!r} (columns: {_listing(columns)})")
+    raise DataError(f"{where}: no {role} column {quoted(wanted)} (columns: {_listing(columns)})")
 
 
 def column_by_name(columns: Sequence[str], names: tuple[str, ...], taken: set[str | None] = frozenset()) -> str | None:

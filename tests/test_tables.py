@@ -555,6 +555,48 @@ def test_a_quote_that_passes_the_field_limit_counts_every_line_it_swallowed(tmp_
     assert sum(dataset.sizes().values()) == 29  # lines 12-40 recovered after the field limit
 
 
+def test_messages_name_the_real_cause(tmp_path):
+    """A CR-only CSV said 'no label column found (columns: id, text, label\\r1, …)' or 'a carriage return inside an
+    unquoted field'; a CSV read as JSON Lines said 'no text column found (columns: none)'; a valid row nested too
+    deeply said 'not valid JSON'."""
+    cr = write(tmp_path / "cr.csv", "id,text,label\r1,A wonderful film,pos\r2,The worst movie,neg\r")
+    assert error(open_table, cr) == (
+        f"{cr}: its lines end in CR only (an old Mac layout, as Excel's 'CSV (Macintosh)'); lines must end in LF "
+        "or CRLF"
+    )
+    crlf = open_table(write(tmp_path / "crlf.csv", "id,text,label\r\n1,A wonderful film,pos\r\n2,Bad,neg\r\n"))
+    assert rows(crlf, "text") == [(2, "A wonderful film"), (3, "Bad")]
+    csv_file = write(tmp_path / "t.csv", "text,label\nA wonderful film,pos\nThe worst movie,neg\n")
+    assert error(open_table, csv_file, "jsonl") == (
+        f"{csv_file}: no line is a JSON object (line 1: not valid JSON (Expecting value))"
+    )
+    deep = write(tmp_path / "deep.jsonl", '{"text": "good film"}\n{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    assert rows(open_table(deep), "text") == [(1, "good film"), (2, "JSON nested too deeply to read")]
+    only_deep = write(tmp_path / "only.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")
+    too_deep = "no line is a JSON object (line 1: JSON nested too deeply to read)"
+    assert error(open_table, only_deep) == f"{only_deep}: {too_deep}"
+
+
+def test_user_values_quoted_in_messages_are_cut_to_80_characters(tmp_path):
+    """The text column read as the label: one 'one-line' error of 13,468 characters quoting whole reviews, twice."""
+    from sentiment_cli.data import TableOptions, load_dataset
+
+    reviews = [f"review {i} " + "a long and winding text " * 40 for i in range(60)]
+    path = write(tmp_path / "t.csv", "text,label\n" + "".join(f"{r},{'pos' if i % 2 else 'neg'}\n" for i, r in
+                                                             enumerate(reviews)))  # fmt: skip
+    for classes in (None, ("negative", "positive")):
+        with pytest.raises(DataError) as caught:
+            load_dataset(path, TableOptions(label_column="1"), classes=classes)
+        message = str(caught.value)
+        assert f"'{reviews[0][:79]}…'" in message
+        assert reviews[0][:200] not in message
+        assert len(message) < 1200, len(message)
+    header = "a header cell that is a whole review " * 10
+    wide = write(tmp_path / "w.csv", f"{header},x\n1,2\n")
+    message = error(choose_columns, open_table(wide, header=True), text="nope", need_label=False)
+    assert message == f"{wide}: no text column 'nope' (columns: {header[:79]}…, x)"
+
+
 def test_spark_names_columns_as_tables_do():
     from sentiment_cli.spark import column_of
 
