@@ -253,12 +253,13 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
         else:
             lines = bytes(pending[:cut]).split(b"\n")
             del pending[: cut + 1]
-        items, stop = take(lines)
-        if stop:
-            yield from _chunked(items[:-1], chunk_size)
-            yield from _end(items[-1:], source, long_lines)
-            return
-        yield from _chunked(items, chunk_size)
+        for start in range(0, len(lines), chunk_size):  # a chunk's reviews at a time, not a block's (~80,000)
+            items, stop = take(lines[start : start + chunk_size])
+            if stop:
+                yield from _chunked(items[:-1], chunk_size)
+                yield from _end(items[-1:], source, long_lines)
+                return
+            yield from _chunked(items, chunk_size)
     items, _ = take([bytes(pending)] if pending else [])  # a last line without a newline: checked alike
     yield from _end(items, source, long_lines)
 
