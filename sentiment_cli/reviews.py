@@ -312,9 +312,10 @@ def _line(raw: bytes, number: int, source: str) -> Review | None:
     raw = raw.removesuffix(b"\r")
     if number == 1:
         raw = raw.removeprefix(codecs.BOM_UTF8)
-    if not raw.strip():
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():  # blank as a whole file's text and a UTF-16 line are: any Unicode space (U+3000, U+2028)
         return None
-    return Review(f"{source}:{number}", raw.decode("utf-8", errors="replace"))
+    return Review(f"{source}:{number}", text)
 
 
 def _chunked(items: list, size: int) -> Iterator[list]:

@@ -187,3 +187,10 @@ def test_a_long_utf16_line_is_cut_at_the_cap_as_a_utf8_one_is():
     assert [i.message for i in items if isinstance(i, Problem)] == [
         "f: 1 review (line 1) longer than 1 MiB: only the first 1 MiB of each classified"
     ]
+
+
+def test_a_line_of_unicode_spaces_is_blank_in_every_encoding():
+    """UTF-8 lines were blank only when their bytes were ASCII spaces; UTF-16 lines when str.strip() said so."""
+    for encoding in ("utf-8", "utf-16", "utf-32"):
+        items = flat(read_lines(io.BytesIO(encoded("good\n\u3000\u2028 \nbad\n", encoding)), "f"))
+        assert reviews(items) == [("f:1", "good"), ("f:3", "bad")], encoding
