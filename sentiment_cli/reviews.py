@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import DataError, InputError, os_message
+from .errors import DataError, InputError, clip, os_message, quoted
 from .textio import MAX_REVIEW_BYTES, may_start_a_bom, read_capped, split_lines, truncate, wide_encoding
 from .textio import decode as decode_text
-
-__all__ = ["MAX_REVIEW_BYTES", "read_capped", "truncate"]  # read here by data.py and the tests
 
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
@@ -279,6 +277,7 @@ def _wide_lines(head: bytes, chunks: Iterator[bytes], source: str, chunk_size: i
     except InputError as exc:
         yield [Problem(source, exc.message)]
         return
+    del parts
     long_lines = _Where()
     reviews: list[Review] = []
     for number, line in enumerate(split_lines(text), 1):
@@ -288,8 +287,10 @@ def _wide_lines(head: bytes, chunks: Iterator[bytes], source: str, chunk_size: i
             long_lines.add(number)
             line = truncate(encoded).decode("utf-8", "replace")
         reviews.append(Review(f"{source}:{number}", line))
-    yield from _chunked(reviews, chunk_size)
-    yield from _end([], source, long_lines)
+        if len(reviews) >= chunk_size:  # a chunk at a time, as UTF-8 lines are
+            yield reviews
+            reviews = []
+    yield from _end(reviews, source, long_lines)
 
 
 def _end(items: list, source: str, long_lines: _Where) -> Iterator[list]:
@@ -343,7 +344,8 @@ def read_table(
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(
-            f"{name}: no column {', '.join(map(repr, missing))} to keep (columns: {', '.join(table.columns)})"
+            f"{name}: no column {', '.join(map(quoted, missing))} to keep "
+            f"(columns: {', '.join(map(clip, table.columns))})"
         )
     malformed = _Where()
     reasons: dict[str, int] = {}
