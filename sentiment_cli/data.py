@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError, DownloadError
+from .errors import DataError, DownloadError, InputError, quoted
 from .labels import DROP, LabelMap, LabelScheme, infer_scheme, normalize, scheme_for_classes
-from .reviews import MAX_REVIEW_BYTES, read_capped, truncate
+from .textio import MAX_REVIEW_BYTES, decode, read_capped, shown_name, truncate
 
 IMDB_URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -92,9 +92,14 @@ class Skipped:
     lines: list[int] = field(default_factory=list)
     detail: str = ""
     """What was wrong with the first such row, when rows differ (a parse error)."""
+    spanned: int = 0
+    """The physical lines those rows took (a quote that swallowed lines takes many)."""
+    unit: str = "line"
+    """What the numbers count: ``line``, or ``row`` for Parquet."""
 
-    def add(self, line: int, detail: str = "") -> None:
+    def add(self, line: int, detail: str = "", lines: int = 1) -> None:
         self.count += 1
+        self.spanned += lines
         self.detail = self.detail or detail
         if len(self.lines) < SHOWN_LINES:
             self.lines.append(line)
@@ -103,9 +108,10 @@ class Skipped:
         shown = ", ".join(str(n) for n in self.lines)
         more = f" and {self.count - len(self.lines):,} more" if self.count > len(self.lines) else ""
         noun = "row" if self.count == 1 else "rows"
-        where = f": line{'s' if len(self.lines) > 1 else ''} {shown}{more}" if self.lines else ""
+        where = f": {self.unit}{'s' if len(self.lines) > 1 else ''} {shown}{more}" if self.lines else ""
+        spanned = f" ({self.spanned:,} lines in all)" if self.spanned > self.count else ""
         detail = f" (first: {self.detail})" if self.detail else ""
-        return f"skipped {self.count:,} {noun} {self.reason}{where}{detail}"
+        return f"skipped {self.count:,} {noun} {self.reason}{where}{spanned}{detail}"
 
 
 def split_name(name: str) -> str:
@@ -141,7 +147,7 @@ class Dataset:
         name = split_name(name)
         if name not in self.splits:
             raise DataError(
-                f"{self.source} has no {name!r} split",
+                f"{self.source} has no {quoted(name)} split",
                 f"it has: {', '.join(self.splits) or 'none'}",
             )
         return self.splits[name]
@@ -268,8 +274,11 @@ class _Rows:
     skips: dict[str, Skipped] = field(default_factory=dict)
     read: int = 0
 
-    def skip(self, reason: str, line: int, detail: str = "") -> None:
-        self.skips.setdefault(reason, Skipped(reason)).add(line, detail)
+    unit: str = "line"
+    """What a skipped row's number counts: ``line``, or ``row`` (Parquet)."""
+
+    def skip(self, reason: str, line: int, detail: str = "", lines: int = 1) -> None:
+        self.skips.setdefault(reason, Skipped(reason, unit=self.unit)).add(line, detail, lines)
 
     def build(
         self,
@@ -287,7 +296,7 @@ class _Rows:
             try:
                 label = scheme.encode(raw)
             except KeyError:  # cannot happen: the scheme was made from these values
-                raise DataError(f"{where}: label {raw!r} is not one of the classes") from None
+                raise DataError(f"{where}: label {quoted(raw)} is not one of the classes") from None
             if label is None:
                 self.skip("without a label", line)
                 continue
@@ -335,8 +344,28 @@ def _layout_column(options: TableOptions) -> str | None:
     return column
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8-sig", errors="replace")
+@dataclass
+class _Decoded:
+    """Review files decoded by the one policy of :mod:`.textio` (as ``predict`` reads them): how many were not
+    valid UTF-8, and the first of them, for one note."""
+
+    invalid: int = 0
+    first: str = ""
+
+    def text(self, raw: bytes, name: str) -> str:
+        """The text of a review file (raises :class:`InputError` for one that is not text: NUL, bad UTF-16)."""
+        text, invalid = decode(raw, name)
+        if invalid:
+            self.invalid += 1
+            self.first = self.first or name
+        return text
+
+    def note(self, dataset: Dataset) -> Dataset:
+        if self.invalid:
+            files = "1 review file" if self.invalid == 1 else f"{self.invalid:,} review files (the first {self.first})"
+            what = f"{self.first}: invalid UTF-8" if self.invalid == 1 else f"{files} not valid UTF-8"
+            dataset.notes.append(f"{what}, undecodable bytes replaced with U+FFFD")
+        return dataset
 
 
 def _folder_root(path: Path) -> Path:
@@ -360,31 +389,38 @@ def _read_folder(path: Path, options: TableOptions, classes: Sequence[str] | Non
     rows = _Rows()
     skipped = []
     long_files = 0
+    decoded = _Decoded()
     for file in sorted(root.rglob("*.txt")):
         rel = file.relative_to(root).parts
         where = _classify(rel, column)
         if where is None or file.is_dir():
             continue
+        name = shown_name(file)  # a name that is not valid UTF-8: its bad bytes as U+FFFD
         try:
             raw = _read_review(file)
         except OSError as exc:
-            skipped.append(f"{file}: {exc.strerror or exc}")
+            skipped.append(f"{name}: {exc.strerror or exc}")
             continue
-        if len(raw) > MAX_REVIEW_BYTES:
-            long_files += 1
-            raw = truncate(raw)
-        digest.update("/".join(rel).encode() + b"\0" + raw + b"\0")
+        long = len(raw) > MAX_REVIEW_BYTES
+        raw = truncate(raw)
+        try:
+            text = decoded.text(raw, name)
+        except InputError as exc:  # not text (NUL bytes: a binary or sparse file): skipped and named, as predict
+            skipped.append(exc.message)
+            continue
+        long_files += long
+        digest.update(os.fsencode("/".join(rel)) + b"\0" + raw + b"\0")
         count += 1
         size += len(raw)
         rows.read += 1
-        rows.items.append((where[0], _decode(raw), where[1], str(file), count))
+        rows.items.append((where[0], text, where[1], name, count))
     if not rows.items:
         if skipped:
             raise DataError(f"{path}: no readable reviews ({len(skipped):,} could not be read; first: {skipped[0]})")
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     fingerprint = _fingerprint("folder", path, count, size, digest.hexdigest())
-    dataset = rows.build(str(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
-    return _note_long(dataset, long_files)
+    dataset = rows.build(shown_name(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
+    return decoded.note(_note_long(dataset, long_files))
 
 
 def _read_review(file: Path) -> bytes:
@@ -412,6 +448,8 @@ def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | No
     column = _layout_column(options)
     rows = _Rows()
     long_files = 0
+    decoded = _Decoded()
+    skipped: list[str] = []
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:
@@ -423,18 +461,28 @@ def _read_archive(path: Path, options: TableOptions, classes: Sequence[str] | No
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                rows.read += 1
                 # the header's size is known before anything is inflated: a huge member is read only to the cap
-                long_files += member.size > MAX_REVIEW_BYTES
+                long = member.size > MAX_REVIEW_BYTES
                 raw = truncate(handle.read(MAX_REVIEW_BYTES + 1))
-                rows.items.append((where[0], _decode(raw), where[1], f"{path}:{member.name}", rows.read))
+                name = f"{shown_name(path)}:{shown_name(member.name)}"
+                try:
+                    text = decoded.text(raw, name)
+                except InputError as exc:  # not text: skipped and named, as in a folder
+                    skipped.append(exc.message)
+                    continue
+                rows.read += 1
+                long_files += long
+                rows.items.append((where[0], text, where[1], name, rows.read))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DataError(f"{path}: not a readable archive ({exc})", "the file may be truncated or corrupt") from None
     if not rows.items:
+        if skipped:
+            raise DataError(f"{path}: no readable reviews ({len(skipped):,} could not be read; first: {skipped[0]})")
         raise DataError(f"{path}: no reviews found", _NO_REVIEWS_HINT)
     sha, size = file_sha256(path), path.stat().st_size
     fingerprint = _fingerprint("archive", path, rows.read, size, sha)
-    return _note_long(rows.build(str(path), options, classes, scheme, fingerprint=fingerprint), long_files)
+    dataset = rows.build(str(path), options, classes, scheme, fingerprint=fingerprint, skipped=skipped)
+    return decoded.note(_note_long(dataset, long_files))
 
 
 def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict[str, Any]:
@@ -503,12 +551,12 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
     table = open_table(path, options.input_format, header=options.header)
     choice = choose_columns(table, options.text_column, options.label_column, options.id_column, need_label=True)
     split_key = next((c for c in table.columns if c.strip().lower() == "split"), None)
-    rows = _Rows()
+    rows = _Rows(unit="row" if table.format == "parquet" else "line")
     for chunk in table.records():
         for record in chunk:
             rows.read += 1
             if isinstance(record, Malformed):
-                rows.skip("that could not be parsed", record.line, f"line {record.line}: {record.reason}")
+                rows.skip("that could not be parsed", record.line, f"line {record.line}: {record.reason}", record.lines)
                 continue
             values = record.values
             text = values.get(choice.text)
@@ -523,7 +571,7 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
                 given = str(values.get(split_key) or "train").strip().lower()
                 if given not in SPLIT_NAMES:
                     raise DataError(
-                        f"{path}:{record.line}: split must be train, validation (or dev) or test, got {given!r}"
+                        f"{path}:{record.line}: split must be train, validation (or dev) or test, got {quoted(given)}"
                     )
                 split = SPLIT_NAMES[given]
             ident = values.get(choice.id) if choice.id else None

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+QUOTED_LIMIT = 80
+"""Most characters of a user's value (a label, a column name, a cell) quoted in a message: a review read as a
+label must not turn a one-line error into pages."""
+
+
+def clip(value: object, limit: int = QUOTED_LIMIT) -> str:
+    """A user-supplied value for a message: its first ``limit`` characters, with an ellipsis when it is longer."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = QUOTED_LIMIT) -> str:
+    """``repr`` of :func:`clip`: ``'a long review th…'``."""
+    return repr(clip(value, limit))
+
 
 class SentimentError(Exception):
     """Base class: something a user can cause and fix. ``hint`` says how."""

@@ -14,6 +14,7 @@ from .errors import OutputError
 _SIGNATURES = (
     (b"\x1f\x8b", "gzip-compressed"), (b"PK\x03\x04", "a zip archive"), (b"BZh", "bzip2-compressed"),
     (b"\xfd7zXZ\x00", "xz-compressed"), (b"PAR1", "a Parquet file"), (b"%PDF", "a PDF document"),
+    (b"\xff\xfe\x00\x00", "UTF-32 text"), (b"\x00\x00\xfe\xff", "UTF-32 text"),  # before UTF-16: its BOM is a prefix
     (b"\xff\xfe", "UTF-16 text"), (b"\xfe\xff", "UTF-16 text"),
 )  # fmt: skip
 

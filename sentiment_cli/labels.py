@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from .errors import DataError
+from .errors import DataError, clip, quoted
 
 __all__ = [
     "DROP",
@@ -165,7 +165,7 @@ def _value_order(normalized: str) -> tuple[int, Decimal, str]:
 
 
 def _show(values: Sequence[str], limit: int = _SHOW) -> str:
-    shown = ", ".join(repr(v) for v in values[:limit])
+    shown = ", ".join(quoted(v) for v in values[:limit])
     return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
 
 
@@ -449,7 +449,7 @@ def _no_labels(source: str, hint: str | None = None) -> DataError:
 
 
 def _one_label(source: str, label: str, hint: str | None = None) -> DataError:
-    return DataError(f"{source} has only one label: {label!r}; at least two classes are needed", hint)
+    return DataError(f"{source} has only one label: {quoted(label)}; at least two classes are needed", hint)
 
 
 def _uncovered(source: str, values: list[str]) -> DataError:
@@ -589,13 +589,13 @@ def scheme_for_classes(
     if unknown:
         raise DataError(
             f"{source} has labels the model does not know: {_show(unknown)} ({model_classes})",
-            hint=f"leave them out with a label map, e.g. '{unknown[0]}=drop', or name their class: "
-            f"'{unknown[0]}={classes[0]}'",
+            hint=f"leave them out with a label map, e.g. '{clip(unknown[0])}=drop', or name their class: "
+            f"'{clip(unknown[0])}={classes[0]}'",
         )
     if ambiguous:
         raise DataError(
             f"{source} has labels that could mean different classes: {_show(ambiguous)} ({model_classes})",
-            hint=f"say which class each value is with a label map, e.g. '{ambiguous[0]}={classes[0]}'",
+            hint=f"say which class each value is with a label map, e.g. '{clip(ambiguous[0])}={classes[0]}'",
         )
     return LabelScheme(classes, mapping, _kind_of(classes))
 

@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import DataError, InputError, os_message
+from .errors import DataError, InputError, clip, os_message, quoted
+from .textio import MAX_REVIEW_BYTES, may_start_a_bom, read_capped, split_lines, truncate, wide_encoding
+from .textio import decode as decode_text
 
 CHUNK_REVIEWS = 256
 STDIN = "<stdin>"
-MAX_REVIEW_BYTES = 1 << 20
-"""Most of one review that is read: its first MiB (hundreds of thousands of words; a model uses at most its
-first 5,000 tokens). The rest of a longer file or line is skipped as it is read, never held, and counted
-in one warning per source, so memory stays bounded whatever the input (/dev/zero, a 2 GB line)."""
 MAX_UTF16_BYTES = 64 << 20
-"""UTF-16 input cannot be split into lines as it streams: it is read whole, up to this size."""
+"""UTF-16 and UTF-32 input cannot be split into lines as it streams: it is read whole, up to this size."""
 _READ_SIZE = 1 << 16
 _BLOCK_SIZE = 1 << 20
 
@@ -93,24 +91,12 @@ class Problem:
 
 
 def decode(raw: bytes, source: str) -> tuple[str, Problem | None]:
-    """Bytes to text: UTF-8 (BOM dropped), UTF-16 with a BOM; invalid UTF-8 is replaced, with a warning."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), None
-        except UnicodeDecodeError:
-            raise InputError(f"{source}: invalid UTF-16 text") from None
-    if b"\0" in raw:
-        from .files import binary_kind
-
-        kind = binary_kind(raw)
-        if kind and kind.endswith("-compressed"):  # a table's .gz is read; a plain file's is not
-            raise InputError(f"{source}: {kind}, not text (decompress it, e.g. zcat FILE | sentiment predict -)")
-        raise InputError(f"{source}: not text ({kind or 'contains NUL bytes'})")
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        warning = Problem(source, f"{source}: invalid UTF-8, undecodable bytes replaced with U+FFFD", fatal=False)
-        return raw.decode("utf-8-sig", errors="replace"), warning
+    """Bytes to text by the one policy of :mod:`.textio` (UTF-8, or UTF-16/32 with a BOM; NUL: not text); invalid
+    UTF-8 is replaced, with a warning."""
+    text, invalid = decode_text(raw, source)
+    if not invalid:
+        return text, None
+    return text, Problem(source, f"{source}: invalid UTF-8, undecodable bytes replaced with U+FFFD", fatal=False)
 
 
 def read_file(path: Path) -> list[Review | Problem]:
@@ -125,26 +111,30 @@ def read_file(path: Path) -> list[Review | Problem]:
     return _whole(raw, source)
 
 
-def read_capped(stream: BinaryIO, limit: int = MAX_REVIEW_BYTES) -> bytes:
-    """At most ``limit`` + 1 bytes of a stream (the one more says there was more), read a block at a time."""
-    parts, size = [], 0
-    while size <= limit and (data := stream.read(min(_READ_SIZE, limit + 1 - size))):
-        parts.append(data)
-        size += len(data)
-    return b"".join(parts)
+@dataclass
+class _Where:
+    """How many lines (or rows) had something, and the first :data:`SHOWN` of them: bounded memory however many."""
+
+    count: int = 0
+    first: list[int] = dataclasses.field(default_factory=list)
+    spanned: int = 0
+    """Physical lines the items took in all (a quoted field can swallow many), when that is more than ``count``."""
+
+    def add(self, line: int, lines: int = 1) -> None:
+        self.count += 1
+        self.spanned += lines
+        if len(self.first) < SHOWN:
+            self.first.append(line)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
-def truncate(raw: bytes, limit: int = MAX_REVIEW_BYTES) -> bytes:
-    """The first ``limit`` bytes, cut before a UTF-8 sequence that would be split (no U+FFFD at the end)."""
-    if len(raw) <= limit:
-        return raw
-    cut = limit
-    while cut > limit - 4 and cut > 0 and raw[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return raw[:cut]
+SHOWN = 10
+"""Line numbers listed in a message; the count is always complete."""
 
 
-def _cap_note(source: str, lines: list[int] | None = None) -> Problem:
+def _cap_note(source: str, lines: _Where | None = None) -> Problem:
     size = f"{MAX_REVIEW_BYTES >> 20} MiB"
     if lines is None:
         return Problem(source, f"{source}: longer than {size}: only its first {size} is classified", fatal=False)
@@ -154,10 +144,7 @@ def _cap_note(source: str, lines: list[int] | None = None) -> Problem:
 
 def _whole(raw: bytes, source: str) -> list[Review | Problem]:
     capped = len(raw) > MAX_REVIEW_BYTES
-    if capped and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text, warning = raw[:MAX_REVIEW_BYTES].decode("utf-16", errors="replace"), None  # a pair may be cut
-    else:
-        text, warning = decode(truncate(raw) if capped else raw, source)
+    text, warning = decode(truncate(raw) if capped else raw, source)
     if not text.strip():
         raise InputError(f"{source}: empty (no text to classify)")
     notes = [n for n in (warning, _cap_note(source) if capped else None) if n is not None]
@@ -210,7 +197,7 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
     pending = bytearray()
     number = 0
     warned = False
-    long_lines: list[int] = []
+    long_lines = _Where()
     skipping = False
     """Inside a line longer than the cap: what arrives up to its end is dropped."""
 
@@ -225,7 +212,7 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
             if b"\0" in line:
                 return items + not_text(number), True
             if len(line) > MAX_REVIEW_BYTES:
-                long_lines.append(number)
+                long_lines.add(number)
                 line = truncate(line)
             item = _line(line, number, source)
             if item is None:
@@ -237,20 +224,15 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
             items.append(item)
         return items, False
 
-    for data in _chunks_of_bytes(stream):
-        if number == 0 and not pending and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            # UTF-16 cannot be split on b"\n"; such input is read whole (up to a limit), then split.
-            parts, size = [data], len(data)
-            for more in _chunks_of_bytes(stream):
-                parts.append(more)
-                size += len(more)
-                if size > MAX_UTF16_BYTES:
-                    limit = f"{MAX_UTF16_BYTES >> 20} MiB"
-                    yield [Problem(source, f"{source}: UTF-16 input of more than {limit} (convert it to UTF-8)")]
-                    return
-            text, _ = decode(b"".join(parts), source)
-            yield from _chunked(_line_reviews(text.splitlines(), source), chunk_size)
-            return
+    chunks = _chunks_of_bytes(stream)
+    for data in chunks:
+        if number == 0 and not pending:
+            while may_start_a_bom(data) and (more := next(chunks, b"")):  # a BOM's first bytes: read on to tell
+                data += more
+            if wide_encoding(data) is not None:
+                # UTF-16 and UTF-32 cannot be split on b"\n"; such input is read whole (up to a limit), then split.
+                yield from _wide_lines(data, chunks, source, chunk_size)
+                return
         if skipping:
             cut = data.find(b"\n")
             if b"\0" in (data if cut < 0 else data[:cut]):
@@ -269,17 +251,49 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
         else:
             lines = bytes(pending[:cut]).split(b"\n")
             del pending[: cut + 1]
-        items, stop = take(lines)
-        if stop:
-            yield from _chunked(items[:-1], chunk_size)
-            yield from _end(items[-1:], source, long_lines)
-            return
-        yield from _chunked(items, chunk_size)
+        for start in range(0, len(lines), chunk_size):  # a chunk's reviews at a time, not a block's (~80,000)
+            items, stop = take(lines[start : start + chunk_size])
+            if stop:
+                yield from _chunked(items[:-1], chunk_size)
+                yield from _end(items[-1:], source, long_lines)
+                return
+            yield from _chunked(items, chunk_size)
     items, _ = take([bytes(pending)] if pending else [])  # a last line without a newline: checked alike
     yield from _end(items, source, long_lines)
 
 
-def _end(items: list, source: str, long_lines: list[int]) -> Iterator[list]:
+def _wide_lines(head: bytes, chunks: Iterator[bytes], source: str, chunk_size: int) -> Iterator[list]:
+    """The lines of UTF-16 or UTF-32 input, read whole (up to :data:`MAX_UTF16_BYTES`), split as UTF-8 is."""
+    parts, size = [head], len(head)
+    for more in chunks:
+        parts.append(more)
+        size += len(more)
+        if size > MAX_UTF16_BYTES:
+            limit, name = f"{MAX_UTF16_BYTES >> 20} MiB", wide_encoding(head)[0].upper()  # type: ignore[index]
+            yield [Problem(source, f"{source}: {name} input of more than {limit} (convert it to UTF-8)")]
+            return
+    try:
+        text, _ = decode(b"".join(parts), source)
+    except InputError as exc:
+        yield [Problem(source, exc.message)]
+        return
+    del parts
+    long_lines = _Where()
+    reviews: list[Review] = []
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip():
+            continue
+        if len(line) * 4 > MAX_REVIEW_BYTES and len(encoded := line.encode("utf-8")) > MAX_REVIEW_BYTES:
+            long_lines.add(number)
+            line = truncate(encoded).decode("utf-8", "replace")
+        reviews.append(Review(f"{source}:{number}", line))
+        if len(reviews) >= chunk_size:  # a chunk at a time, as UTF-8 lines are
+            yield reviews
+            reviews = []
+    yield from _end(reviews, source, long_lines)
+
+
+def _end(items: list, source: str, long_lines: _Where) -> Iterator[list]:
     """The last items of a source, then the warning counting its over-long lines."""
     if long_lines:
         items = [*items, _cap_note(source, long_lines)]
@@ -299,13 +313,10 @@ def _line(raw: bytes, number: int, source: str) -> Review | None:
     raw = raw.removesuffix(b"\r")
     if number == 1:
         raw = raw.removeprefix(codecs.BOM_UTF8)
-    if not raw.strip():
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():  # blank as a whole file's text and a UTF-16 line are: any Unicode space (U+3000, U+2028)
         return None
-    return Review(f"{source}:{number}", raw.decode("utf-8", errors="replace"))
-
-
-def _line_reviews(lines: list[str], source: str) -> list[Review]:
-    return [Review(f"{source}:{n}", line) for n, line in enumerate(lines, 1) if line.strip()]
+    return Review(f"{source}:{number}", text)
 
 
 def _chunked(items: list, size: int) -> Iterator[list]:
@@ -333,16 +344,17 @@ def read_table(
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(
-            f"{name}: no column {', '.join(map(repr, missing))} to keep (columns: {', '.join(table.columns)})"
+            f"{name}: no column {', '.join(map(quoted, missing))} to keep "
+            f"(columns: {', '.join(map(clip, table.columns))})"
         )
-    malformed: list[int] = []
+    malformed = _Where()
     reasons: dict[str, int] = {}
-    empty: list[int] = []
+    empty = _Where()
     for chunk in table.records(chunk_size):
         items: list[Any] = []
         for record in chunk:
             if isinstance(record, Malformed):
-                malformed.append(record.line)
+                malformed.add(record.line, record.lines)
                 reasons.setdefault(record.reason, record.line)
                 continue
             values = record.values
@@ -351,7 +363,7 @@ def read_table(
             extra = {c: values.get(c) for c in options.keep_columns} or None
             text = values.get(choice.text)
             if not isinstance(text, str) or not text.strip():
-                empty.append(record.line)
+                empty.add(record.line)
                 items.append(Empty(where, ident, extra))
                 continue
             items.append(Review(where, text, ident, extra))
@@ -375,11 +387,15 @@ def read_table(
         yield problems
 
 
-def _lines(noun: str, lines: list[int], unit: str = "line", shown: int = 10) -> str:
-    """``3 rows (lines 2, 5, 9)``: ``unit`` is what the numbers count (Parquet: rows)."""
-    listed = ", ".join(map(str, lines[:shown])) + (f" and {len(lines) - shown:,} more" if len(lines) > shown else "")
-    plural = "s" if len(lines) != 1 else ""
-    return f"{len(lines):,} {noun}{plural} ({unit}{plural} {listed})"
+def _lines(noun: str, lines: _Where, unit: str = "line") -> str:
+    """``3 rows (lines 2, 5, 9)``: ``unit`` is what the numbers count (Parquet: rows). Rows that took more
+    physical lines than one each (a quote that swallowed lines) say how many: ``1 row (line 2; 66,655 lines)``."""
+    count = lines.count
+    listed = ", ".join(map(str, lines.first))
+    listed += f" and {count - len(lines.first):,} more" if count > len(lines.first) else ""
+    plural = "s" if count != 1 else ""
+    spanned = f"; {lines.spanned:,} lines in all" if lines.spanned > count else ""
+    return f"{count:,} {noun}{plural} ({unit}{plural} {listed}{spanned})"
 
 
 def read_sources(

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DataError, os_message
+from .errors import DataError, clip, os_message, quoted
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 TEXT_NAMES = (
@@ -81,6 +81,7 @@ _DELIMITERS = (",", ";", "|")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _SNIFF_BYTES = 64 << 10
+_KEEP_CHARS = 1 << 20
 _HEAD_LINES = 200
 _HEAD_CHARS = 4 << 20
 _SAMPLE_SCAN = 10_000  # items examined at most when looking for sample records
@@ -109,6 +110,8 @@ class Malformed:
 
     line: int
     reason: str
+    lines: int = 1
+    """The physical lines it took (a quote that swallowed the lines after it: all of them)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _span(first: int, last: int) -> str:
-    return f"line {first}" if first == last else f"lines {first}-{last}"
+    return f"line {first:,}" if first == last else f"lines {first:,}-{last:,}"
 
 
 def _size(limit: int) -> str:
@@ -190,7 +193,7 @@ def _count_reason(found: int, expected: int) -> str:
 
 
 def _listing(columns: Sequence[str], limit: int = 30) -> str:
-    shown = ", ".join(columns[:limit]) or "none"
+    shown = ", ".join(clip(column) for column in columns[:limit]) or "none"
     return shown if len(columns) <= limit else f"{shown}, ... ({len(columns)} in all)"
 
 
@@ -231,8 +234,9 @@ def _nul_error(path: Path, line: int, head: bytes = b"") -> DataError:
     from .files import binary_kind
 
     kind = binary_kind(head)
-    if kind == "UTF-16 text":
-        return DataError(f"{path}: a UTF-16 table; tables are read as UTF-8", "convert it: iconv -f UTF-16 -t UTF-8")
+    if kind in ("UTF-16 text", "UTF-32 text"):
+        wide = kind.split()[0]
+        return DataError(f"{path}: a {wide} table; tables are read as UTF-8", f"convert it: iconv -f {wide} -t UTF-8")
     return DataError(
         f"{path}: not a text table ({kind or f'NUL bytes at line {line}'})",
         "is it binary, or UTF-16? tables must be UTF-8 text",
@@ -243,7 +247,8 @@ class _Lines:
     """The physical lines of a text file (split at ``\\n``), decoded, each with its line ending.
 
     ``number`` counts the lines handed out; ``eof`` turns true once a reader asked for a line
-    past the last one; with ``keep``, ``pending`` holds the lines since the caller last cleared it.
+    past the last one; with ``keep``, ``pending`` holds the lines since the caller last cleared it, up to
+    :data:`_KEEP_CHARS` (enough to tell swallowed rows; a field that runs for 64 MiB is not held twice).
     Invalid UTF-8 becomes U+FFFD (counted in ``tally``, when given); a BOM at the start is dropped; a NUL
     byte is a :class:`DataError`.
     """
@@ -256,6 +261,7 @@ class _Lines:
         self.number = 0
         self.eof = False
         self.pending: list[str] = []
+        self.kept = 0
 
     def __iter__(self) -> Iterator[str]:
         path = self.path
@@ -285,7 +291,8 @@ class _Lines:
                     if self.tally is not None:
                         self.tally.invalid_utf8 += 1
                         self.tally.first_invalid_utf8 = self.tally.first_invalid_utf8 or self.number
-                if self.keep:
+                if self.keep and (not self.pending or self.kept < _KEEP_CHARS):
+                    self.kept = len(line) + (self.kept if self.pending else 0)
                     self.pending.append(line)
                 yield line
         self.eof = True
@@ -447,7 +454,7 @@ def repeated_columns(table: Table) -> str | None:
     """One line naming header names given more than once, and what each repeat is called; None if none is."""
     if not table.renamed:
         return None
-    shown = ", ".join(f"{old!r} (the repeat is {new!r})" for new, old in table.renamed.items())
+    shown = ", ".join(f"{quoted(old)} (the repeat is {quoted(new)})" for new, old in table.renamed.items())
     return f"{table.name}: column name{'s' if len(table.renamed) > 1 else ''} given twice: {shown}; the first is used"
 
 
@@ -457,7 +464,8 @@ def invalid_utf8(table: Table) -> str | None:
     count, first = table.counts.invalid_utf8, table.counts.first_invalid_utf8
     if not count:
         return None
-    where = f"line {first}" if count == 1 else f"{count:,} lines, the first line {first}"
+    unit = "row" if table.format == "parquet" else "line"
+    where = f"{unit} {first}" if count == 1 else f"{count:,} {unit}s, the first {unit} {first}"
     return f"{table.name}: invalid UTF-8 ({where}), replaced with U+FFFD"
 
 
@@ -617,6 +625,10 @@ class Table:
         self._sample: list[Record] = []
         self._sample_complete = False
         self._counts = ReadCounts()
+        self.types: dict[str, Any] = {}
+        """Parquet: each column's Arrow type."""
+        self._as_text: frozenset[str] = frozenset()
+        """Parquet columns of bytes (``binary``: Spark, Hive and Impala write strings so) read as UTF-8 text."""
 
     def __repr__(self) -> str:
         return f"Table({str(self.path)!r}, format={self.format!r}, columns={self.columns!r})"
@@ -678,6 +690,22 @@ class Table:
             items.close()
         return found, True, seen
 
+    def read_as_text(self, text: str, *others: str | None) -> None:
+        """Read the column ``text`` (and ``others``: the label) as text. A Parquet column of bytes (``binary``,
+        ``large_binary``) is decoded as UTF-8, invalid bytes replaced and counted as in a text table; a column of
+        another type (a struct, a list, numbers) cannot be a text column: :class:`DataError` names it and its
+        type. Nothing to do for CSV, TSV and JSON Lines, whose values are read as they are."""
+        if self.format != "parquet":
+            return
+        kind = self.types.get(text)
+        if kind is not None and not _texty(kind):
+            raise DataError(
+                f"{self.name}: column {quoted(text)} is {_arrow_name(kind)}, not text (a string or binary column)",
+                "give the column that holds the reviews' text",
+            )
+        wanted = {text, *others}
+        self._as_text = frozenset(c for c in self.types if c in wanted and _bytes_type(self.types[c]))
+
     def _load_sample(self) -> None:
         self._sample, self._sample_complete, seen = self._scan(SAMPLE_SIZE)
         if not seen:
@@ -736,12 +764,12 @@ class Table:
             except csv.Error as exc:
                 start, end = end + 1, source.number
                 tally.lines = end
-                yield Malformed(start, _csv_reason(exc))
+                yield Malformed(start, _csv_reason(exc, start, end), end - start + 1)
                 continue
             start, end = end + 1, source.number
             tally.lines = end
             if source.eof:  # the reader asked for a line past the last: a quote never closed
-                yield Malformed(start, _unclosed_reason(fields, start, end))
+                yield Malformed(start, _unclosed_reason(fields, start, end), end - start + 1)
                 continue
             if start == end and _is_blank(fields):
                 tally.blank += 1
@@ -752,7 +780,7 @@ class Table:
             if end > start:
                 reason = self._swallowed(source.pending, start, end)
                 if reason:
-                    yield Malformed(start, reason)
+                    yield Malformed(start, reason, end - start + 1)
                     continue
             if len(fields) != width:
                 reason = _count_reason(len(fields), width)
@@ -797,7 +825,10 @@ class Table:
             except json.JSONDecodeError as exc:
                 yield Malformed(number, f"not valid JSON ({exc.msg})")
                 continue
-            except (ValueError, RecursionError):
+            except RecursionError:  # valid JSON, perhaps, but deeper than Python's parser goes
+                yield Malformed(number, "JSON nested too deeply to read")
+                continue
+            except ValueError:
                 yield Malformed(number, "not valid JSON")
                 continue
             if isinstance(value, dict):
@@ -862,14 +893,21 @@ class Table:
                     for values in table.to_pylist():
                         number += 1
                         tally.lines = number
+                        for column in self._as_text:
+                            values[column] = _utf8(values.get(column), number, tally)
                         yield Record(number, values)
         except errors as exc:
             raise DataError(f"{self.path}: not a readable Parquet file ({exc})") from None
 
 
-def _csv_reason(exc: csv.Error) -> str:
+def _csv_reason(exc: csv.Error, start: int, end: int) -> str:
     message = str(exc)
     if "field larger than field limit" in message:
+        if end > start:  # a quote left open: it took every line up to the limit, rows included
+            return (
+                f"a quote opened at line {start:,} swallowed {_span(start + 1, end)}, passing {_size(FIELD_LIMIT)} "
+                "(reading went on after them)"
+            )
         return f"a field longer than {_size(FIELD_LIMIT)}"
     if "new-line character seen in unquoted field" in message:
         return "a carriage return inside an unquoted field"
@@ -946,6 +984,12 @@ def _open_table(path: Path, fmt: str | None, header: bool | None, delimiter: str
         raise DataError(f"{path}: a delimiter applies to CSV and TSV only, not {detected}")
     if detected == "parquet":
         return _open_parquet(path, compressed)
+    if b"\n" not in inner and b"\r" in inner.strip():  # lines that end in CR alone: the whole file one line
+        raise DataError(
+            f"{path}: its lines end in CR only (an old Mac layout, as Excel's 'CSV (Macintosh)'); lines must end "
+            "in LF or CRLF",
+            "convert the line ends, e.g. tr '\\r' '\\n' < FILE > FIXED",
+        )
     lines, complete = _head_lines(path, compressed)
     if not any(line.strip() for line in lines):
         raise DataError(f"{path}: no records")
@@ -960,21 +1004,74 @@ def _open_parquet(path: Path, compressed: bool) -> Table:
     pq = _parquet_module(path)
     try:
         with pq.ParquetFile(path) as parquet:
-            columns = list(parquet.schema_arrow.names)
+            schema = parquet.schema_arrow
+            columns = list(schema.names)
             rows = parquet.metadata.num_rows
     except _parquet_errors() as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if rows == 0:
         raise DataError(f"{path}: no records")
     table = Table(path, "parquet", columns=columns)
+    table.types = {field.name: field.type for field in schema}
+    table._as_text = frozenset(name for name, kind in table.types.items() if _bytes_type(kind))  # the sample's
     table._load_sample()
     return table
+
+
+def _bytes_type(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+
+
+def _texty(kind: Any) -> bool:
+    """Whether a Parquet column of this Arrow type can hold text: strings, bytes, or nothing (all null)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind) or _bytes_type(kind)
+
+
+def _arrow_name(kind: Any) -> str:
+    """``a struct (struct<a: string>)``: an Arrow type for a message."""
+    import pyarrow as pa
+
+    for test, name in ((pa.types.is_struct, "a struct"), (pa.types.is_map, "a map"),
+                       (pa.types.is_list, "a list"), (pa.types.is_large_list, "a list"),
+                       (pa.types.is_fixed_size_list, "a list"), (pa.types.is_boolean, "boolean"),
+                       (pa.types.is_integer, "integer"), (pa.types.is_floating, "floating-point"),
+                       (pa.types.is_temporal, "a date or time")):  # fmt: skip
+        if test(kind):
+            return f"{name} ({kind})"
+    return str(kind)
+
+
+def _utf8(value: Any, row: int, tally: _Tally) -> Any:
+    """A Parquet cell of bytes as UTF-8 text (invalid bytes as U+FFFD, counted); other values as they are."""
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        tally.invalid_utf8 += 1
+        tally.first_invalid_utf8 = tally.first_invalid_utf8 or row
+        return value.decode("utf-8", errors="replace")
 
 
 def _open_jsonl(path: Path, compressed: bool, lines: list[str]) -> Table:
     array = _suffix(path) == ".json" and "".join(lines).lstrip().startswith("[")
     table = Table(path, "jsonl", compressed=compressed, json_array=array)
     table._load_sample()
+    if not table._sample:  # lines, but none an object: say why, not "no text column (columns: none)"
+        bad = next((item for item in table._items(_Tally(), 64) if isinstance(item, Malformed)), None)
+        first = f" (line {bad.line}: {bad.reason})" if bad else ""
+        scope = "" if table._sample_complete else f"of the first {_SAMPLE_SCAN:,} "
+        deep = bad is not None and "nested too deeply" in bad.reason
+        hint = None if deep else "is it JSON Lines? name another format with --input-format: csv, tsv, parquet"
+        raise DataError(f"{path}: no line {scope}is a JSON object{first}", hint)
     columns: dict[str, None] = {}
     for record in table._sample:
         columns.update(dict.fromkeys(record.values))
@@ -1074,7 +1171,8 @@ def choose_columns(
             "give the label column's name or 1-based position",
         )
     if chosen_text == chosen_label:
-        raise DataError(f"{table.name}: the text and label columns are both {chosen_text!r}")
+        raise DataError(f"{table.name}: the text and label columns are both {quoted(chosen_text)}")
+    table.read_as_text(chosen_text, chosen_label)
     picked = (("text", text, chosen_text), ("label", label, chosen_label), ("id", id, chosen_id))
     guessed = tuple(role for role, named, column in picked if named is None and column is not None)
     return ColumnChoice(chosen_text, chosen_label, chosen_id, guessed)
@@ -1086,7 +1184,7 @@ def describe_reading(table: Table, choice: ColumnChoice) -> str:
     said = f"read {table.name} as {table.format.upper()}"
     if table.format in ("csv", "tsv"):
         said += " with a header row" if table.has_header else " without a header row (columns 1, 2, ...)"
-    used = [f"{role} column {column!r}" for role, column in (("text", choice.text), ("label", choice.label),
+    used = [f"{role} column {quoted(column)}" for role, column in (("text", choice.text), ("label", choice.label),
                                                             ("id", choice.id)) if column]  # fmt: skip
     guessed = f" (chosen automatically: {', '.join(choice.guessed)})" if choice.guessed else ""
     return f"{said}; {', '.join(used)}{guessed}"
@@ -1100,10 +1198,10 @@ def resolve_column(columns: Sequence[str], wanted: str, role: str, where: object
     if len(folded) == 1:
         return folded[0]
     if len(folded) > 1:
-        raise DataError(f"{where}: {role} column {wanted!r} is ambiguous (matches {', '.join(folded)})")
+        raise DataError(f"{where}: {role} column {quoted(wanted)} is ambiguous (matches {_listing(folded)})")
     if re.fullmatch(r"[0-9]+", wanted.strip()) and 1 <= int(wanted) <= len(columns):
         return columns[int(wanted) - 1]
-    raise DataError(f"{where}: no {role} column {wanted!r} (columns: {_listing(columns)})")
+    raise DataError(f"{where}: no {role} column {quoted(wanted)} (columns: {_listing(columns)})")
 
 
 def column_by_name(columns: Sequence[str], names: tuple[str, ...], taken: set[str | None] = frozenset()) -> str | None:

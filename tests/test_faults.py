@@ -295,6 +295,8 @@ def test_unreadable_files_in_a_training_folder_are_named_and_counted(imdb_like, 
     result = runner.invoke(app, ["evaluate", "-m", str(tiny_model), str(folder), "--split", "train", "-f", "json"])
     assert result.exit_code == 1  # as for any file that could not be read
     assert sum(line.startswith("warning: skipped ") for line in result.stderr.splitlines()) == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == ["error: 3 files of the data could not be read (named above); the evaluation covers the others"]
     assert json.loads(result.stdout)["n"] == 400
 
 

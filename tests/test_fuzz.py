@@ -246,3 +246,71 @@ def test_hostile_training_data_and_options(tmp_path, rows, options):
     check(result)
     if result.exit_code == 0:
         check(runner.invoke(app, ["predict", "-m", str(folder / "m"), "-"], input="a film\n"), json_lines=True)
+
+
+# -- plain text: file names and encodings (red-team three, F6, F7, F13, F14) --------------------------------------
+
+file_names = st.binary(min_size=1, max_size=12).filter(lambda name: b"/" not in name and b"\0" not in name)
+"""Any bytes a Linux file name may hold: Latin-1 names from old archives and SMB shares are not valid UTF-8."""
+review_bytes = st.one_of(
+    st.binary(max_size=60),
+    st.tuples(st.text(max_size=40), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1"])).map(
+        lambda pair: pair[0].encode(pair[1], "replace")
+    ),
+)
+
+
+@FUZZ
+@given(files=st.lists(st.tuples(st.sampled_from(["pos", "neg"]), file_names, review_bytes), min_size=1, max_size=6))
+def test_hostile_file_names_and_bytes_in_a_training_folder_and_archive(tiny_model, tmp_path, files):
+    """evaluate on an aclImdb folder (and the same as a .tar.gz) whose review files have any names and bytes: no
+    traceback (a name that is not UTF-8 crashed the fingerprint), predictions written as valid UTF-8 JSON."""
+    import os
+    import tarfile
+
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    folder = root / "data"
+    for number, (label, name, raw) in enumerate(files):
+        (folder / label).mkdir(parents=True, exist_ok=True)
+        (folder / label / os.fsdecode(name + b"_%d_7.txt" % number)).write_bytes(raw)
+    with tarfile.open(root / "data.tar.gz", "w:gz") as archive:
+        archive.add(folder, arcname="data")
+    for source in (folder, root / "data.tar.gz"):
+        predictions = root / "p.jsonl"
+        args = ["evaluate", "-m", str(tiny_model), str(source), "-f", "json", "--predictions", str(predictions)]
+        result = runner.invoke(app, args)
+        check(result, json_document=True)
+        if predictions.exists():
+            for line in predictions.read_bytes().decode("utf-8").splitlines():
+                json.loads(line)
+            predictions.unlink()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=60),
+    encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]),
+)
+def test_the_same_text_gives_the_same_lines_in_every_encoding(text, encoding):
+    """UTF-16 split lines at \\f, \\x85, U+2028… (str.splitlines) and UTF-32 was read as UTF-16: the same text
+    gave other reviews and other FILE:LINE numbers. With a BOM (the one that says which encoding it is), every
+    encoding gives the lines of UTF-8 with a BOM, and so do a whole file's reviews."""
+    import codecs
+    import io
+
+    from sentiment_cli.reviews import Problem, read_lines, read_sources
+
+    boms = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+            "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}  # fmt: skip
+
+    def read(raw: bytes) -> list:
+        items = [i for chunk in read_lines(io.BytesIO(raw), "f") for i in chunk]
+        return [(i.source, i.text) if not isinstance(i, Problem) else i.message for i in items]
+
+    def whole(raw: bytes) -> list:
+        items = [i for chunk in read_sources(["-"], io.BytesIO(raw), whole=True) for i in chunk]
+        return [getattr(i, "text", None) for i in items]
+
+    wide = boms.get(encoding, b"") + text.encode(encoding)
+    assert read(wide) == read(text.encode("utf-8-sig"))
+    assert whole(wide) == whole(text.encode("utf-8-sig"))

@@ -343,6 +343,50 @@ def test_parquet_rows_in_batches(tmp_path):
     assert open_table(renamed).format == "parquet"
 
 
+@pytest.mark.parametrize("kind", ["binary", "large_binary"])
+def test_a_parquet_text_column_of_bytes_is_read_as_utf8(tmp_path, kind):
+    """Spark, Hive and Impala write strings as un-annotated binary: every row was 'without text' (predict wrote
+    null labels with exit 0; train/evaluate skipped every row). Its bytes are now UTF-8 text, invalid bytes
+    replaced and counted by row as a text table's lines are; a binary label column is read alike."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.reviews import Empty, Problem, Review, TableInput, read_table
+
+    path = tmp_path / "spark.parquet"
+    texts = [b"A wonderful film", b"caf\xe9 awful", None, b"The worst movie"]
+    labels = [b"pos", b"neg", b"neg", b"neg"]
+    pq.write_table(pa.table({"review": pa.array(texts, getattr(pa, kind)()), "label": pa.array(labels)}), path)
+    got = [i for chunk in read_table(str(path), TableInput()) for i in chunk]
+    assert [(i.source, i.text) for i in got if isinstance(i, Review)] == [
+        (f"{path}:1", "A wonderful film"), (f"{path}:2", "caf\ufffd awful"), (f"{path}:4", "The worst movie"),
+    ]  # fmt: skip
+    assert [i.source for i in got if isinstance(i, Empty)] == [f"{path}:3"]
+    assert [(i.message, i.fatal) for i in got if isinstance(i, Problem)] == [
+        (f"{path}: invalid UTF-8 (row 2), replaced with U+FFFD", False),
+        (f"{path}: 1 row (row 3) without text: written with no label", False),
+    ]
+    dataset = load_dataset(path)
+    assert dataset.split("train").texts == ["A wonderful film", "caf\ufffd awful", "The worst movie"]
+    assert dataset.classes == ("negative", "positive") and dataset.messages() == ["skipped 1 row without text: row 3"]
+    assert f"{path}: invalid UTF-8 (row 2), replaced with U+FFFD" in dataset.notes
+
+
+def test_a_parquet_text_column_of_structs_or_lists_is_refused_by_name_and_type(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    for name, values, shown in (
+        ("struct", [{"a": "good film"}, {"a": "bad film"}], "a struct (struct<a: string>)"),
+        ("list", [["good film"], ["bad film"]], "a list (list<element: string>)"),
+        ("ints", [1, 2], "integer (int64)"),
+    ):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"text": pa.array(values), "label": ["pos", "neg"]}), path)
+        table = open_table(path)
+        message = error(choose_columns, table, need_label=True)
+        assert message == f"{path}: column 'text' is {shown}, not text (a string or binary column)"
+
+
 def test_empty_and_broken_parquet(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -479,7 +523,9 @@ def test_size_limits(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "FIELD_LIMIT", 40)
     content = 'text,label\nshort,1\n"a quoted field\nthat runs on\nand on for too long",0\nafter,1\n'
     table = open_table(write(tmp_path / "data.csv", content))
-    assert rows(table, "text") == [(2, "short"), (3, "a field longer than 40 characters"), (6, "after")]
+    # a quoted field that passes the limit on a later line: the lines it took are named, not one row
+    swallowed = "a quote opened at line 3 swallowed lines 4-5, passing 40 characters (reading went on after them)"
+    assert rows(table, "text") == [(2, "short"), (3, swallowed), (6, "after")]
     long_line = write(tmp_path / "long.csv", "text,label\n" + "x" * 50 + ",1\n")
     assert error(open_table, long_line) == f"{long_line}: line 2 is longer than 40 characters"
     monkeypatch.setattr(tables, "FIELD_LIMIT", 1 << 20)
@@ -488,6 +534,67 @@ def test_size_limits(tmp_path, monkeypatch):
     assert array.columns == ["text"]
     big = write(tmp_path / "big.json", '[{"text": "' + "y" * 40 + '"}]')
     assert error(open_table, big) == f"{big}: a JSON array larger than 30 characters"
+
+
+def test_a_quote_that_passes_the_field_limit_counts_every_line_it_swallowed(tmp_path, monkeypatch):
+    """A quote never closed takes rows up to the field limit: predict, train and evaluate name the lines it
+    swallowed (as for a smaller file), and the count is not that of a one-row loss."""
+    from sentiment_cli import tables
+    from sentiment_cli.data import TableOptions, load_dataset
+    from sentiment_cli.reviews import Problem, TableInput, read_table
+
+    monkeypatch.setattr(tables, "FIELD_LIMIT", 200)
+    rows_ = "".join(f"{i},a good film {i},{'pos' if i % 2 else 'neg'}\n" for i in range(2, 40))
+    path = write(tmp_path / "open.csv", 'id,text,label\n1,"quote never closed,pos\n' + rows_)
+    problems = [i for chunk in read_table(str(path), TableInput()) for i in chunk if isinstance(i, Problem)]
+    fatal = [p.message for p in problems if p.fatal]
+    assert len(fatal) == 1 and fatal[0].startswith(f"{path}: 1 malformed row (line 2; 10 lines in all) not classified")
+    assert "a quote opened at line 2 swallowed lines 3-11, passing 200 characters" in fatal[0]
+    dataset = load_dataset(path, TableOptions(label_column="label"))
+    assert dataset.messages()[0].startswith("skipped 1 row that could not be parsed: line 2 (10 lines in all)")
+    assert sum(dataset.sizes().values()) == 29  # lines 12-40 recovered after the field limit
+
+
+def test_messages_name_the_real_cause(tmp_path):
+    """A CR-only CSV said 'no label column found (columns: id, text, label\\r1, …)' or 'a carriage return inside an
+    unquoted field'; a CSV read as JSON Lines said 'no text column found (columns: none)'; a valid row nested too
+    deeply said 'not valid JSON'."""
+    cr = write(tmp_path / "cr.csv", "id,text,label\r1,A wonderful film,pos\r2,The worst movie,neg\r")
+    assert error(open_table, cr) == (
+        f"{cr}: its lines end in CR only (an old Mac layout, as Excel's 'CSV (Macintosh)'); lines must end in LF "
+        "or CRLF"
+    )
+    crlf = open_table(write(tmp_path / "crlf.csv", "id,text,label\r\n1,A wonderful film,pos\r\n2,Bad,neg\r\n"))
+    assert rows(crlf, "text") == [(2, "A wonderful film"), (3, "Bad")]
+    csv_file = write(tmp_path / "t.csv", "text,label\nA wonderful film,pos\nThe worst movie,neg\n")
+    assert error(open_table, csv_file, "jsonl") == (
+        f"{csv_file}: no line is a JSON object (line 1: not valid JSON (Expecting value))"
+    )
+    deep = write(tmp_path / "deep.jsonl", '{"text": "good film"}\n{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    assert rows(open_table(deep), "text") == [(1, "good film"), (2, "JSON nested too deeply to read")]
+    only_deep = write(tmp_path / "only.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")
+    too_deep = "no line is a JSON object (line 1: JSON nested too deeply to read)"
+    assert error(open_table, only_deep) == f"{only_deep}: {too_deep}"
+
+
+def test_user_values_quoted_in_messages_are_cut_to_80_characters(tmp_path):
+    """The text column read as the label: one 'one-line' error of 13,468 characters quoting whole reviews, twice."""
+    from sentiment_cli.data import TableOptions, load_dataset
+
+    reviews = [f"review {i} " + "a long and winding text " * 40 for i in range(60)]
+    path = write(tmp_path / "t.csv", "text,label\n" + "".join(f"{r},{'pos' if i % 2 else 'neg'}\n" for i, r in
+                                                             enumerate(reviews)))  # fmt: skip
+    for classes in (None, ("negative", "positive")):
+        with pytest.raises(DataError) as caught:
+            load_dataset(path, TableOptions(label_column="1"), classes=classes)
+        message = str(caught.value)
+        assert f"'{reviews[0][:79]}…'" in message
+        assert reviews[0][:200] not in message
+        assert len(message) < 1200, len(message)
+    header = "a header cell that is a whole review " * 10
+    wide = write(tmp_path / "w.csv", f"{header},x\n1,2\n")
+    message = error(choose_columns, open_table(wide, header=True), text="nope", need_label=False)
+    assert message == f"{wide}: no text column 'nope' (columns: {header[:79]}…, x)"
 
 
 def test_spark_names_columns_as_tables_do():

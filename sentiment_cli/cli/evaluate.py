@@ -141,7 +141,9 @@ def evaluate(
         with output.status(f"Drawing {report}"):
             written = evaluation_report(evaluation, f"model {model}" if model else "the shipped model").write(report)
         output.note(f"Wrote {report}" if len(written) == 1 else f"Wrote {len(written)} charts to {report}")
-    if dataset.skipped:
+    if dataset.skipped:  # exit 1 says so in one error line, as every exit 1 does
+        files = "1 file" if len(dataset.skipped) == 1 else f"{len(dataset.skipped):,} files"
+        output.error(f"{files} of the data could not be read (named above); the evaluation covers the others")
         raise typer.Exit(output.EXIT_FAILURE)
 
 

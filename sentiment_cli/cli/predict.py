@@ -207,7 +207,7 @@ def predict(
             writer.write(predictions, explained)
 
         failed = False
-        unreadable: list[str] = []
+        unscored, first_unscored = 0, ""  # a count and the first name, not a list: memory bounded however long
         chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
         progress, done, done_bytes = None, 0, 0
         if output._is_terminal(sys.stderr) and (output_file is not None or not output._is_terminal(sys.stdout)):
@@ -231,12 +231,13 @@ def predict(
                     failed = failed or item.fatal
                 else:
                     if hasattr(item, "text") and item.label is None:  # an Empty row (no text) has no label field
-                        unreadable.append(item.source)
+                        unscored += 1
+                        first_unscored = first_unscored or item.source
                     predictions.append(item)
             write(predictions)
-    if unreadable:
+    if unscored:
         output.warning(
-            f"{_reviews(len(unreadable))} had no word or n-gram the model knows (first: {unreadable[0]}); "
+            f"{_reviews(unscored)} had no word or n-gram the model knows (first: {first_unscored}); "
             "the model does not guess: label and probability left empty"
         )
     if failed:
