@@ -89,7 +89,7 @@ def domain_rows(name: str, shared: Path, classes: int) -> list[tuple[str, str]]:
 
         rows: dict[str, str] = {}
         for _, line in read_lines(path):
-            for phrase in phrases(line):
+            for phrase in phrases(line) if line else ():
                 label = _sst(phrase.label, classes)
                 if label is not None and phrase.text not in rows and any(c.isalnum() for c in phrase.text):
                     rows[phrase.text] = label

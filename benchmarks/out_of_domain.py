@@ -66,7 +66,7 @@ def development_sets(
         sentences: list[tuple[str, str]] = []
         short: dict[str, str] = {}
         for _, line in read_lines(shared / "sst_trees_dev.txt.gz"):
-            for phrase in phrases(line):
+            for phrase in phrases(line) if line else ():
                 label = {"0": "negative", "1": "negative", "3": "positive", "4": "positive"}.get(phrase.label, "")
                 if phrase.root:
                     sentences.append((phrase.text, label))

@@ -516,9 +516,12 @@ def _read_trees(path: Path, options: TableOptions, classes: Sequence[str] | None
     rows = _Rows()
     seen: set[str] = set()
     for number, line in read_lines(path):
-        if not line.strip():
+        if line is not None and not line.strip():
             continue
         rows.read += 1
+        if line is None:
+            rows.skip("that are not text", number)
+            continue
         try:
             found = list(phrases(line, options.tree_nodes))
         except TreeError as exc:

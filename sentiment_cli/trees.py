@@ -152,13 +152,18 @@ def first_line(path: str | os.PathLike[str], limit: int = 1 << 16) -> str:
     return ""
 
 
-def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a tree file, gzipped or not, decoded as UTF-8 (invalid bytes as U+FFFD)."""
+def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) of a tree file, gzipped or not, each line decoded by the one policy for plain text
+    (:func:`sentiment_cli.textio.decode`); ``None`` for a line that is not text (a NUL)."""
+    from .errors import InputError
+    from .textio import decode
+
     with open(path, "rb") as raw:
         head = raw.read(2)
     opener = gzip.open if head == b"\x1f\x8b" else open
     with opener(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
-            if number == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            yield number, line.decode("utf-8", errors="replace").rstrip("\r\n")
+            try:
+                yield number, decode(line, f"{path}:{number}")[0].rstrip("\r\n")
+            except InputError:
+                yield number, None

@@ -104,3 +104,12 @@ def test_tree_files_take_no_columns(tmp_path):
     path = _tree_file(tmp_path / "t.txt", [TREE])
     with pytest.raises(DataError, match="text column does not apply"):
         load_dataset(path, TableOptions(text_column="text"))
+
+
+def test_tree_lines_are_decoded_as_every_plain_text_is(tmp_path):
+    path = tmp_path / "t.txt"
+    lines = [b"\xef\xbb\xbf" + TREE.encode(), b"(3 (2 caf\xe9) (3 good))", b"(1 \x00)", NEGATED.encode()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    data = load_dataset(path, TableOptions(tree_nodes="sentences", label_map="0-1=negative,2=drop,3-4=positive"))
+    assert data.split("train").texts == ["The film is not good.", "caf\ufffd good", "not sophomoric"]
+    assert data.report()["rows_skipped"] == {"that are not text": 1}
