@@ -28,7 +28,7 @@ import numpy as np
 
 from .config import describe_window
 from .errors import MissingExtra, OutputError
-from .files import replacing
+from .files import check_writable, replacing
 from .metrics import ECE_BINS
 
 if TYPE_CHECKING:
@@ -75,11 +75,7 @@ def target_kind(path: Path) -> str:
 def check_target(path: Path) -> str:
     """:func:`target_kind`, after checking the place can be written (before any long work)."""
     kind = target_kind(path)
-    parent = path if kind == "folder" and path.is_dir() else path.parent
-    if kind != "folder" and path.is_dir():
-        raise OutputError(f"{path}: is a directory")
-    if not (parent if str(parent) else Path(".")).is_dir():
-        raise OutputError(f"{parent}: no such directory")
+    check_writable(path, folder=kind == "folder")
     return kind
 
 

@@ -133,12 +133,48 @@ def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
         raise typer.BadParameter(str(exc).removeprefix("threshold "), param_hint="--threshold") from None
 
 
-def same_file(a: Path, b: str | Path) -> bool:
-    """Whether ``a`` (an output) is the file ``b`` (an input), which writing it would replace."""
+def model_files(model: Path | None) -> list[tuple[str, Path]]:
+    """The files of the model a command reads (``--model``, else the shipped one), as inputs for
+    :func:`check_output`: its card and every file the card lists (those it will list when they are missing).
+    A ``.keras`` file is itself the model's file."""
+    from .. import bundle
+
+    directory = bundle.default_model_dir() if model is None else model
+    if directory.is_file():
+        return [("the model", directory)]
+    names = {bundle.CARD_FILE, bundle.TOKENIZER_FILE, bundle.KERAS_FILE, bundle.LITERT_FILE, bundle.NGRAMS_FILE,
+             "report.html"}  # fmt: skip
     try:
-        return a.exists() and Path(b).exists() and a.samefile(b)
-    except OSError:
-        return False
+        import json
+
+        listed = json.loads((directory / bundle.CARD_FILE).read_text(encoding="utf-8")).get("files", {})
+        names |= {name for name in listed if isinstance(name, str) and name and Path(name).name == name}
+    except (OSError, ValueError, AttributeError):
+        pass  # no readable card: the model is refused when it is read, and its usual files are kept
+    return [(f"a file of the model {directory}", directory / name) for name in sorted(names)]
+
+
+def check_output(
+    option: str,
+    path: Path | None,
+    inputs: list[tuple[str, str | Path]] = [],  # noqa: B006 (read, never changed)
+    *,
+    folder: bool = False,
+    writable: bool = True,
+) -> None:
+    """The one check of every output path (``-o``, ``--predictions``, ``--report``, ``OUTPUT``, ``--out``) before
+    any work: never one of the command's inputs or the model's files (nor, for a folder that is replaced,
+    one holding them): a usage error naming ``option``; and (``writable``) in a place that can be written: an
+    :class:`~sentiment_cli.errors.OutputError`, as when it turns out unwritable later (exit 1)."""
+    if path is None:
+        return
+    from ..files import check_writable, clash
+
+    problem = clash(path, inputs, folder=folder)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint=option)
+    if writable:
+        check_writable(path, folder=folder)
 
 
 def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:

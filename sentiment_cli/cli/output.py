@@ -641,9 +641,22 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
 
 
 PREDICTION_FILE_FORMATS = {
-    ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
 }  # fmt: skip
-"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``)."""
+"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``). ``.json`` and
+``.ndjson`` are JSON lines too (one object per line), as Hugging Face datasets and BigQuery exports name them;
+a model's own ``card.json`` or ``tokenizer.json`` is refused by the check of every output, not by its name."""
+
+
+def prediction_file_format(path: Path, option: str, other: str = "") -> str:
+    """The format ``path``'s extension names, or a usage error naming ``option`` (``other``: what else to do)."""
+    suffix = path.suffix.lower()
+    if suffix in PREDICTION_FILE_FORMATS:
+        return PREDICTION_FILE_FORMATS[suffix]
+    raise typer.BadParameter(
+        f"give the file a .jsonl (.json, .ndjson), .csv, .tsv or .parquet extension{', ' + other if other else ''}",
+        param_hint=option,
+    )
 
 
 JSON_SCHEMA_VERSION = 1
