@@ -18,6 +18,7 @@ import html
 import io
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -272,7 +273,10 @@ def _style() -> Any:
         "legend.fontsize": 8,
         "legend.frameon": False,
     }
-    with matplotlib.rc_context(settings):
+    # matplotlib's own warnings (a layout it gives up on for a very long class name, a glyph its font lacks)
+    # would reach the user's stderr as Python warnings naming this file: the chart is drawn as well as it can be
+    with matplotlib.rc_context(settings), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         yield
 
 
