@@ -252,6 +252,8 @@ def test_every_json_writer_goes_through_one_function_that_refuses_nan():
     import numpy as np
 
     assert output.json_text({"n": np.float32("nan"), "i": np.int64(3)}) == '{"n": null, "i": 3}'
+    # a JSON line stays one line for readers that split at any line break (Python's splitlines, JavaScript)
+    assert output.json_text(["a\u2028b\x85c\u2029"]) == '["a\\u2028b\\u0085c\\u2029"]'
 
 
 # -- F5, F20: everything user- or card-supplied is printed inert, headers included --------------------------

@@ -151,10 +151,16 @@ def jsonable(value: Any) -> Any:
     return valid_text(str(value))
 
 
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def json_text(value: Any, indent: int | None = None) -> str:
     """The one way JSON is written for a user (JSON lines, ``--format json``, a carried object in CSV): through
-    :func:`jsonable`, and ``allow_nan=False`` so that nothing non-standard can slip through."""
-    return json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    :func:`jsonable`, and ``allow_nan=False`` so that nothing non-standard can slip through. The characters
+    that readers splitting on any line break (Python's ``splitlines``, JavaScript) take for one, U+0085, U+2028
+    and U+2029, are escaped, so a JSON line stays one line for them too."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    return text if text.isascii() else text.translate(_LINE_BREAKS)
 
 
 def _cell(value: Any) -> str:
