@@ -72,12 +72,13 @@ def clash(
     return None
 
 
-def check_writable(path: Path, *, folder: bool = False) -> None:
-    """Refuse, before any work, an output file (or with ``folder``, a folder written into) that cannot be
-    written: a missing or read-only parent folder, a directory where a file is wanted, a read-only device."""
-    if not folder and path.is_dir():
+def check_writable(path: Path, *, folder: bool = False, replaced: bool = False) -> None:
+    """Refuse, before any work, an output file (or with ``folder``, a folder written into; with ``replaced``, a
+    file or folder deleted and written again) that cannot be written: a missing or read-only parent folder, a
+    directory where a file is wanted, a read-only device."""
+    if not folder and not replaced and path.is_dir():
         raise OutputError(f"{path}: is a directory")
-    place = path if folder and path.is_dir() else path.parent
+    place = path if folder and not replaced and path.is_dir() else path.parent
     if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO or device: written in place
         place = path
     elif not place.is_dir():

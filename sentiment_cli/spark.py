@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sentiment_cli._quiet import is_terminal as _is_terminal
 from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputError, OutputExists
-from sentiment_cli.files import clash
+from sentiment_cli.files import check_writable, clash
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -283,6 +283,8 @@ def score_files(
     problem = clash(target, [("the input", source), ("the model", loaded.path)], folder=True)
     if problem is not None:
         raise OutputError(problem, "write it elsewhere")
+    if "://" not in target:  # a folder that cannot be written fails now, not after the whole job
+        check_writable(Path(target), replaced=True)
     if "://" not in target and Path(target).exists() and not force:
         raise OutputExists(f"{target}: already exists")
     spark = session(master)

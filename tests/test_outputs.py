@@ -60,6 +60,7 @@ REFUSED = [
     (["score", "d/reviews.parquet", "d/x/..", "--force"], 1, "holds the input"),
     (["score", "d", "d/sub", "--force"], 1, "is inside the input d"),
     (["score", "d/reviews.parquet", "m", "--force", "-m", "m"], 1, "is also the model"),
+    (["score", "d/reviews.parquet", "missing/out"], 1, "missing: no such directory"),  # before Spark starts
     # F2: predict -o, evaluate --predictions and --report, inspect --report: never a file of the model in use
     (["predict", "-m", "m", "r.txt", "-o", "m/tokenizer.json"], 2, "is also a file of the model m"),
     (["predict", "-m", "m", "r.txt", "-f", "jsonl", "-o", "m/model.tflite"], 2, "is also a file of the model m"),
