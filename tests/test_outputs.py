@@ -350,3 +350,29 @@ def test_a_shape_error_names_plain_numbers(model):
     result = runner.invoke(app, ["predict", "-m", str(model), "-"], input="a film\n")
     assert result.exit_code == 1
     assert "is (32, 1) int32, expected (7, length) int32" in result.stderr and "np." not in result.stderr
+
+
+def test_tsv_output_reads_back_row_for_row_and_scores_the_same(workdir):
+    """F20: TSV is written as TSV (never quoted; a tab or line break in a cell as a space), as sentiment reads it:
+    Python's csv quoting broke a row at a tab and kept its quotes as text, changing the probability."""
+    import csv
+
+    texts = ['He said "wonderful", a film I loved', "The worst\tmovie ever", '"Great" film\nwith a second line', "Bad"]
+    with open("q.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("text", "label", "note"), *((t, "pos" if i % 2 == 0 else "neg", t)
+                                                                    for i, t in enumerate(texts))])  # fmt: skip
+    result = runner.invoke(app, ["evaluate", "-m", "m", "q.csv", "--predictions", "p.tsv"])
+    assert result.exit_code == 0, result.output
+    written = Path("p.tsv").read_text(encoding="utf-8").split("\n")
+    assert len(written) == 1 + len(texts) + 1 and written[-1] == ""  # a header, one line per review
+    assert all(line.count("\t") == 4 for line in written[:-1])
+    rows = [line.split("\t") for line in written[1:-1]]
+    result = runner.invoke(app, ["predict", "-m", "m", "p.tsv", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    again = [json.loads(line)["probability"] for line in result.stdout.splitlines()]
+    assert again == [float(row[2]) for row in rows]
+    direct = runner.invoke(app, ["predict", "-m", "m", "q.csv", "-f", "jsonl"])
+    assert again == [json.loads(line)["probability"] for line in direct.stdout.splitlines()]
+    result = runner.invoke(app, ["predict", "-m", "m", "q.csv", "-f", "tsv", "--keep-columns", "note"])
+    lines = result.stdout.split("\n")
+    assert len(lines) == 1 + len(texts) + 1 and lines[3].endswith('\t"Great" film with a second line')

@@ -498,6 +498,15 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
+_TSV_BREAKS = str.maketrans("\t\r\n", "   ")
+
+
+def _tsv_cell(cell: str) -> str:
+    """A TSV cell as the TSV format has it (and as ``sentiment`` reads TSV: quotes are text): never quoted, a tab
+    or line break in it written as a space, which splits no token, so a review read back scores the same."""
+    return cell.translate(_TSV_BREAKS)
+
+
 class PredictionWriter:
     """Writes predictions chunk by chunk in one format, flushing after each chunk.
 
@@ -578,11 +587,14 @@ class PredictionWriter:
                         record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in e.phrases]
                 out.write(json_text(record) + "\n")
         else:
-            writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
+            rows = [self._flat(p) for p in predictions]
             if not self._header_done:
-                writer.writerow(map(inert, self.columns()) if self.terminal else self.columns())
+                rows.insert(0, list(map(inert, self.columns())) if self.terminal else self.columns())
                 self._header_done = True
-            writer.writerows(self._flat(p) for p in predictions)
+            if self.format is PredictFormat.tsv:
+                out.write("".join("\t".join(map(_tsv_cell, row)) + "\n" for row in rows))
+            else:
+                csv.writer(out, lineterminator="\n").writerows(rows)
         out.flush()
 
     def _flat(self, p: Any) -> list[str]:
