@@ -102,7 +102,7 @@ def layers_table(report: Any, expand: bool = False, width: int | None = None) ->
     from rich.table import Table
 
     per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
-    title = output.plain(f"{report.name}  ({report.source})")
+    title = output.cell(f"{report.name}  ({report.source})")
     if width is not None and width < _columns_width(report):
         return _stacked_layers(report, expand, title, per)
     table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
@@ -161,7 +161,7 @@ def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
 
 def _layer_name(layer: Any, indent: str) -> Any:
     """A layer's name (marked when frozen) over its type, dimmed."""
-    name = output.plain(f"{indent}{layer.name}")
+    name = output.cell(f"{indent}{layer.name}")
     if not layer.trainable:
         name.append(" (frozen)", style="yellow")
     name.append("\n")
