@@ -376,3 +376,16 @@ def test_tsv_output_reads_back_row_for_row_and_scores_the_same(workdir):
     result = runner.invoke(app, ["predict", "-m", "m", "q.csv", "-f", "tsv", "--keep-columns", "note"])
     lines = result.stdout.split("\n")
     assert len(lines) == 1 + len(texts) + 1 and lines[3].endswith('\t"Great" film with a second line')
+
+
+def test_the_output_check_never_waits_on_a_fifo_card(model, tmp_path):
+    """Listing the model's files for the check reads its card only when it is a regular file."""
+    (model / "card.json").unlink()
+    os.mkfifo(model / "card.json")
+    (tmp_path / "r.txt").write_text("A great film\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "sentiment_cli", "predict", "-m", str(model), str(tmp_path / "r.txt"), "-o",
+         str(tmp_path / "p.jsonl")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 1 and run.stderr == f"error: {model}/card.json: not a regular file\n"

@@ -22,7 +22,6 @@ from .options import (
     ThresholdOpt,
     check_output,
     check_threshold,
-    model_files,
     read_labelled,
     report_target,
 )
@@ -102,13 +101,12 @@ def evaluate(
     if predictions is not None:
         output.prediction_file_format(predictions, "--predictions")
     # before the long part: an output that would replace an input, or cannot be written, fails at once
-    inputs = [("the data", data), *model_files(model)]
-    check_output("--predictions", predictions, inputs)
+    check_output("--predictions", predictions, [("the data", data)], model=model)
     if report is not None:
         from ..reports import require_matplotlib
 
         report_target(report)  # its kind, and that it can be written
-        check_output("--report", report, inputs, writable=False)
+        check_output("--report", report, [("the data", data)], model=model, writable=False)
         require_matplotlib()
     from ..bundle import read_bundle
     from ..evaluation import default_split, score

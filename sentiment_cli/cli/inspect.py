@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import output, render
-from .options import FormatOpt, ReportFormat, check_output, model_files, report_target
+from .options import FormatOpt, ReportFormat, check_output, report_target
 
 
 def inspect(
@@ -66,7 +66,7 @@ def inspect(
                 param_hint="--report",
             )
         report_target(report_file)
-        check_output("--report", report_file, model_files(model), writable=False)
+        check_output("--report", report_file, model=model, writable=False)
         require_matplotlib()
     with output.status("Loading TensorFlow"):
         from ..inspection import inspect_model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -135,8 +136,12 @@ def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
 
 def model_files(model: Path | None) -> list[tuple[str, Path]]:
     """The files of the model a command reads (``--model``, else the shipped one), as inputs for
-    :func:`check_output`: its card and every file the card lists (those it will list when they are missing).
-    A ``.keras`` file is itself the model's file."""
+    :func:`check_output`: its card and every file the card lists (and the usual ones, listed or not). A
+    ``.keras`` file is itself the model's file. The card is read only when it is a regular file of a sane size
+    (a FIFO is never opened to wait: reading the model refuses it later)."""
+    import json
+    import stat
+
     from .. import bundle
 
     directory = bundle.default_model_dir() if model is None else model
@@ -144,37 +149,39 @@ def model_files(model: Path | None) -> list[tuple[str, Path]]:
         return [("the model", directory)]
     names = {bundle.CARD_FILE, bundle.TOKENIZER_FILE, bundle.KERAS_FILE, bundle.LITERT_FILE, bundle.NGRAMS_FILE,
              "report.html"}  # fmt: skip
+    card = directory / bundle.CARD_FILE
     try:
-        import json
-
-        listed = json.loads((directory / bundle.CARD_FILE).read_text(encoding="utf-8")).get("files", {})
-        names |= {name for name in listed if isinstance(name, str) and name and Path(name).name == name}
-    except (OSError, ValueError, AttributeError):
-        pass  # no readable card: the model is refused when it is read, and its usual files are kept
+        status = card.stat()
+        if stat.S_ISREG(status.st_mode) and status.st_size <= bundle.MAX_CARD_BYTES:
+            listed = json.loads(card.read_bytes()).get("files", {})
+            names |= {name for name in listed if isinstance(name, str) and name and Path(name).name == name}
+    except (OSError, ValueError, AttributeError, RecursionError):
+        pass  # no readable card: the model is refused when it is read
     return [(f"a file of the model {directory}", directory / name) for name in sorted(names)]
 
 
 def check_output(
     option: str,
     path: Path | None,
-    inputs: list[tuple[str, str | Path]] = [],  # noqa: B006 (read, never changed)
+    inputs: Sequence[tuple[str, str | Path]] = (),
     *,
-    folder: bool = False,
+    model: Path | None = None,
     writable: bool = True,
 ) -> None:
-    """The one check of every output path (``-o``, ``--predictions``, ``--report``, ``OUTPUT``, ``--out``) before
-    any work: never one of the command's inputs or the model's files (nor, for a folder that is replaced,
-    one holding them): a usage error naming ``option``; and (``writable``) in a place that can be written: an
+    """The one check of an output file of predict, evaluate and inspect (``-o``, ``--predictions``, ``--report``)
+    before any work, with :func:`~sentiment_cli.files.clash` (which ``score OUTPUT`` and ``train --out`` use in
+    the library): never one of ``inputs`` nor a file of ``model`` (None: the shipped one), a usage error naming
+    ``option``; and (``writable``) in a place that can be written: an
     :class:`~sentiment_cli.errors.OutputError`, as when it turns out unwritable later (exit 1)."""
     if path is None:
         return
     from ..files import check_writable, clash
 
-    problem = clash(path, inputs, folder=folder)
+    problem = clash(path, [*inputs, *model_files(model)])
     if problem is not None:
         raise typer.BadParameter(problem, param_hint=option)
     if writable:
-        check_writable(path, folder=folder)
+        check_writable(path)
 
 
 def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:

@@ -20,7 +20,6 @@ from .options import (
     ThresholdOpt,
     check_output,
     check_threshold,
-    model_files,
 )
 from .output import PredictFormat
 
@@ -148,8 +147,7 @@ def predict(
             )
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
-    inputs: list[tuple[str, str | Path]] = [("an input", source) for source in sources if source != "-"]
-    check_output("--output", output_file, [*inputs, *model_files(model)])
+    check_output("--output", output_file, [("an input", source) for source in sources if source != "-"], model=model)
     if table_on_stdin and whole:
         raise typer.BadParameter(
             f"--whole reads standard input as one review, --input-format {input_format.value} as a table: "
