@@ -30,7 +30,7 @@ import numpy as np
 
 from .config import ModelConfig, is_count, window_head
 from .errors import DataError, ModelError, OutputError, OutputExists
-from .files import remove_stale
+from .files import clash, remove_stale
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -413,11 +413,9 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
             f"{out}: is the current directory or holds it; the output is the model directory to create",
             "name a new folder, for example ./model",
         )
-    for path in keep:
-        held = Path(path).resolve()
-        if target == held or target in held.parents or held in target.parents:
-            where = "is" if target == held else "holds" if target in held.parents else "is inside"
-            raise OutputError(f"{out}: the output directory {where} the training data {path}", "write it elsewhere")
+    problem = clash(out, [("the training data", path) for path in keep], folder=True)  # the check of every output
+    if problem is not None:
+        raise OutputError(problem, "write it elsewhere")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputError
@@ -23,6 +23,69 @@ def binary_kind(head: bytes) -> str | None:
     """What a file that is not UTF-8 text is, from its first bytes (``gzip-compressed``, ``UTF-16 text``...),
     for messages; None when they say nothing known."""
     return next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
+
+
+def _key(path: str | os.PathLike[str]) -> str:
+    """A path as it will be opened: absolute, links and ``..`` resolved (what need not exist yet is kept)."""
+    text = os.fspath(path)
+    if "://" in text:  # a URL (hdfs://, s3a://): compared as written, without a trailing slash
+        return text.rstrip("/")
+    return os.path.realpath(text)
+
+
+def _inside(inner: str, outer: str) -> bool:
+    return inner != outer and inner.startswith(outer.rstrip("/") + "/")
+
+
+def _same(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """The same file under two names: the same path once resolved, or a hard link of it."""
+    if _key(a) == _key(b):
+        return True
+    try:
+        return "://" not in os.fspath(a) + os.fspath(b) and os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def clash(
+    output: str | os.PathLike[str], inputs: Iterable[tuple[str, str | os.PathLike[str]]], *, folder: bool = False
+) -> str | None:
+    """What writing ``output`` would destroy, in words, or None: the one check of every output path against
+    the inputs of a command and the model's files, made before any work.
+
+    ``inputs`` are (what it is, path) pairs, such as ``("an input", "reviews.csv")`` or ``("the model's
+    file", "model/card.json")``: an output that is one of them (the same path once links and ``..`` are
+    resolved, or a hard link) would replace it. With ``folder``, ``output`` is a folder that is deleted and
+    written again (``sentiment score --force``, ``train --out --force``): it must also not hold an input
+    (nor the current directory), nor lie inside a folder that is an input."""
+    target = _key(output)
+    here = os.path.realpath(os.curdir)
+    if folder and "://" not in target and (target == here or _inside(here, target)):
+        return f"{output} is the current directory or holds it: replacing it would delete what is in it"
+    for role, path in inputs:
+        if _same(output, path):
+            return f"{output} is also {role}: it would be replaced"
+        held = _key(path)
+        if folder and _inside(held, target):
+            return f"{output} holds {role} {path}: replacing it would delete it"
+        if folder and _inside(target, held):
+            return f"{output} is inside {role} {path}"
+    return None
+
+
+def check_writable(path: Path, *, folder: bool = False, replaced: bool = False) -> None:
+    """Refuse, before any work, an output file (or with ``folder``, a folder written into; with ``replaced``, a
+    file or folder deleted and written again) that cannot be written: a missing or read-only parent folder, a
+    directory where a file is wanted, a read-only device."""
+    if not folder and not replaced and path.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    place = path if folder and not replaced and path.is_dir() else path.parent
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO or device: written in place
+        place = path
+    elif not place.is_dir():
+        raise OutputError(f"{place}: no such directory")
+    if not os.access(place, os.W_OK):
+        raise OutputError(f"{place}: not writable")
 
 
 def remove_stale(path: Path) -> list[Path]:

@@ -18,6 +18,7 @@ import html
 import io
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ import numpy as np
 
 from .config import describe_window
 from .errors import MissingExtra, OutputError
-from .files import replacing
+from .files import check_writable, replacing
 from .metrics import ECE_BINS
 
 if TYPE_CHECKING:
@@ -75,11 +76,7 @@ def target_kind(path: Path) -> str:
 def check_target(path: Path) -> str:
     """:func:`target_kind`, after checking the place can be written (before any long work)."""
     kind = target_kind(path)
-    parent = path if kind == "folder" and path.is_dir() else path.parent
-    if kind != "folder" and path.is_dir():
-        raise OutputError(f"{path}: is a directory")
-    if not (parent if str(parent) else Path(".")).is_dir():
-        raise OutputError(f"{parent}: no such directory")
+    check_writable(path, folder=kind == "folder")
     return kind
 
 
@@ -276,7 +273,10 @@ def _style() -> Any:
         "legend.fontsize": 8,
         "legend.frameon": False,
     }
-    with matplotlib.rc_context(settings):
+    # matplotlib's own warnings (a layout it gives up on for a very long class name, a glyph its font lacks)
+    # would reach the user's stderr as Python warnings naming this file: the chart is drawn as well as it can be
+    with matplotlib.rc_context(settings), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         yield
 
 

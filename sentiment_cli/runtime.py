@@ -91,7 +91,7 @@ class Predictor:
         for detail in details:
             if detail["dtype"] != np.int32 or len(detail["shape"]) != 2 or detail["shape"][0] != self.batch_size:
                 raise ModelError(
-                    f"{self.bundle.litert_path}: input {detail['name']} is {tuple(detail['shape'])} "
+                    f"{self.bundle.litert_path}: input {detail['name']} is {tuple(int(d) for d in detail['shape'])} "
                     f"{detail['dtype'].__name__}, expected ({self.batch_size}, length) int32"
                 )
         if len(names) == 1:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentiment_cli._quiet import is_terminal as _is_terminal
-from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputExists
+from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputError, OutputExists
+from sentiment_cli.files import check_writable, clash
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -275,8 +276,15 @@ def score_files(
     from sentiment_cli.api import Model, load
 
     loaded = model if isinstance(model, Model) else load(model)  # a bad model is refused before Spark starts
-    target = output.rstrip("/")
+    target = output.rstrip("/") or output
     out_format = _SUFFIXES.get(Path(target.lower()).suffix, "parquet")
+    # the output folder is deleted before it is written (force=True): never one that is, holds or lies inside
+    # the input or the model, whatever happens to exist when the job starts
+    problem = clash(target, [("the input", source), ("the model", loaded.path)], folder=True)
+    if problem is not None:
+        raise OutputError(problem, "write it elsewhere")
+    if "://" not in target:  # a folder that cannot be written fails now, not after the whole job
+        check_writable(Path(target), replaced=True)
     if "://" not in target and Path(target).exists() and not force:
         raise OutputExists(f"{target}: already exists")
     spark = session(master)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,7 +48,7 @@ def check(result, *, json_lines: bool = False, json_document: bool = False) -> N
     """The contract every run keeps, whatever it was given."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in EXIT_CODES, (result.exit_code, result.stderr)
-    stderr = result.stderr
+    stderr = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)  # colours, when a test runs as on a terminal
     assert "Traceback" not in stderr
     if result.exit_code == 1:
         errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
@@ -56,10 +57,19 @@ def check(result, *, json_lines: bool = False, json_document: bool = False) -> N
         for line in stderr.splitlines():
             assert line.startswith(("error: ", "warning: ")) or not line.startswith(" "), stderr
     if result.exit_code == 0 and json_lines:
-        for line in result.stdout.splitlines():
-            json.loads(line)  # strict: NaN or Infinity would fail
+        for line in result.stdout.split("\n")[:-1]:  # JSON lines end in \n (splitlines would break at U+2028)
+            strict_json(line)
     if result.exit_code == 0 and json_document:
-        json.loads(result.stdout)
+        strict_json(result.stdout)
+
+
+def strict_json(text: str):
+    """``json.loads`` as a strict reader does it: Python's own accepts NaN and Infinity, which JSON has not."""
+
+    def refuse(constant: str):
+        raise AssertionError(f"not JSON: {constant} in {text[:200]!r}")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 def copy_model(model: Path) -> Path:
@@ -314,3 +324,82 @@ def test_the_same_text_gives_the_same_lines_in_every_encoding(text, encoding):
     wide = boms.get(encoding, b"") + text.encode(encoding)
     assert read(wide) == read(text.encode("utf-8-sig"))
     assert whole(wide) == whole(text.encode("utf-8-sig"))
+
+
+# -- generators that would have found the red-team's F4 and F5 --------------------------------------------
+
+markup_pieces = st.sampled_from([
+    "[", "]", "/", "[/i]", "[/]", "[bold]", "[link=https://evil.example]", "[/link]", ":smile:", "\x1b]8;;x\x07",
+    "\x1b[2J", "\x9b", "\x07", "\n", "\t", "\r", "\u2028", "\ud800", "\udc9b", "P(", ")",
+])  # fmt: skip
+class_names = st.lists(markup_pieces | st.text(max_size=4), min_size=1, max_size=6).map("".join)
+"""Class names a card or training labels can hold: Rich markup, emoji codes, escape sequences, line breaks."""
+
+
+@pytest.fixture(scope="module")
+def shipped_copy(tmp_path_factory):
+    from sentiment_cli.bundle import default_model_dir
+
+    return Path(shutil.copytree(default_model_dir(), tmp_path_factory.mktemp("fuzz-shipped") / "model"))
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """Rich's consoles as on a colour terminal, where markup or a hyperlink would do harm."""
+    from sentiment_cli.cli import output
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    output._out.cache_clear()
+    output._err.cache_clear()
+    yield
+    output._out.cache_clear()
+    output._err.cache_clear()
+
+
+@FUZZ
+@given(labels=st.lists(class_names, min_size=2, max_size=2, unique=True))
+def test_class_names_with_markup_are_printed_inert(shipped_copy, terminal, labels):
+    from sentiment_cli.cli.output import one_line
+
+    model = edited(shipped_copy, "card.json", [(("labels",), labels)])
+    for args in (["-f", "table"], ["--explain", "-f", "table"], ["-f", "csv"], ["-f", "jsonl"]):
+        result = runner.invoke(app, ["predict", "-m", str(model), "-", *args], input="a great film\nawful\n")
+        check(result, json_lines="jsonl" in args)
+        if result.exit_code == 0 and "table" in args:
+            assert "\x1b]" not in result.stdout and "\x9b" not in result.stdout  # no OSC, no 8-bit CSI
+            assert f"P({one_line(labels[1])})" in result.stdout  # the header as written, on one line
+    shutil.rmtree(model.parent)
+
+
+carried_values = json_values | special | st.sampled_from([float("-inf"), -0.0, 1e308, "NaN", "[/i]", "\x1b]8;;"])
+
+
+@FUZZ
+@given(
+    rows=st.lists(st.tuples(st.text(min_size=1, max_size=20), carried_values, carried_values), min_size=1, max_size=5),
+    as_parquet=st.booleans(),
+)
+def test_nan_and_odd_values_in_carried_columns_give_valid_output(shipped_copy, tmp_path, rows, as_parquet):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    if as_parquet:  # a double column (NaN and ±inf kept apart from null) and a binary one
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        numbers = [v if isinstance(v, float) else None for _, v, _ in rows]
+        raw = [json.dumps(w).encode() + b"\xff" for _, _, w in rows]
+        path = folder / "t.parquet"
+        columns = {"text": [t for t, _, _ in rows], "id": pa.array(numbers, pa.float64()), "k": pa.array(raw)}
+        pq.write_table(pa.table(columns), path)
+    else:  # what Python's json.dumps writes: NaN, Infinity
+        path = folder / "t.jsonl"
+        path.write_text("".join(json.dumps({"text": t, "id": v, "k": w}) + "\n" for t, v, w in rows))
+    base = ["predict", "-m", str(shipped_copy), str(path), "--id-column", "id", "--keep-columns", "k"]
+    for args, lines in (([], True), (["--explain"], True), (["-f", "csv"], False), (["-f", "table"], False)):
+        check(runner.invoke(app, [*base, *args] if args else [*base, "-f", "jsonl"]), json_lines=lines)
+    for name in ("o.jsonl", "o.parquet", "o.csv"):
+        result = runner.invoke(app, [*base, "-o", str(folder / name)])
+        check(result)
+        if result.exit_code == 0 and name == "o.jsonl":
+            for line in (folder / name).read_text(encoding="utf-8").split("\n")[:-1]:
+                strict_json(line)

@@ -387,12 +387,14 @@ def test_output_that_would_replace_the_training_data_is_refused(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     write_csv(data / "d.csv", make_reviews(40))
-    for out, where in ((data, "is"), (tmp_path, "holds"), (data / "model", "is inside")):
+    for out, problem in (
+        (data, "is also the training data: it would be replaced"),
+        (tmp_path, f"holds the training data {data}: replacing it would delete it"),
+        (data / "model", f"is inside the training data {data}"),
+    ):  # the check every output path gets (files.clash)
         result = runner.invoke(app, ["train", str(data), "--out", str(out), "--force"])
         assert result.exit_code == 1, out
-        assert result.stderr == (
-            f"error: {out}: the output directory {where} the training data {data} (write it elsewhere)\n"
-        )
+        assert result.stderr == f"error: {out} {problem} (write it elsewhere)\n"
     assert (data / "d.csv").is_file()
 
 

@@ -22,10 +22,10 @@ from .options import (
     ThresholdOpt,
     TreeNodes,
     TreeNodesOpt,
+    check_output,
     check_threshold,
     read_labelled,
     report_target,
-    same_file,
 )
 
 JSON_KEYS = (
@@ -79,7 +79,7 @@ def evaluate(
         typer.Option(
             "--predictions",
             help="Also write one record per review (source, predicted label, probabilities, true_label, text) "
-            "to FILE.jsonl, .csv, .tsv or .parquet, for error analysis.",
+            "to FILE.jsonl (.json and .ndjson are JSON lines too), .csv, .tsv or .parquet, for error analysis.",
             show_default=False,
         ),
     ] = None,
@@ -101,15 +101,15 @@ def evaluate(
         raise typer.BadParameter(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
-    if predictions is not None and predictions.suffix.lower() not in output.PREDICTION_FILE_FORMATS:
-        raise typer.BadParameter("give the file a .jsonl, .csv, .tsv or .parquet extension", param_hint="--predictions")
-    for option, written in (("--predictions", predictions), ("--report", report)):
-        if written is not None and same_file(written, data):
-            raise typer.BadParameter(f"{written} is also the data: it would be replaced", param_hint=option)
-    if report is not None:  # before the long part: a report that cannot be written fails at once
+    if predictions is not None:
+        output.prediction_file_format(predictions, "--predictions")
+    # before the long part: an output that would replace an input, or cannot be written, fails at once
+    check_output("--predictions", predictions, [("the data", data)], model=model)
+    if report is not None:
         from ..reports import require_matplotlib
 
-        report_target(report)
+        report_target(report)  # its kind, and that it can be written
+        check_output("--report", report, [("the data", data)], model=model, writable=False)
         require_matplotlib()
     from ..bundle import read_bundle
     from ..evaluation import default_split, score
@@ -157,7 +157,7 @@ def write_predictions(path: Path, evaluation: Any) -> None:
     from ..metrics import reported_probabilities
     from ..runtime import Prediction
 
-    fmt = output.PREDICTION_FILE_FORMATS[path.suffix.lower()]
+    fmt = output.prediction_file_format(path, "--predictions")
     classes, predicted = evaluation.classes, evaluation.predicted
     reported = reported_probabilities(evaluation.probabilities, predicted)
     keep = ("true_label", "text")

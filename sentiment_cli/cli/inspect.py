@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import output, render
-from .options import FormatOpt, ReportFormat, report_target
+from .options import FormatOpt, ReportFormat, check_output, report_target
 
 
 def inspect(
@@ -66,6 +66,7 @@ def inspect(
                 param_hint="--report",
             )
         report_target(report_file)
+        check_output("--report", report_file, model=model, writable=False)
         require_matplotlib()
     from ..extras import require_tensorflow
 

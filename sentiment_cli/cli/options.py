@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,12 +151,54 @@ def check_threshold(threshold: float | None, labels: tuple[str, ...]) -> None:
         raise typer.BadParameter(str(exc).removeprefix("threshold "), param_hint="--threshold") from None
 
 
-def same_file(a: Path, b: str | Path) -> bool:
-    """Whether ``a`` (an output) is the file ``b`` (an input), which writing it would replace."""
+def model_files(model: Path | None) -> list[tuple[str, Path]]:
+    """The files of the model a command reads (``--model``, else the shipped one), as inputs for
+    :func:`check_output`: its card and every file the card lists (and the usual ones, listed or not). A
+    ``.keras`` file is itself the model's file. The card is read only when it is a regular file of a sane size
+    (a FIFO is never opened to wait: reading the model refuses it later)."""
+    import json
+    import stat
+
+    from .. import bundle
+
+    directory = bundle.default_model_dir() if model is None else model
+    if directory.is_file():
+        return [("the model", directory)]
+    names = {bundle.CARD_FILE, bundle.TOKENIZER_FILE, bundle.KERAS_FILE, bundle.LITERT_FILE, bundle.NGRAMS_FILE,
+             "report.html"}  # fmt: skip
+    card = directory / bundle.CARD_FILE
     try:
-        return a.exists() and Path(b).exists() and a.samefile(b)
-    except OSError:
-        return False
+        status = card.stat()
+        if stat.S_ISREG(status.st_mode) and status.st_size <= bundle.MAX_CARD_BYTES:
+            listed = json.loads(card.read_bytes()).get("files", {})
+            names |= {name for name in listed if isinstance(name, str) and name and Path(name).name == name}
+    except (OSError, ValueError, AttributeError, RecursionError):
+        pass  # no readable card: the model is refused when it is read
+    return [(f"a file of the model {directory}", directory / name) for name in sorted(names)]
+
+
+def check_output(
+    option: str,
+    path: Path | None,
+    inputs: Sequence[tuple[str, str | Path]] = (),
+    *,
+    model: Path | None = None,
+    writable: bool = True,
+) -> None:
+    """The one check of an output file of predict, evaluate and inspect (``-o``, ``--predictions``, ``--report``)
+    before any work, with :func:`~sentiment_cli.files.clash` (which ``score OUTPUT`` and ``train --out`` use in
+    the library): never one of ``inputs`` nor a file of ``model`` (None: the shipped one), a usage error naming
+    ``option``; and (``writable``) in a place that can be written: an
+    :class:`~sentiment_cli.errors.OutputError`, as when it turns out unwritable later (exit 1)."""
+    if path is None:
+        return
+    from ..files import check_writable, clash
+
+    problem = clash(path, [*inputs, *model_files(model)])
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint=option)
+    if writable:
+        check_writable(path)
 
 
 def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) -> Any:

@@ -10,6 +10,7 @@ import csv
 import errno
 import functools
 import json
+import math
 import os
 import re
 import signal
@@ -45,7 +46,9 @@ PREVIEW_WIDTH = 160
 def _out() -> Console:
     from rich.console import Console
 
-    console = Console(file=STDOUT, soft_wrap=False)  # type: ignore[arg-type]
+    # markup and emoji codes off: no string can be read as Rich markup ([/i], [link=...]) or :emoji:, even one
+    # that reached Rich without going through plain() (a column header); styles are given as Text's styles
+    console = Console(file=STDOUT, soft_wrap=False, markup=False, emoji=False)  # type: ignore[arg-type]
     console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # Rich's own exits 1, not 141
     if not console.is_terminal and not os.environ.get("COLUMNS"):
         console.width = NATURAL_WIDTH  # no terminal to fit (a file, a pipe, CI logs): tables take their own width
@@ -61,7 +64,7 @@ def _broken_pipe() -> None:
 def _err() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, markup=False, emoji=False)
 
 
 def __getattr__(name: str) -> Console:
@@ -96,28 +99,83 @@ _ONE_FOR_ONE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *r
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def inert(value: object) -> str:
-    """Text that cannot drive a terminal: control characters (ESC, OSC, BEL, CR...) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else " ", str(value))
+    """Text that cannot drive a terminal: control characters (ESC, OSC, BEL, CR, the 8-bit CSI...) shown as
+    ``\\xNN``, and bytes that were not UTF-8 (in a file name) as U+FFFD (:func:`valid_text`). Newlines and tabs
+    are kept (a note may have several lines); see :func:`one_line` for a cell or a header."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else " ", valid_text(str(value)))
+
+
+def one_line(value: object) -> str:
+    """:func:`inert`, with newlines and tabs shown as ``\\x0a`` and ``\\x09`` too: a table cell or header that
+    must stay one line (a file name or class name holding a newline would otherwise split its row)."""
+    return inert(value).replace("\n", "\\x0a").replace("\t", "\\x09")
 
 
 def valid_text(value: str) -> str:
     """A file name that was not valid UTF-8 (Python keeps its bytes as lone surrogates) with those bytes as
-    U+FFFD: JSON, CSV and Parquet output must be valid UTF-8."""
+    U+FFFD: JSON, CSV and Parquet output must be valid UTF-8, and a terminal must never get them raw (byte 0x9B
+    is an 8-bit CSI). Any other lone surrogate (``"\\ud800"`` in a JSON table) is U+FFFD as well."""
     if value.isascii():
         return value
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+
+
+def jsonable(value: Any) -> Any:
+    """A value (a carried id or column, a record, a metric) as JSON can hold it, so that every JSON written is
+    valid JSON: NaN and ±Infinity (a JSON ``NaN``, a Parquet double) become None (``null``), bytes (a Parquet
+    ``binary`` column) their UTF-8 text, NumPy scalars Python's, text valid UTF-8; other objects (a date, a
+    decimal) their text. Lists and objects are converted all through."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {valid_text(str(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return jsonable(value.item())
+    if getattr(value, "is_finite", None) is not None and not value.is_finite():  # Decimal('NaN')
+        return None
+    return valid_text(str(value))
+
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """The one way JSON is written for a user (JSON lines, ``--format json``, a carried object in CSV): through
+    :func:`jsonable`, and ``allow_nan=False`` so that nothing non-standard can slip through. The characters
+    that readers splitting on any line break (Python's ``splitlines``, JavaScript) take for one, U+0085, U+2028
+    and U+2029, are escaped, so a JSON line stays one line for them too."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    return text if text.isascii() else text.translate(_LINE_BREAKS)
 
 
 def _cell(value: Any) -> str:
-    """A carried value (an id, a kept column) for a table cell: ``-`` for none, else as :func:`_text`."""
-    return "-" if value is None else _text(value)
+    """A carried value (an id, a kept column) for a table cell: ``-`` for none (or NaN), else as :func:`_text`."""
+    text = _text(value)
+    return "-" if text is None else text
 
 
-def _text(value: Any) -> str:
-    """A carried value (not None) as text: JSON for lists, objects and booleans (``true``, not Python's
-    ``True``), as JSON lines output writes them; others as they are."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list | bool) else str(value)
+def _text(value: Any) -> str | None:
+    """A carried value as text, None for none (or NaN): JSON for lists, objects and booleans (``true``, not
+    Python's ``True``), as JSON lines output writes them; bytes as their UTF-8 text; others as they are."""
+    value = jsonable(value)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json_text(value)
 
 
 def plain(value: object, style: str = "") -> Any:
@@ -127,22 +185,29 @@ def plain(value: object, style: str = "") -> Any:
     return Text(inert(value), style=style)
 
 
+def cell(value: object, style: str = "") -> Any:
+    """:func:`plain` on one line (:func:`one_line`): a table cell or header, a file or class name, a message."""
+    from rich.text import Text
+
+    return Text(one_line(value), style=style)
+
+
 def error(message: str) -> None:
     """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
     from rich.text import Text
 
-    _err().print(Text("error: ", style="bold red") + plain(message), soft_wrap=True)
+    _err().print(Text("error: ", style="bold red") + cell(message), soft_wrap=True)
 
 
 def warning(message: str) -> None:
     from rich.text import Text
 
-    _err().print(Text("warning: ", style="bold yellow") + plain(message), soft_wrap=True)
+    _err().print(Text("warning: ", style="bold yellow") + cell(message), soft_wrap=True)
 
 
 def status(message: str) -> Any:
     """A spinner on stderr with a message that may hold user text (a path)."""
-    return _err().status(plain(message))
+    return _err().status(cell(message))
 
 
 @contextlib.contextmanager
@@ -170,11 +235,11 @@ def progress(
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
+                TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.fields[done]}"),
                 TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=_err(), transient=True,
             )  # fmt: skip
             bar.start()
-            shown.extend([bar, bar.add_task(inert(description), total=total, done="", rate="")])
+            shown.extend([bar, bar.add_task(one_line(description), total=total, done="", rate="")])
         bar, task = shown
         seconds = now - started
         bar.update(
@@ -191,7 +256,7 @@ def progress(
 
 def note(message: str) -> None:
     """A line of information on stderr (what was detected, what was read), never markup."""
-    _err().print(plain(message), soft_wrap=True, highlight=False)
+    _err().print(cell(message), soft_wrap=True, highlight=False)
 
 
 def report_dataset(dataset: Any) -> None:
@@ -207,17 +272,28 @@ def report_dataset(dataset: Any) -> None:
 
 
 class Terminated(BaseException):
-    """SIGTERM, raised where the program is, so that clean-up (``finally``, staged output) runs."""
+    """SIGTERM (or SIGHUP, SIGQUIT), raised where the program is, so that clean-up (``finally``, staged output,
+    a temporary file beside ``-o``) runs. The exit code is 128 + the signal's number, as the shell's."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-_pending: list[type[BaseException]] = []
+_ENDING_SIGNALS = {signal.SIGTERM: "terminated"} | {
+    getattr(signal, name): what for name, what in (("SIGHUP", "hung up (SIGHUP)"), ("SIGQUIT", "quit (SIGQUIT)"))
+    if hasattr(signal, name)
+}  # fmt: skip
+"""Signals that end a run, with what the error line says: SIGHUP is what a closed ssh session sends."""
+
+_pending: list[Callable[[], BaseException]] = []
 """Signals received and not yet handled: a library that catches exceptions broadly (TensorFlow's input
 pipeline can) may swallow the one raised, so long-running loops call :func:`raise_pending` as well."""
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
-    _pending.append(Terminated)
-    raise Terminated
+    _pending.append(lambda: Terminated(signum))
+    raise Terminated(signum)
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
@@ -247,6 +323,9 @@ def reporting() -> Iterator[None]:
     previous = {}
     if in_main_thread:
         previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _raise_terminated)
+        for signum in _ENDING_SIGNALS:  # SIGHUP, SIGQUIT: unless ignored (nohup), they end the run cleanly too
+            if signum != signal.SIGTERM and signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _raise_terminated)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, _raise_interrupted)
     try:
@@ -258,9 +337,9 @@ def reporting() -> Iterator[None]:
     except KeyboardInterrupt:
         error("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except Terminated:
-        error("terminated")
-        raise typer.Exit(EXIT_TERMINATED) from None
+    except Terminated as exc:
+        error(_ENDING_SIGNALS.get(exc.signum, "terminated"))
+        raise typer.Exit(128 + exc.signum) from None
     except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
@@ -419,6 +498,15 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
+_TSV_BREAKS = str.maketrans("\t\r\n", "   ")
+
+
+def _tsv_cell(cell: str) -> str:
+    """A TSV cell as the TSV format has it (and as ``sentiment`` reads TSV: quotes are text): never quoted, a tab
+    or line break in it written as a space, which splits no token, so a review read back scores the same."""
+    return cell.translate(_TSV_BREAKS)
+
+
 class PredictionWriter:
     """Writes predictions chunk by chunk in one format, flushing after each chunk.
 
@@ -468,7 +556,7 @@ class PredictionWriter:
             record["probabilities"] = {name: _number(v) for name, v in zip(self.classes, values, strict=True)}
         for column in self.keep:
             value = (p.extra or {}).get(column)
-            record[column] = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+            record[column] = json_text(value) if isinstance(value, dict | list) else value
         return record
 
     def json_record(self, p: Any, explanation: Explanation | None = None, *, explained: bool = False) -> dict[str, Any]:
@@ -495,7 +583,7 @@ class PredictionWriter:
             for p, e in zip(predictions, explanations or [], strict=False):
                 if e is None:  # a table row without text, or a review with nothing the model knows
                     why = "(no word or n-gram the model knows: no label)" if hasattr(p, "text") else "(no text)"
-                    _out().print(Text.assemble((inert(p.source), "bold"), f"  {why}\n"))
+                    _out().print(Text.assemble((one_line(p.source), "bold"), f"  {why}\n"))
                 else:
                     _out().print(*_explained(p, e, self.classes), sep="\n")
             return
@@ -504,13 +592,16 @@ class PredictionWriter:
             for i, p in enumerate(predictions):
                 record = self.json_record(p, explanations[i] if explanations is not None else None,
                                           explained=explanations is not None)  # fmt: skip
-                out.write(json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n")
+                out.write(json_text(record) + "\n")
         else:
-            writer = csv.writer(out, delimiter="\t" if self.format is PredictFormat.tsv else ",", lineterminator="\n")
+            rows = [self._flat(p) for p in predictions]
             if not self._header_done:
-                writer.writerow(map(inert, self.columns()) if self.terminal else self.columns())
+                rows.insert(0, list(map(inert, self.columns())) if self.terminal else self.columns())
                 self._header_done = True
-            writer.writerows(self._flat(p) for p in predictions)
+            if self.format is PredictFormat.tsv:
+                out.write("".join("\t".join(map(_tsv_cell, row)) + "\n" for row in rows))
+            else:
+                csv.writer(out, lineterminator="\n").writerows(rows)
         out.flush()
 
     def _flat(self, p: Any) -> list[str]:
@@ -522,9 +613,9 @@ class PredictionWriter:
                 cells.append("" if value is None else f"{value:.6f}")
                 cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
             else:
-                cell = "" if value is None else _text(value)
-                cell = spreadsheet_safe(cell) if self.formula_safe else cell
-                cells.append(inert(cell) if self.terminal else cell)
+                text = _text(value) or ""
+                text = spreadsheet_safe(text) if self.formula_safe else text
+                cells.append(inert(text) if self.terminal else text)
         return cells
 
     def _table(self, predictions: list[Any]) -> Table:
@@ -532,13 +623,13 @@ class PredictionWriter:
         from rich.text import Text
 
         width = min(_out().width, PREVIEW_WIDTH)
-        source_width = min(max(6, min(40, width // 3)), max(6, *(len(p.source) for p in predictions)))
-        label_width = max(8, *(len(name) for name in self.classes))
-        heading = "P(label)" if self.multiclass else f"P({self.classes[1]})"
+        source_width = min(max(6, min(40, width // 3)), max(6, *(len(one_line(p.source)) for p in predictions)))
+        label_width = max(8, *(len(one_line(name)) for name in self.classes))
+        heading = cell("P(label)" if self.multiclass else f"P({self.classes[1]})")  # a class name: never markup
         probability_width = max(11, len(heading))
         # the id and the kept columns, as every other format carries them (each up to 20 characters wide)
         carried = {name: [_cell(self._carried(p, name)) for p in predictions] for name in self._carried_names()}
-        carried_widths = {name: min(20, max(len(name), *map(len, cells))) for name, cells in carried.items()}
+        carried_widths = {name: min(20, max(len(one_line(name)), *map(len, cells))) for name, cells in carried.items()}
         used = source_width + label_width + probability_width + sum(carried_widths.values())
         review_width = max(10, width - used - (4 + len(carried)) * 3)
         table = Table(show_edge=False, header_style="bold", show_header=not self._header_done)
@@ -549,18 +640,18 @@ class PredictionWriter:
         table.add_column("label", min_width=label_width, no_wrap=True)
         table.add_column(heading, min_width=probability_width, justify="right", no_wrap=True)
         for name in self.keep:
-            table.add_column(inert(name), width=carried_widths[name], overflow="fold")
+            table.add_column(cell(name), width=carried_widths[name], overflow="fold")
         table.add_column("review", width=review_width, no_wrap=True, overflow="ellipsis")
         for i, p in enumerate(predictions):
             label = getattr(p, "label", None)
             style = {self.classes[0]: "red", self.classes[-1]: "green"}.get(label or "", "yellow")
             probability = getattr(p, "probability", None)
             table.add_row(
-                plain(p.source),
-                *([plain(carried["id"][i])] if self.with_id else []),
-                plain(label or "-", style=style),
+                cell(p.source),
+                *([cell(carried["id"][i])] if self.with_id else []),
+                cell(label or "-", style=style),
                 "-" if probability is None else f"{probability:.3f}",
-                *(plain(carried[name][i]) for name in self.keep),
+                *(cell(carried[name][i]) for name in self.keep),
                 Text(preview(getattr(p, "text", ""), review_width)),
             )
         return table
@@ -604,7 +695,7 @@ class ParquetPredictionWriter:
         for field in self.schema:
             values = [row[field.name] for row in rows]
             if field.type == self.pa.string():
-                values = [None if v is None else str(v) for v in values]
+                values = [_text(v) for v in values]  # as CSV writes them: true, not True; NaN as null
             columns[field.name] = values
         self._writer.write_table(self.pa.table(columns, schema=self.schema))
 
@@ -633,24 +724,37 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     else:
         heading, toward, away = f"P({prediction.label})", f"toward {prediction.label}", f"away from {prediction.label}"
     head = Text.assemble(
-        (inert(prediction.source), "bold"), "  ", (inert(prediction.label), style),
-        f"  {inert(heading)} {prediction.probability:.3f}",
+        (one_line(prediction.source), "bold"), "  ", (one_line(prediction.label), style),
+        f"  {one_line(heading)} {prediction.probability:.3f}",
     )  # fmt: skip
     pushed_up, pushed_down = explanation.strongest()
     lines = [head, shown]
     for name, tokens in ((toward, pushed_up), (away, pushed_down)):
         if tokens:
-            lines.append(plain(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
+            lines.append(cell(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
     if explanation.phrases:
         shown_phrases = ", ".join(f'"{" ".join(x.text.split())}" ({x.weight:+.3f})' for x in explanation.phrases)
-        lines.append(plain(f"  phrases: {shown_phrases}"))
+        lines.append(cell(f"  phrases: {shown_phrases}"))
     return [*lines, Text("")]
 
 
 PREDICTION_FILE_FORMATS = {
-    ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
 }  # fmt: skip
-"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``)."""
+"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``). ``.json`` and
+``.ndjson`` are JSON lines too (one object per line), as Hugging Face datasets and BigQuery exports name them;
+a model's own ``card.json`` or ``tokenizer.json`` is refused by the check of every output, not by its name."""
+
+
+def prediction_file_format(path: Path, option: str, other: str = "") -> str:
+    """The format ``path``'s extension names, or a usage error naming ``option`` (``other``: what else to do)."""
+    suffix = path.suffix.lower()
+    if suffix in PREDICTION_FILE_FORMATS:
+        return PREDICTION_FILE_FORMATS[suffix]
+    raise typer.BadParameter(
+        f"give the file a .jsonl (.json, .ndjson), .csv, .tsv or .parquet extension{', ' + other if other else ''}",
+        param_hint=option,
+    )
 
 
 JSON_SCHEMA_VERSION = 1
@@ -660,5 +764,5 @@ def print_json(data: Any, command: str) -> None:
     """One JSON object on stdout, led by ``schema`` (``sentiment-cli/COMMAND``) and ``schema_version``:
     a script can check what it reads, and fields are only added within a version."""
     document = {"schema": f"sentiment-cli/{command}", "schema_version": JSON_SCHEMA_VERSION, **data}
-    STDOUT.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    STDOUT.write(json_text(document, indent=2) + "\n")
     STDOUT.flush()

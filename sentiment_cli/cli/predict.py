@@ -18,8 +18,8 @@ from .options import (
     ModelOpt,
     TextColumnOpt,
     ThresholdOpt,
+    check_output,
     check_threshold,
-    same_file,
 )
 from .output import PredictFormat
 
@@ -87,8 +87,8 @@ def predict(
         typer.Option(
             "--output",
             "-o",
-            help="Write the results to this file instead of stdout: .parquet, .csv, .tsv or .jsonl "
-            "(the format follows the extension unless --format is given).",
+            help="Write the results to this file instead of stdout: .parquet, .csv, .tsv or .jsonl (.json and "
+            ".ndjson are JSON lines too; the format follows the extension unless --format is given).",
             show_default=False,
         ),
     ] = None,
@@ -143,20 +143,15 @@ def predict(
             file_format = "parquet"
         elif fmt is not PredictFormat.auto:
             file_format = fmt.value
-        elif suffix in output.PREDICTION_FILE_FORMATS:
-            file_format = output.PREDICTION_FILE_FORMATS[suffix]
         else:
-            raise typer.BadParameter(
-                "give the file a .parquet, .csv, .tsv or .jsonl extension, or pass --format", param_hint="--output"
-            )
+            file_format = output.prediction_file_format(output_file, "--output", "or pass --format")
         if file_format == "table":
             raise typer.BadParameter(
                 "a table is for a terminal; use jsonl, csv, tsv or .parquet", param_hint="--output"
             )
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
-    if output_file is not None and any(same_file(output_file, source) for source in sources if source != "-"):
-        raise typer.BadParameter(f"{output_file} is also an input: it would be replaced", param_hint="--output")
+    check_output("--output", output_file, [("an input", source) for source in sources if source != "-"], model=model)
     if table_on_stdin and whole:
         raise typer.BadParameter(
             f"--whole reads standard input as one review, --input-format {input_format.value} as a table: "

@@ -1,7 +1,8 @@
 """Every Rich table and chart the commands print, built from result objects (no command logic here).
 
-User-supplied text (review text, file names, card fields, layer names) goes through ``output.plain``: never
-read as markup, control characters shown escaped.
+User-supplied text (review text, file names, card fields, layer names) goes through ``output.plain`` (or
+``output.cell``, on one line): never read as markup, control characters shown escaped. The consoles read no
+markup at all, so a string that reaches Rich another way is shown as written too.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def evaluation_table(result: dict[str, Any]) -> Table:
     table = Table(show_header=False)
     table.add_column("metric", style="bold", no_wrap=True)
     table.add_column("value", justify="right", overflow="fold")
-    table.add_row("data", output.plain(f"{result['source']}, {result['split']} split"))
+    table.add_row("data", output.cell(f"{result['source']}, {result['split']} split"))
     rows = [("accuracy", "accuracy")]
     if binary:
         rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
@@ -48,7 +49,7 @@ def evaluation_table(result: dict[str, Any]) -> Table:
         table.add_row("false negative / true positive", f"{fn:,} / {tp:,}")
         table.add_row("threshold", f"{result['threshold']:.2f}")
     for reason, count in result.get("rows_skipped", {}).items():
-        table.add_row(output.plain(f"rows skipped {reason}"), f"{count:,}")
+        table.add_row(output.cell(f"rows skipped {reason}"), f"{count:,}")
     if result.get("unreadable"):
         table.add_row("not scored: no word or n-gram the model knows", f"{result['unreadable']:,}")
     rate = result["reviews_per_second"]
@@ -67,7 +68,7 @@ def per_class_table(result: dict[str, Any]) -> Table:
         table.add_column(column, justify="right")
     for name, values in result["per_class"].items():
         table.add_row(
-            output.plain(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
+            output.cell(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
         )
     table.add_section()
     for average in ("macro", "weighted"):
@@ -82,9 +83,9 @@ def confusion_table(result: dict[str, Any]) -> Table:
     table = Table(title="Confusion matrix (rows true, columns predicted)", header_style="bold")
     table.add_column("true \\ predicted", no_wrap=True)
     for name in result["classes"]:
-        table.add_column(output.plain(name), justify="right")
+        table.add_column(output.cell(name), justify="right")
     for name, row in zip(result["classes"], result["confusion_matrix"], strict=True):
-        table.add_row(output.plain(name), *(f"{v:,}" for v in row))
+        table.add_row(output.cell(name), *(f"{v:,}" for v in row))
     return table
 
 
@@ -101,7 +102,7 @@ def layers_table(report: Any, expand: bool = False, width: int | None = None) ->
     from rich.table import Table
 
     per = "per token" if report.sequence_length == 1 else f"per review of {report.sequence_length} tokens"
-    title = output.plain(f"{report.name}  ({report.source})")
+    title = output.cell(f"{report.name}  ({report.source})")
     if width is not None and width < _columns_width(report):
         return _stacked_layers(report, expand, title, per)
     table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold")
@@ -160,7 +161,7 @@ def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
 
 def _layer_name(layer: Any, indent: str) -> Any:
     """A layer's name (marked when frozen) over its type, dimmed."""
-    name = output.plain(f"{indent}{layer.name}")
+    name = output.cell(f"{indent}{layer.name}")
     if not layer.trainable:
         name.append(" (frozen)", style="yellow")
     name.append("\n")
@@ -216,7 +217,7 @@ def card_table(card: dict[str, Any]) -> Table:
     table.add_column("value", overflow="fold")
 
     def row(fact: str, value: str) -> None:
-        table.add_row(output.plain(fact), output.plain(value))
+        table.add_row(output.cell(fact), output.cell(value))
 
     model, training, data = _section(card, "model"), _section(card, "training"), _section(card, "data")
     row("architecture", str(model.get("arch", "seed")))
@@ -269,12 +270,13 @@ def _bar(value: float, top: float, width: int = 16) -> str:
 def history_chart(name: str, history: dict[str, list[float]]) -> Table:
     """Loss and accuracy per epoch, training against validation, as bars: over-fitting shows at a glance."""
     from rich.table import Table
+    from rich.text import Text
 
     losses = history.get("loss", [])
     val_losses = history.get("val_loss", [])
     top = max(losses + val_losses, default=0.0)
     best = min(range(len(val_losses)), key=val_losses.__getitem__) if val_losses else None
-    table = Table(title=output.plain(f"Training history: {name}"), header_style="bold", show_edge=False)
+    table = Table(title=output.cell(f"Training history: {name}"), header_style="bold", show_edge=False)
     table.add_column("epoch", justify="right")
     table.add_column("loss (train)")
     table.add_column("loss (validation)")
@@ -283,11 +285,11 @@ def history_chart(name: str, history: dict[str, list[float]]) -> Table:
         val_loss = val_losses[epoch] if epoch < len(val_losses) else None
         accuracy = history.get("accuracy", [None] * len(losses))[epoch]
         val_accuracy = (history.get("val_accuracy") or [None] * len(losses))[epoch]
-        marker = " [bold green]← kept[/]" if epoch == best else ""
+        marker = (" ← kept", "bold green") if epoch == best else ""
         table.add_row(
             str(epoch + 1),
-            f"[cyan]{_bar(loss, top)}[/] {loss:.3f}",
-            "" if val_loss is None else f"[magenta]{_bar(val_loss, top)}[/] {val_loss:.3f}{marker}",
+            Text.assemble((_bar(loss, top), "cyan"), f" {loss:.3f}"),
+            "" if val_loss is None else Text.assemble((_bar(val_loss, top), "magenta"), f" {val_loss:.3f}", marker),
             " / ".join("-" if a is None else f"{a:.3f}" for a in (accuracy, val_accuracy)),
         )
     return table
