@@ -69,11 +69,16 @@ def test_predict_explain_jsonl_and_table(tiny_model, tmp_path):
     assert [t["token"] for t in record["explanation"]] == ["the", FILLER[1], "was", NEGATIVE[0]]
     assert all(text[t["start"] : t["end"]] == t["token"] for t in record["explanation"])
     assert min(record["explanation"], key=lambda t: t["weight"])["token"] == NEGATIVE[0]
+    added = record["explanation_base"] + sum(t["weight"] for t in record["explanation"]) + record["explanation_rest"]
+    assert added == pytest.approx(record["explanation_logit"], abs=1e-4)  # the weights add up, in the output too
+    assert [t["negated"] for t in record["explanation"]] == [False, False, False, False]
 
     table = runner.invoke(app, ["predict", "-m", str(tiny_model), "--explain", "-", "-f", "table"], input=text)
     assert table.exit_code == 0
     assert "<stdin>:1  negative" in table.stdout and text in table.stdout
     assert f"toward negative: {NEGATIVE[0]} (-" in table.stdout
+    total = f"log-odds {record['explanation_logit']:+.3f} = base {record['explanation_base']:+.3f} + words"
+    assert total in table.stdout
 
     csv = runner.invoke(app, ["predict", "-m", str(tiny_model), "--explain", "-", "-f", "csv"], input=text)
     assert csv.exit_code == 2

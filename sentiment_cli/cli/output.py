@@ -561,12 +561,16 @@ class PredictionWriter:
 
     def json_record(self, p: Any, explanation: Explanation | None = None, *, explained: bool = False) -> dict[str, Any]:
         """What JSON lines output writes for one prediction: :meth:`record`, and with ``explained`` (``--explain``)
-        the ``explanation`` (empty for a review the model cannot read) and ``phrases`` fields. ``sentiment serve``
-        answers with these records too."""
+        the ``explanation`` (empty for a review the model cannot read), ``explanation_base``, ``explanation_logit``
+        and ``explanation_rest`` (base + the tokens' weights + rest = logit; null without an explanation) and
+        ``phrases`` fields. ``sentiment serve`` answers with these records too."""
         record = self.record(p)
         if explained:
             tokens = explanation.tokens if explanation is not None else []
             record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
+            known = explanation is not None and explanation.probability is not None
+            for key in ("base", "logit", "rest"):
+                record[f"explanation_{key}"] = round(getattr(explanation, key), 6) if known else None
             if explanation is not None and explanation.phrases:
                 record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in explanation.phrases]
         return record
@@ -708,6 +712,8 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     predicted one (more), red away from it."""
     from rich.text import Text
 
+    from ..text import NEGATED
+
     text = prediction.text
     top = max((abs(t.weight) for t in explanation.tokens), default=0.0) or 1.0
     shown = Text(text.translate(_ONE_FOR_ONE))  # one for one, so the tokens' offsets still apply
@@ -728,10 +734,14 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
         f"  {one_line(heading)} {prediction.probability:.3f}",
     )  # fmt: skip
     pushed_up, pushed_down = explanation.strongest()
-    lines = [head, shown]
+    words = sum(t.weight for t in explanation.tokens) + explanation.rest
+    about = "log-odds" if len(classes) == 2 else f"logit of {prediction.label}"
+    total = f"  {about} {explanation.logit:+.3f} = base {explanation.base:+.3f} + words {words:+.3f}"
+    lines = [head, shown, cell(total)]
     for name, tokens in ((toward, pushed_up), (away, pushed_down)):
         if tokens:
-            lines.append(cell(f"  {name}: " + ", ".join(f"{t.token} ({t.weight:+.3f})" for t in tokens)))
+            named = (f"{NEGATED if t.negated else ''}{t.token} ({t.weight:+.3f})" for t in tokens)
+            lines.append(cell(f"  {name}: " + ", ".join(named)))
     if explanation.phrases:
         shown_phrases = ", ".join(f'"{" ".join(x.text.split())}" ({x.weight:+.3f})' for x in explanation.phrases)
         lines.append(cell(f"  phrases: {shown_phrases}"))
