@@ -64,7 +64,9 @@ def test_the_readme_names_the_commands_ci_runs():
     steps = (ROOT / ".ci" / "run").read_text(encoding="utf-8").split('echo "== ')[1:]
     commands = [step.splitlines()[1] for step in steps if step.startswith("README")]
     assert len(commands) == 2
-    assert [command for command in commands if command not in section] == []
+    lines = section.splitlines()
+    shown = [c for c in commands if any(line == c or line.endswith(f" && {c}") for line in lines)]
+    assert shown == commands
 
 
 def _links(path: Path) -> list[str]:
