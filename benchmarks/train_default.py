@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from general_data import SHARED, write_domains  # noqa: E402
 
 RECIPE = ["--embeddings", "glove", "--vocab-size", "30000"]
-"""The recipe's options beyond the defaults, chosen on the development sets (README: the shipped model)."""
+"""The recipe's options beyond the defaults, chosen on the development sets (docs/results.md: the shipped model)."""
 RECIPE_3 = [*RECIPE]
 OUT = {2: ROOT / "models" / "default", 3: ROOT / "models" / "three-class"}
 

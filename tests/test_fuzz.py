@@ -1,6 +1,6 @@
 """Fuzzing the commands with hostile model directories, tables, options and byte streams (Hypothesis).
 
-Whatever the input, a command ends with a documented exit code (README, "Exit codes"), never a
+Whatever the input, a command ends with a documented exit code (docs/behaviour.md, "Exit codes"), never a
 traceback; an error is one line on stderr led by ``error:``; JSON on stdout, when asked for, parses.
 Each example copies a tiny model before corrupting it.
 """
