@@ -18,7 +18,7 @@ import itertools
 import numbers
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Set, Sized
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Set, Sized
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,7 +196,7 @@ class Model:
         an endless or huge input streams in bounded memory. ``threshold``: two-class models only,
         the probability of the second class at or above which it is predicted (default: the card's).
         """
-        check_threshold(threshold, self.labels)  # now, not at the first chunk of a stream
+        threshold = check_threshold(threshold, self.labels)  # now, not at the first chunk of a stream
         _check(texts)
         results = (r for chunk in _chunks(texts, CHUNK) for r in self._results(chunk, threshold))
         if isinstance(texts, Sized):
@@ -249,7 +249,7 @@ def _check(texts: Any) -> None:
             f"texts must be a collection of strings, got a {type(texts).__name__}, which iterates over its keys: "
             "pass its text column, model.predict(df['text'])"
         )
-    if isinstance(texts, Set):
+    if isinstance(texts, Set) and not isinstance(texts, KeysView):  # a dict's keys keep their order
         raise TypeError("texts must be an ordered collection (results come in input order), got a set: pass a list")
     if getattr(texts, "ndim", 1) != 1:
         raise TypeError(f"texts must be one-dimensional, got an array of {texts.ndim} dimensions")

@@ -48,14 +48,21 @@ class Prediction:
     """Input columns carried through to the output (``--keep-columns``)."""
 
 
-def check_threshold(threshold: float | None, labels: Sequence[str]) -> None:
-    """A threshold is a two-class model's, a number from 0 to 1 (``ValueError`` otherwise)."""
+def check_threshold(threshold: Any, labels: Sequence[str]) -> float | None:
+    """A threshold is a two-class model's, a number from 0 to 1 (any real: float, NumPy, ``Fraction``,
+    ``Decimal``): returned as a float; ``ValueError`` otherwise."""
     if threshold is None:
-        return
+        return None
     if len(labels) != 2:
         raise ValueError(f"threshold applies to two-class models; this one has {len(labels)} classes")
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0.0 <= threshold <= 1.0:
+    # numbers.Real, or a Number that is not Complex: Decimal (registered as a Number only)
+    real = isinstance(threshold, numbers.Real) or (
+        isinstance(threshold, numbers.Number) and not isinstance(threshold, numbers.Complex)
+    )
+    real = real and not isinstance(threshold, bool)
+    if not real or not 0.0 <= float(threshold) <= 1.0:
         raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
+    return float(threshold)
 
 
 class Predictor:

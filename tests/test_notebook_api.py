@@ -64,3 +64,18 @@ def test_an_explanation_shows_itself_in_a_notebook_and_adds_up(model):
     assert total == pytest.approx(explanation.logit, abs=1e-4)
     assert explanation.target == "positive"
     assert [t.token for t in explanation.tokens if t.negated] == ["bad", "at", "all"]
+
+
+def test_any_real_threshold_and_a_dicts_keys_are_taken(model):
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    texts = {"A wonderful film.": 1, "Dull.": 2}
+    base = model.predict(list(texts))
+    for threshold in (0.5, Fraction(1, 2), Decimal("0.5"), np.float32(0.5)):
+        assert model.predict(texts.keys(), threshold=threshold) == base
+    for bad in (Decimal("NaN"), Decimal("1.5"), True, 1j, "0.5"):
+        with pytest.raises(ValueError, match="threshold must be a number from 0 to 1"):
+            model.predict(list(texts), threshold=bad)
