@@ -42,7 +42,7 @@ from .._tensorflow import keras, tf
 from ..checkpoint import Checkpoint, State
 from ..errors import SentimentError
 from .batches import Batches
-from .fitting import loss_and_metric
+from .losses import loss_and_metric
 
 TF_CONFIG_EXAMPLE = (
     'TF_CONFIG=\'{"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": {"type": "worker", "index": 0}}\''

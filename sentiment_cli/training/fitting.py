@@ -13,6 +13,7 @@ from ..checkpoint import Checkpoint, State
 from ..data import Split
 from ..text import Encoded, Encoder
 from .batches import Batches
+from .losses import loss_and_metric
 
 if TYPE_CHECKING:
     from .distributed import Distribution
@@ -62,18 +63,6 @@ class _KerasProgress(keras.callbacks.Callback):
 
 def floats(logs: dict | None) -> dict[str, float]:
     return {key: float(value) for key, value in (logs or {}).items()}
-
-
-def loss_and_metric(num_classes: int, logits: bool) -> tuple[keras.losses.Loss, keras.metrics.Metric]:
-    """Binary cross-entropy on one output for two classes, sparse categorical cross-entropy for more."""
-    if num_classes == 2:
-        threshold = 0.0 if logits else 0.5
-        return keras.losses.BinaryCrossentropy(from_logits=logits), keras.metrics.BinaryAccuracy(
-            threshold=threshold, name="accuracy"
-        )
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=logits), keras.metrics.SparseCategoricalAccuracy(
-        name="accuracy"
-    )
 
 
 class Session:
