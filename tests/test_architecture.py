@@ -14,7 +14,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("engines", {"api", "arrow", "spark"}),
     ("recipe", {"training"}),
     ("results", {"reports", "evaluation", "explain", "inspection"}),
-    ("core", {"runtime", "bundle", "data", "reviews", "model"}),
+    ("core", {"runtime", "bundle", "data", "reviews", "model", "download"}),
     ("readers", {"tables", "textio", "trees", "text", "labels", "files", "checkpoint", "embeddings",
                  "_tensorflow", "extras"}),
     ("leaves", {"config", "errors", "metrics", "_quiet"}),

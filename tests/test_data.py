@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import SHARED_ARCHIVE, make_reviews, write_csv, write_folder
-from sentiment_cli.data import TableOptions, fetch_dataset, load_dataset
+from sentiment_cli.data import TableOptions, load_dataset
+from sentiment_cli.download import fetch_dataset
 from sentiment_cli.errors import DataError, DownloadError
 
 ROWS = make_reviews(10)

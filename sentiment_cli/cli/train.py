@@ -395,7 +395,7 @@ def _command_line(ctx: typer.Context) -> list[str]:
 def _download(url: str | None, sha256: str | None) -> Path:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..data import fetch_dataset
+    from ..download import fetch_dataset
 
     with Progress(
         TextColumn("Downloading"),
