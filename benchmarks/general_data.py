@@ -6,7 +6,8 @@ folder (never into the repository), and the development sets the recipe is chose
 
 Only sets whose "shipped model" column in SOURCES.md says yes are trained on; the SemEval-2017 test file,
 the SST dev trees, GoEmotions' test split, the finance tweets' validation split, the Amazon (Blitzer) and
-Yelp files are development data and are never written here. Each domain's classes are sampled down (seeded)
+Yelp files are development data and are never written here (IMDB's test split is written as the ``test``
+split: it is scored into the card, never trained on). Each domain's classes are sampled down (seeded)
 to its rarest class's count, so no domain teaches the model a class prior; a random 4% of each domain (at
 most 1,500 rows) is the validation split (``split`` column) that picks the epoch and fits the combiner.
 ``--hold-out`` leaves whole domains out, to measure how the recipe does on a domain it has never seen.
@@ -134,7 +135,13 @@ def domain_split(name: str, shared: Path, classes: int) -> list[tuple[str, str, 
         return []
     chosen = balanced(found, random.Random(f"{SEED}-{name}"))
     validation = min(VALIDATION_CAP, int(len(chosen) * VALIDATION_SHARE))
-    return [(text, label, "validation" if i < validation else "train") for i, (text, label) in enumerate(chosen)]
+    rows = [(text, label, "validation" if i < validation else "train") for i, (text, label) in enumerate(chosen)]
+    if name == "imdb" and classes == 2:  # scored into the card as its test split: IMDB test, the classic figure
+        from sentiment_cli.data import load_dataset
+
+        test = load_dataset(shared / SOURCES["imdb"][0]).split("test")
+        rows += [(t, ("negative", "positive")[int(y)], "test") for t, y in zip(test.texts, test.labels, strict=True)]
+    return rows
 
 
 def training_rows(shared: Path, classes: int, hold_out: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
@@ -158,9 +165,10 @@ def write_domains(shared: Path, work: Path, classes: int, hold_out: tuple[str, .
         source = shared / SOURCES[name][0]
         manifest[name] = {
             "file": str(target),
-            "rows": len(rows),
+            "rows": sum(split != "test" for _, _, split in rows),
             "validation": sum(split == "validation" for _, _, split in rows),
-            "labels": dict(Counter(label for _, label, _ in rows)),
+            "test": sum(split == "test" for _, _, split in rows),
+            "labels": dict(Counter(label for _, label, split in rows if split != "test")),
             "source": source.name,
             "source_sha256": sha256(source),
             "licence": SOURCES[name][1],
