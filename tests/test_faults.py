@@ -466,3 +466,45 @@ def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path
     assert result.exit_code == 1
     assert f"warning: deleted {stage.name}, left beside {tmp_path / 'm'} by a run that was killed\n" in result.stderr
     assert not stage.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["hybrid", "seed"])
+def test_training_that_diverges_is_named_and_leaves_nothing(tmp_path, imdb_like, arch):
+    """A learning rate past the option's bound (1e308, set through a frozen config) sends the weights to NaN:
+    the run stops at that epoch with TrainingDiverged, not a traceback from scikit-learn, and leaves neither
+    the model directory, its stage, nor a checkpoint to resume (it would only diverge again)."""
+    from sentiment_cli.config import ModelConfig, TrainConfig
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.errors import TrainingDiverged
+    from sentiment_cli.training import checkpoint_dir, train
+
+    config = TrainConfig(epochs=2, batch_size=16)
+    object.__setattr__(config, "learning_rate", 1e308)
+    model = ModelConfig(arch=arch, vocab_size=60, max_length=24, embedding_dim=8, lstm_units=4, dense_units=4,
+                        ngram_vocab_size=500)  # fmt: skip
+    out = tmp_path / "m"
+    with pytest.raises(TrainingDiverged, match=r"^training the BiLSTM diverged at epoch 1 \((val )?loss (nan|inf)\)"):
+        train(load_dataset(imdb_like), out, model, config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert not checkpoint_dir(out).exists()
+
+
+def test_a_diverged_run_is_one_line_with_a_cli_hint(tmp_path, monkeypatch):
+    from sentiment_cli.errors import TrainingDiverged
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged("training the BiLSTM diverged at epoch 3 (loss nan): its weights are no longer "
+                               "finite numbers; the learning rate is too high")  # fmt: skip
+
+    import sentiment_cli.training
+
+    monkeypatch.setattr(sentiment_cli.training, "train", diverge)
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\ngood film,1\nbad film,0\n" * 3)
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--learning-rate", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: training the BiLSTM diverged at epoch 3 (loss nan): its weights are no longer finite numbers; "
+        "the learning rate is too high (lower --learning-rate)"
+    )

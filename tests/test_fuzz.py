@@ -219,13 +219,17 @@ def test_hostile_cards_for_inspect(tiny_model, edits):
     check(runner.invoke(app, ["inspect", str(model), "-f", "json"]), json_document=True)
 
 
+TRAIN_OPTIONS = ["--learning-rate", "--batch-size", "--epochs", "--vocab-size", "--max-length", "--seed",
+                 "--lstm-units", "--ngram-order"]  # fmt: skip
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     rows=st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["0", "1", "2", "", "pos", "x"])), max_size=12),
     options=st.lists(
         st.tuples(
-            st.sampled_from(["--learning-rate", "--batch-size", "--epochs", "--vocab-size", "--max-length"]),
-            st.sampled_from(["nan", "inf", "0", "-1", "1", "2", "1e9", "x"]),
+            st.sampled_from(TRAIN_OPTIONS),
+            st.sampled_from(["nan", "inf", "0", "-1", "1", "2", "1e9", "1e308", "4294967296", "100000", "x"]),
         ),
         max_size=2,
     ),
