@@ -206,6 +206,54 @@ def test_keras_files_that_are_not_models_are_named_for_what_they_are(tiny_model,
         load_keras(bomb)
 
 
+def lying_zip(source: Path, target: Path, member: str, inflated: int, declared: int) -> Path:
+    """``source`` with ``member`` replaced by ``inflated`` bytes of zeros (deflated: a few KB per MB), and the
+    zip's central directory patched to say it holds ``declared`` bytes (what the red team's mklie.py did)."""
+    import struct
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            if name != member:
+                out.writestr(name, src.read(name))
+                continue
+            with out.open(name, "w", force_zip64=True) as handle:
+                for _ in range(inflated >> 20):
+                    handle.write(bytes(1 << 20))
+    data = bytearray(target.read_bytes())
+    at = 0
+    while (at := data.find(b"PK\x01\x02", at)) >= 0:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + length] == member.encode():
+            struct.pack_into("<I", data, at + 24, declared)
+        at += 4
+    target.write_bytes(bytes(data))
+    return target
+
+
+@pytest.mark.slow
+def test_a_keras_zip_directory_that_lies_about_sizes_is_never_inflated_whole(tiny_model, tmp_path):
+    """The zip directory says model.weights.h5 holds 1,000 bytes; it inflates to 200 MB. Before, Python's
+    ZipExtFile.read() inflated all of it inside Keras before failing on the CRC (2.78 GB of RSS for 1.6 GB):
+    now members are inflated in 1 MiB blocks into a private copy, counted, and the lie fails its CRC."""
+    import tracemalloc
+
+    from sentiment_cli.errors import ModelError
+    from sentiment_cli.inspection import load_keras
+
+    lie = lying_zip(tiny_model / "model.keras", tmp_path / "lie.keras", "model.weights.h5", 200 << 20, 1000)
+    assert lie.stat().st_size < 2 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelError, match=r"lie.keras: not a readable .keras file \(BadZipFile: Bad CRC-32"):
+            load_keras(lie)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak:,} bytes"
+    result = runner.invoke(app, ["inspect", str(lie)])
+    assert result.exit_code == 1 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
 def test_inspect_loads_the_bytes_it_verified(tiny_model, tmp_path, monkeypatch):
     import sentiment_cli.inspection as inspection
 
