@@ -31,7 +31,7 @@ import numpy as np
 
 from .config import ModelConfig, is_count, window_head
 from .errors import ModelError, OutputError, OutputExists
-from .files import remove_stale
+from .files import hold, release, remove_stale
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -440,8 +440,8 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
 
 
 class Stage:
-    """A temporary directory beside the target (named with this process's id); :meth:`commit` moves it into
-    place. Stages left by killed runs are deleted first (:func:`files.remove_stale`)."""
+    """A temporary directory beside the target (named with this process's id and locked while it lives);
+    :meth:`commit` moves it into place. Stages left by killed runs are deleted first (:func:`files.remove_stale`)."""
 
     def __init__(self, out: Path, force: bool) -> None:
         self.out = out
@@ -454,6 +454,8 @@ class Stage:
             self.path = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.tmp-{os.getpid()}-"))
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
+        self._lock = hold(self.path)
+        """Held until the stage is discarded: no other run (in any PID namespace) takes it for a killed run's."""
 
     def write_encoder(self, encoder: Encoder) -> None:
         (self.path / TOKENIZER_FILE).write_text(json.dumps(encoder.to_dict(), ensure_ascii=False), encoding="utf-8")
@@ -495,6 +497,8 @@ class Stage:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+        release(self._lock)
+        self._lock = None
 
 
 @contextlib.contextmanager

@@ -476,6 +476,45 @@ def test_stale_stages_of_killed_runs_are_removed(tmp_path):
         stage.discard()
 
 
+def test_temporaries_locked_by_a_run_in_another_pid_namespace_are_left_alone(tmp_path):
+    """Another container on a shared volume: its run's process id means nothing here (or is dead here), but it
+    holds its temporaries' locks, so neither predict -o's file nor train's stage is deleted under it; once it
+    is gone (its locks with it), the next run deletes them as a killed run's."""
+    from sentiment_cli.bundle import Stage
+    from sentiment_cli.files import replacing
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # the other run's process id, as seen from this namespace: no such process
+    temporary = tmp_path / f".scored.jsonl.tmp-{dead.pid}"
+    temporary.write_text("half of a live run's output", encoding="utf-8")
+    stage = tmp_path / f".m.tmp-{dead.pid}-abc123"
+    (stage / "half").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fds = [os.open(p, os.O_RDONLY) for p in sys.argv[1:]]\n"
+         "[fcntl.flock(fd, fcntl.LOCK_EX) for fd in fds]\nprint('held', flush=True)\ntime.sleep(60)",
+         str(temporary), str(stage)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with replacing(tmp_path / "scored.jsonl") as target:
+            target.write_text("done", encoding="utf-8")
+        assert temporary.read_text(encoding="utf-8") == "half of a live run's output"
+        mine = Stage(tmp_path / "m", force=False)
+        mine.discard()
+        assert mine.cleaned == [] and (stage / "half").is_dir()
+    finally:
+        holder.kill()
+        holder.wait()
+    with replacing(tmp_path / "scored.jsonl") as target:
+        target.write_text("again", encoding="utf-8")
+    mine = Stage(tmp_path / "m", force=False)
+    mine.discard()
+    assert mine.cleaned == [stage] and not stage.exists() and not temporary.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.jsonl"]
+
+
 def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path):
     from conftest import TINY_TRAIN_ARGS, write_csv
     from sentiment_cli.files import replacing
