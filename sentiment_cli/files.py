@@ -31,43 +31,33 @@ def binary_kind(head: bytes) -> str | None:
 
 def hold(path: Path) -> int | None:
     """Take an exclusive ``flock`` on ``path`` (a temporary file or stage this run has just made), held until
-    :func:`release`: it tells any other run that the temporary is alive, whatever process-id namespace (another
-    container on a shared volume) or machine it runs in. None where locks are not available."""
+    :func:`release`: it tells any other run that the temporary is alive, whatever process-id namespace it runs
+    in (another container on a shared volume; another machine too, where the file system shares locks, as NFS
+    does). None when it cannot be taken (no ``fcntl``: Windows)."""
     if fcntl is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def release(fd: int | None) -> None:
-    if fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-
-
-def _locked_for_removal(path: Path) -> int | None:
-    """An ``flock`` on ``path`` when no other run holds one (to be kept while it is deleted); None when a run
-    holds it (alive, in any namespace), or it cannot be opened or locked (not ours: left alone)."""
-    if fcntl is None:
-        return -1
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError:  # another run holds it
         os.close(fd)
         return None
     return fd
+
+
+def release(fd: int | None) -> None:
+    if fd is not None and fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _locked_for_removal(path: Path) -> int | None:
+    """This run's lock on a temporary to delete, kept while it is deleted (-1 without ``fcntl``); None when
+    another run holds it (alive, in any namespace), or it cannot be opened (not ours: left alone)."""
+    return -1 if fcntl is None else hold(path)
 
 
 def remove_stale(path: Path) -> list[Path]:
@@ -106,8 +96,7 @@ def remove_stale(path: Path) -> list[Path]:
                 with contextlib.suppress(OSError):
                     stale.unlink()
         finally:
-            if lock >= 0:
-                release(lock)
+            release(lock)
         removed.append(stale)
     return removed
 
