@@ -82,7 +82,11 @@ class Predictor:
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
         self._inputs = self._input_indices(self._interpreter.get_input_details())
-        self._check_tables(self._interpreter.get_tensor_details())
+        try:
+            details = self._interpreter.get_tensor_details()
+        except (ValueError, RuntimeError):  # a tensor LiteRT cannot describe: the other checks still apply
+            details = []
+        self._check_tables(details)
         outputs = self._interpreter.get_output_details()
         shape = tuple(int(d) for d in outputs[0]["shape"]) if len(outputs) == 1 else ()
         if shape != (self.batch_size, self.width) or outputs[0]["dtype"] != np.float32:
