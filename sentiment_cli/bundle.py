@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -30,11 +31,13 @@ import numpy as np
 
 from .config import ModelConfig, is_count, window_head
 from .errors import DataError, ModelError, OutputError, OutputExists
-from .files import clash, remove_stale
+from .files import clash, hold, release, remove_stale
 from .text import Encoder
 
 CARD_FORMAT = 2
-"""Version 2 added ``label_scheme`` and ``command`` and N-class models; version 1 cards (binary) still load."""
+"""Version 2 added ``label_scheme`` and ``command`` and N-class models. Version 1 cards (binary) still load,
+except the earliest (sentiment-cli 0.1.0 before ``litert.output``), whose flatbuffer output a probability,
+not a logit: they are refused with a message that says so (:class:`_RetiredFormat`)."""
 CARD_FILE = "card.json"
 TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
@@ -120,6 +123,8 @@ class Card:
             raise ValueError(f"format_version must be a positive integer, got {version!r}")
         if version > CARD_FORMAT:
             raise _NewerFormat(version)
+        if version == 1 and isinstance(data.get("litert"), dict) and "output" not in data["litert"]:
+            raise _RetiredFormat(data.get("versions"))
         labels = data.get("labels", ["negative", "positive"])
         if (
             not isinstance(labels, list)
@@ -156,7 +161,7 @@ class Card:
             raise ValueError("files must be an object")
         entries = {}
         for name, meta in files.items():
-            if not isinstance(name, str) or Path(name).name != name or name.startswith(".") or name == CARD_FILE:
+            if not plain_file_name(name):
                 raise ValueError(f"file name {name!r} is not allowed")
             sha, size = (meta.get("sha256"), meta.get("bytes")) if isinstance(meta, dict) else (None, None)
             if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
@@ -198,8 +203,31 @@ class Card:
         )
 
 
+def plain_file_name(name: Any) -> bool:
+    """Whether a name the card lists is one plain file of the model directory: a non-empty string of at most 255
+    UTF-8 bytes, no separator (``/``, ``\\``), NUL or other control character, not hidden (``.``, ``..``,
+    ``.x``) and not the card itself. Anything else (``a\\x00b``, ``""``, ``../x``) would reach the file system as
+    a path, or not at all."""
+    if not isinstance(name, str) or not name or name.startswith(".") or name == CARD_FILE:
+        return False
+    if any(c in "/\\" or unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        return False
+    return len(name.encode("utf-8")) <= 255
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _RetiredFormat(ValueError):
+    """A format-1 card of sentiment-cli 0.1.0 from before ``litert.output``: its flatbuffer ends in a sigmoid
+    (or a seed model's, and the card has no ``arch``), so reading its output as a logit would be wrong."""
+
+    def __init__(self, versions: Any) -> None:
+        made = versions.get("sentiment_cli") if isinstance(versions, dict) else None
+        plain = isinstance(made, str) and re.fullmatch(r"[0-9A-Za-z.+-]{1,40}", made)
+        self.made = f"sentiment-cli {made}" if plain else "an early sentiment-cli"
+        super().__init__(f"model card format 1 from {self.made}")
 
 
 class _NewerFormat(ValueError):
@@ -327,15 +355,24 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         raise ModelError(f"{path}: is a file, not a model directory", hint)
     card_path = path / CARD_FILE
     try:
-        card_data = json.loads(_read_regular(card_path, MAX_CARD_BYTES).decode("utf-8"))
+        # utf-8-sig: a card saved by an editor that starts UTF-8 with a byte order mark (Windows Notepad) reads
+        card_data = json.loads(_read_regular(card_path, MAX_CARD_BYTES).decode("utf-8-sig"))
     except FileNotFoundError:
         raise ModelError(f"{path}: not a model directory (no {CARD_FILE})") from None
     except OSError as exc:
         raise ModelError(f"{card_path}: cannot read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ModelError(f"{card_path}: unreadable model card ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{card_path}: unreadable model card (not UTF-8 text: byte {exc.start:,})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ModelError(f"{card_path}: unreadable model card (not JSON: {exc})") from None
     try:
         card = Card.from_dict(card_data)
+    except _RetiredFormat as exc:
+        raise ModelError(
+            f"{card_path}: model card format 1 ({exc.made}, from before model.tflite gave log-odds) is no longer "
+            "supported: its output would be read wrong",
+            "retrain the model with this version",
+        ) from None
     except _NewerFormat as exc:
         raise ModelError(
             f"{card_path}: model format version {exc.version} is newer than this sentiment-cli understands "
@@ -373,6 +410,12 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         encoder = Encoder.from_dict(settings, keys, card.model.max_length)
         if encoder.head_length != window_head(card.model.max_length, card.model.head_length):
             raise ValueError("the card and the tokenizer disagree on the part of a review the BiLSTM reads")
+        sizes = [("vocab_size", len(encoder.vocabulary), "words in " + TOKENIZER_FILE)]
+        if encoder.ngrams is not None:
+            sizes.append(("ngram_vocab_size", len(encoder.ngrams), "keys in " + NGRAMS_FILE))
+        for key, found, what in sizes:  # files of another model, their hashes put in this card
+            if (listed := getattr(card.model, key)) != found:
+                raise ValueError(f"the card's model.{key} is {listed:,}, but there are {found:,} {what}")
     except (
         ValueError,
         UnicodeDecodeError,
@@ -428,8 +471,8 @@ def check_output(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> None:
 
 
 class Stage:
-    """A temporary directory beside the target (named with this process's id); :meth:`commit` moves it into
-    place. Stages left by killed runs are deleted first (:func:`files.remove_stale`)."""
+    """A temporary directory beside the target (named with this process's id and locked while it lives);
+    :meth:`commit` moves it into place. Stages left by killed runs are deleted first (:func:`files.remove_stale`)."""
 
     def __init__(self, out: Path, force: bool) -> None:
         self.out = out
@@ -442,6 +485,8 @@ class Stage:
             self.path = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.tmp-{os.getpid()}-"))
         except OSError as exc:
             raise OutputError(f"cannot write beside {out} ({exc.strerror})") from None
+        self._lock = hold(self.path)
+        """Held until the stage is discarded: no other run (in any PID namespace) takes it for a killed run's."""
 
     def write_encoder(self, encoder: Encoder) -> None:
         (self.path / TOKENIZER_FILE).write_text(json.dumps(encoder.to_dict(), ensure_ascii=False), encoding="utf-8")
@@ -483,6 +528,8 @@ class Stage:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+        release(self._lock)
+        self._lock = None
 
 
 @contextlib.contextmanager

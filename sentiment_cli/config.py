@@ -30,6 +30,16 @@ depend on the number of replicas."""
 CHAR_NGRAMS = ("auto", "on", "off")
 SHORT_TEXT_TOKENS = 40
 
+MAX_SEED = 2**32 - 1
+"""Largest ``seed``: NumPy's and TensorFlow's global seeds (``keras.utils.set_random_seed``) are 32-bit."""
+MAX_LEARNING_RATE = 1.0
+"""Largest learning rate (Adam's step): above it training only diverges (1e308 gives NaN weights)."""
+MAX_UNITS = 4096
+"""Largest ``embedding_dim``, ``lstm_units`` and ``dense_units``: 4,096 LSTM units are already 2 × 4 × 4,096²
+weights (and Adam's two copies); 100,000 run out of memory while the network is built, after the data is read."""
+MAX_NGRAM_ORDER = 8
+"""Longest n-gram in the bag (words or characters): each review makes about ``order`` × its length n-grams."""
+
 ARCHITECTURES = ("hybrid", "seed")
 """``seed``: the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).
 ``hybrid`` (default): the same BiLSTM stack beside a bag of 1-3-grams (a linear model, one
@@ -94,6 +104,12 @@ class ModelConfig:
 
         if self.vocab_size < 2:
             raise ValueError("vocab_size must be at least 2 (one word and the unknown token)")
+        for name in ("embedding_dim", "lstm_units", "dense_units"):
+            if getattr(self, name) > MAX_UNITS:
+                raise ValueError(f"{name} must be from 1 to {MAX_UNITS:,}, got {getattr(self, name)!r}")
+        for name in ("ngram_order", "char_ngram_order"):
+            if getattr(self, name) > MAX_NGRAM_ORDER:
+                raise ValueError(f"{name} must be from 1 to {MAX_NGRAM_ORDER}, got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -186,8 +202,10 @@ class TrainConfig:
             raise ValueError(f"patience must be 0 or more, got {self.patience}")
         for name in ("learning_rate", "ngram_learning_rate"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 < value <= MAX_LEARNING_RATE):
+                raise ValueError(f"{name} must be a number above 0 and at most {MAX_LEARNING_RATE:g}, got {value!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be from 0 to {MAX_SEED} (2**32 - 1), got {self.seed}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise ValueError(f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weight!r}")
         if self.strategy not in STRATEGIES:

@@ -129,6 +129,8 @@ class Dataset:
     """The columns used (``text``, ``label``, ``id``) and ``guessed``: those chosen automatically."""
     notes: list[str] = field(default_factory=list)
     """What was detected on the user's behalf (format, header, columns, label scheme), for stderr."""
+    warnings: list[str] = field(default_factory=list)
+    """What did not go as asked (a label-map item that matched no label), for stderr."""
 
     def sizes(self) -> dict[str, int]:
         return {name: len(split) for name, split in self.splits.items()}
@@ -144,8 +146,8 @@ class Dataset:
         return self.splits[name]
 
     def messages(self) -> list[str]:
-        """One line per reason rows were skipped, for stderr."""
-        return [skip.message() for skip in self.row_skips if skip.count]
+        """One line per reason rows were skipped, and each warning, for stderr."""
+        return [skip.message() for skip in self.row_skips if skip.count] + self.warnings
 
     def report(self) -> dict[str, Any]:
         """Counts for the model card and evaluate's output."""
@@ -197,6 +199,7 @@ def combine(datasets: Sequence[Dataset]) -> Dataset:
         row_skips=[skip for d in datasets for skip in d.row_skips],
         columns=first.columns,
         notes=[note for d in datasets for note in d.notes],
+        warnings=[line for d in datasets for line in d.warnings],
     )
 
 
@@ -306,7 +309,7 @@ class _Rows:
         notes = [scheme.describe()]
         return Dataset(
             splits, source, classes=scheme.classes, label_scheme=scheme.to_dict(), rows_read=self.read,
-            row_skips=list(self.skips.values()), notes=notes, **extra,
+            row_skips=list(self.skips.values()), notes=notes, warnings=list(scheme.warnings), **extra,
         )  # fmt: skip
 
 

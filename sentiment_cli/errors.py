@@ -40,6 +40,10 @@ class DownloadError(DataError):
     """The dataset could not be fetched or failed verification."""
 
 
+class TrainingDiverged(SentimentError):
+    """Training went to non-finite losses or outputs (NaN or infinity): the learning rate is too high."""
+
+
 class ModelError(SentimentError):
     """A model directory or file that is missing, damaged or not safe to load."""
 

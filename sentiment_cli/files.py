@@ -12,6 +12,11 @@ from pathlib import Path
 
 from .errors import OutputError
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: temporaries are then judged by their process id alone
+    fcntl = None  # type: ignore[assignment]
+
 _SIGNATURES = (
     (b"\x1f\x8b", "gzip-compressed"), (b"PK\x03\x04", "a zip archive"), (b"BZh", "bzip2-compressed"),
     (b"\xfd7zXZ\x00", "xz-compressed"), (b"PAR1", "a Parquet file"), (b"%PDF", "a PDF document"),
@@ -89,11 +94,46 @@ def check_writable(path: Path, *, folder: bool = False, replaced: bool = False) 
         raise OutputError(f"{place}: not writable")
 
 
+def hold(path: Path) -> int | None:
+    """Take an exclusive ``flock`` on ``path`` (a temporary file or stage this run has just made), held until
+    :func:`release`: it tells any other run that the temporary is alive, whatever process-id namespace it runs
+    in (another container on a shared volume; another machine too, where the file system shares locks, as NFS
+    does). None when it cannot be taken (no ``fcntl``: Windows)."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # another run holds it
+        os.close(fd)
+        return None
+    return fd
+
+
+def release(fd: int | None) -> None:
+    if fd is not None and fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _locked_for_removal(path: Path) -> int | None:
+    """This run's lock on a temporary to delete, kept while it is deleted (-1 without ``fcntl``); None when
+    another run holds it (alive, in any namespace), or it cannot be opened (not ours: left alone)."""
+    return -1 if fcntl is None else hold(path)
+
+
 def remove_stale(path: Path) -> list[Path]:
     """Delete the temporaries beside ``path`` as named, a link not followed (``.NAME.tmp-PID``,
-    ``.NAME.tmp-PID-*``: files or folders, where :func:`replacing` and model stages make them) whose
-    process no longer runs: a run killed with SIGKILL cannot delete its own. One of a process still running,
-    or of another user, is left alone, and so is a symbolic link."""
+    ``.NAME.tmp-PID-*``: files or folders, where :func:`replacing` and model stages make them) that a run killed
+    with SIGKILL left: no run holds their lock (:func:`hold`), and their process no longer runs here.
+
+    The lock decides: a run in another PID namespace (another container writing the same name on a shared
+    volume) has a process id that means nothing here, but it holds its temporary's lock, so its work is left
+    alone. The process id only adds caution: a temporary without a lock whose id runs here (an older version's
+    run, or the id reused) is left alone too, and so are one of another user and a symbolic link."""
     removed: list[Path] = []
     prefix = f".{path.name}.tmp-"
     try:
@@ -111,11 +151,17 @@ def remove_stale(path: Path) -> list[Path]:
             pass
         except (PermissionError, OverflowError, ValueError):
             continue
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        lock = _locked_for_removal(stale)
+        if lock is None:
+            continue  # a live run holds it, in another namespace or on another machine
+        try:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+        finally:
+            release(lock)
         removed.append(stale)
     return removed
 
@@ -139,7 +185,11 @@ def replacing(path: Path) -> Iterator[Path]:
     for place in dict.fromkeys((path, real)):  # beside the link too: where earlier versions wrote
         remove_stale(place)
     target = real.with_name(f".{real.name}.tmp-{os.getpid()}")
+    lock = None
     try:
+        # made and locked at once, before anything is written: alive to every other run until it is renamed
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666))
+        lock = hold(target)
         yield target
         if real.is_file():
             shutil.copymode(real, target)
@@ -149,6 +199,7 @@ def replacing(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             target.unlink()
+        release(lock)
 
 
 def file_sha256(path: Path) -> str:

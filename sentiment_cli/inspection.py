@@ -63,19 +63,30 @@ class ModelReport:
         return data
 
 
-MAX_KERAS_INFLATED = 1 << 30
-"""Most a ``.keras`` file may inflate to, all members together (the shipped model's: 9 MB): checked from the
-zip directory before anything is inflated, so a zip bomb is refused, not loaded."""
+MAX_KERAS_INFLATED = 256 << 20
+"""Most a ``.keras`` file may inflate to, all members together (the shipped model's: 9 MB; loading takes about
+three times its weights in memory). Checked twice: from the zip directory before anything is inflated, then by
+counting the bytes actually inflated, which are streamed in blocks into a private copy that Keras loads, so a
+zip bomb, and a zip directory that lies about its sizes, are refused without ever being held in memory."""
 _KERAS_MEMBERS = ("config.json", "model.weights.h5")
+_BLOCK = 1 << 20
 
 
 def check_keras_zip(path: Path, data: bytes | None = None) -> None:
-    """Refuse, before Keras reads it, a file that is not a ``.keras`` zip or would inflate past the cap."""
+    """Refuse, before anything is inflated, a file that is not a ``.keras`` zip or whose zip directory says it
+    would inflate past the cap."""
+    _keras_members(path, data)
+
+
+def _keras_members(path: Path, data: bytes | None, archive: Any = None) -> list[Any]:
     import io
     import zipfile
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as archive:
+        if archive is None:
+            with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as opened:
+                members = opened.infolist()
+        else:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise ModelError(f"{path}: not a Keras model file (a .keras file is a zip archive; this is not one)") from None
@@ -91,22 +102,63 @@ def check_keras_zip(path: Path, data: bytes | None = None) -> None:
             f"{path}: would inflate to {inflated:,} bytes, more than a model file may ({MAX_KERAS_INFLATED:,}); "
             "not loaded"
         )
+    return members
+
+
+def _inflated_copy(path: Path, data: bytes | None, copy: Path) -> None:
+    """Write ``copy``: the members of the ``.keras`` zip at ``path`` (or in ``data``), inflated in blocks of
+    ``_BLOCK`` bytes and stored uncompressed, each block counted against ``MAX_KERAS_INFLATED``.
+
+    Python's ``ZipExtFile.read()`` of a whole member inflates all of its compressed bytes before it cuts the
+    result to the size the zip directory gives: a member whose directory entry says 1,000 bytes can take
+    gigabytes. Read in blocks, a member inflates at most its declared size (then its CRC fails if it held
+    more), and the count here bounds what is actually inflated whatever the directory says. Keras then reads
+    the copy, whose directory is ours and true."""
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise ModelError(f"{path}: not a Keras model file (a .keras file is a zip archive; this is not one)") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        with archive, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED, allowZip64=True) as target:
+            total = 0
+            for member in _keras_members(path, data, archive):
+                if member.is_dir():
+                    continue
+                with archive.open(member) as stream, target.open(member.filename, "w", force_zip64=True) as out:
+                    while block := stream.read(_BLOCK):
+                        total += len(block)
+                        if total > MAX_KERAS_INFLATED:
+                            raise ModelError(
+                                f"{path}: inflates to more than {MAX_KERAS_INFLATED:,} bytes, more than a model "
+                                "file may (its zip directory gives smaller sizes); not loaded"
+                            )
+                        out.write(block)
+    except ModelError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        # a CRC that fails (a member holding more or other bytes than its entry says), an unknown compression...
+        raise ModelError(f"{path}: not a readable .keras file ({type(exc).__name__}: {_first_line(exc)})") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def load_keras(path: Path, data: bytes | None = None) -> keras.Model:
-    """Load a ``.keras`` file safely: no Lambda layers, no custom code, no compile.
+    """Load a ``.keras`` file safely: no Lambda layers, no custom code, no compile, no zip bomb.
 
-    ``data``: the file's bytes as already read and verified (a model directory's): Keras loads from a
-    private copy of exactly those bytes, so a file swapped after it was hashed is never loaded.
+    Keras loads a private copy (:func:`_inflated_copy`) of ``data``, the file's bytes as already read and
+    verified (a model directory's), or of the file at ``path``: a file swapped after it was hashed is never
+    loaded, and what Keras inflates was counted first.
     """
-    check_keras_zip(path, data)
-    if data is None:
-        return _load_keras(path, path)
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="sentiment-keras-") as folder:  # mode 0700: private
         copy = Path(folder) / "model.keras"
-        copy.write_bytes(data)
+        _inflated_copy(path, data, copy)
         return _load_keras(copy, path)
 
 

@@ -21,12 +21,13 @@ canonical spelling (``4.0``, ``"4"`` and ``" 4 "`` are all ``"4"``), booleans as
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import numbers
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -244,6 +245,11 @@ class LabelMap:
 
     def lookup(self, normalized: str) -> str | Literal[_Drop.DROP] | None:
         """The class name for a normalized value, :data:`DROP`, or None when no item covers it."""
+        found = self.item_for(normalized)
+        return found.target if found else None
+
+    def item_for(self, normalized: str) -> MapItem | None:
+        """The item that decides a normalized value's class: its value key, else a range holding it, else ``*``."""
         number = _number(normalized)
         in_range = star = None
         for item in self.items:
@@ -253,9 +259,18 @@ class LabelMap:
                 if in_range is None and number is not None and item.low <= number <= item.high:  # type: ignore[operator]
                     in_range = item
             elif item.key == normalized:
-                return item.target
-        found = in_range or star
-        return found.target if found else None
+                return item
+        return in_range or star
+
+    def unmatched(self, distinct: Iterable[str]) -> list[MapItem]:
+        """The items other than ``*`` that decide none of these normalized values: a typo (``-2--1`` for
+        ``1-2``, ``0x1``, full-width digits), or a value the data does not have."""
+        used = {id(self.item_for(value)) for value in distinct}
+        return [item for item in self.items if item.key != "*" and id(item) not in used]
+
+    @property
+    def star(self) -> MapItem | None:
+        return next((item for item in self.items if item.key == "*"), None)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -316,6 +331,8 @@ class LabelScheme:
     classes: tuple[str, ...]
     mapping: dict[str, int | None]
     kind: str
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """What the label map did not do (an item that matched no label), for stderr; not stored in the card."""
 
     def __post_init__(self) -> None:
         classes, mapping = self.classes, self.mapping
@@ -459,19 +476,54 @@ def _uncovered(source: str, values: list[str]) -> DataError:
     )
 
 
+def _map_checked(values: list[Any], label_map: LabelMap | None, source: str) -> tuple[str, ...]:
+    """The warnings a label map earns on these values: one per item that matched no label. Raises DataError when
+    the map has ``*`` with a class and every label ended in that one class while an item naming a class matched
+    nothing: the values that item was meant for went to ``*`` (``-2--1=negative,*=positive`` for ``1-2``), and
+    evaluate would score every review as that class with a plausible accuracy. Refused, not warned: with ``*``
+    a typo and data of one class look the same, and naming the labels instead of ``*`` says which it is."""
+    if label_map is None:
+        return ()
+    distinct = sorted(_distinct(values), key=_value_order)
+    unmatched = label_map.unmatched(distinct)
+    star = label_map.star
+    if star is not None and star.target is not DROP and distinct:
+        present = {item.target for item in map(label_map.item_for, distinct) if item is not None}
+        missed = [item for item in unmatched if item.target is not DROP]
+        if present - {DROP} == {star.target} and missed:
+            keys = ", ".join(repr(item.key) for item in missed)
+            raise DataError(
+                f"label map: '*' took every label of {source} ({_show(distinct)}) to {star.target!r}: {keys} "
+                "matched no label",
+                hint=f"check {keys} against the labels found; if every review really is {star.target!r}, "
+                "name its labels instead of '*'",
+            )
+    return tuple(f"label map: {item.key!r} matched no label (labels found: {_show(distinct)})" for item in unmatched)
+
+
 def infer_scheme(
     values: Iterable[Any], label_map: LabelMap | None = None, *, max_classes: int = 50, source: str = "the data"
 ) -> LabelScheme:
     """From the raw label values of a training set (missing ones ignored). Raises DataError when there is only one
     class ("<source> has only one label: 'positive'; at least two classes are needed"), when there are more than
     max_classes distinct values (message shows the count and the first few values, and hints at the label column or
-    a label map), or when the map leaves values uncovered."""
+    a label map), or when the map leaves values uncovered, or sends every label to ``*``'s class while an item
+    matched nothing; an item that matched no label is a warning (``warnings``)."""
+    values = list(values)
+    warnings = _map_checked(values, label_map, source)
+    scheme = _infer_scheme(values, label_map, max_classes=max_classes, source=source)
+    return dataclasses.replace(scheme, warnings=warnings) if warnings else scheme
+
+
+def _infer_scheme(
+    values: list[Any], label_map: LabelMap | None = None, *, max_classes: int = 50, source: str = "the data"
+) -> LabelScheme:
     distinct = _distinct(values)
     if not distinct:
         raise _no_labels(source)
     if label_map is not None and label_map.drops_only:  # drop these, read the rest as without a map
         dropped = [v for v in distinct if label_map.lookup(v) is DROP]
-        scheme = infer_scheme([v for v in distinct if v not in dropped], max_classes=max_classes, source=source)
+        scheme = _infer_scheme([v for v in distinct if v not in dropped], max_classes=max_classes, source=source)
         return LabelScheme(scheme.classes, {**scheme.mapping, **dict.fromkeys(dropped)}, scheme.kind)
     if label_map is not None:
         return _mapped(distinct, label_map, max_classes, source)
@@ -535,6 +587,17 @@ def _kind_of(classes: Sequence[str]) -> str:
 def scheme_for_classes(
     classes: Sequence[str], values: Iterable[Any], label_map: LabelMap | None = None, *, source: str = "the data"
 ) -> LabelScheme:
+    """:func:`_scheme_for_classes`, with the label map's items that matched nothing as ``warnings`` (and every
+    label sent to ``*``'s class while an item matched nothing refused, as :func:`infer_scheme` does)."""
+    values = list(values)
+    warnings = _map_checked(values, label_map, source)
+    scheme = _scheme_for_classes(classes, values, label_map, source=source)
+    return dataclasses.replace(scheme, warnings=warnings) if warnings else scheme
+
+
+def _scheme_for_classes(
+    classes: Sequence[str], values: Iterable[Any], label_map: LabelMap | None = None, *, source: str = "the data"
+) -> LabelScheme:
     """Map evaluation data's raw labels onto a trained model's classes (from its card). Each distinct value maps to
     the class of the same name (normalized), or through the same recognition as infer_scheme (e.g. data labelled 0/1
     against classes ('negative','positive'); 'pos'/'neg'; 1-5 stars only via a label map), or through label_map.
@@ -550,7 +613,7 @@ def scheme_for_classes(
     mapping: dict[str, int | None] = {}
     if label_map is not None and label_map.drops_only:  # drop these, match the rest as without a map
         dropped = [v for v in distinct if label_map.lookup(v) is DROP]
-        scheme = scheme_for_classes(classes, [v for v in distinct if v not in dropped], source=source)
+        scheme = _scheme_for_classes(classes, [v for v in distinct if v not in dropped], source=source)
         return LabelScheme(classes, {**scheme.mapping, **dict.fromkeys(dropped)}, scheme.kind)
     if label_map is not None:
         foreign = [c for c in label_map.classes if normalize(c) not in by_name]

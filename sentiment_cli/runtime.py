@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ from .metrics import predicted_classes, reported_probabilities, sigmoid, softmax
 from .text import Encoded
 
 _DONE = object()
+_TABLES = {layer: re.compile(rf"(^|/){layer}(_\d+)?/") for layer in ("embedding", "ngram_weights")}
+"""A lookup table's tensor in the flatbuffer, by the Keras layer it comes from (``functional_1/embedding_1/...``)."""
+
+
+def _shape(shape: Sequence[Any]) -> str:
+    """A tensor shape as plain numbers, ``(32, 1)`` (NumPy's integers print as ``np.int32(32)``)."""
+    return "(" + ", ".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 @dataclass(frozen=True)
@@ -81,11 +89,17 @@ class Predictor:
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
         self._inputs = self._input_indices(self._interpreter.get_input_details())
+        try:
+            details = self._interpreter.get_tensor_details()
+        except (ValueError, RuntimeError):  # a tensor LiteRT cannot describe: the other checks still apply
+            details = []
+        self._check_tables(details)
         outputs = self._interpreter.get_output_details()
         shape = tuple(int(d) for d in outputs[0]["shape"]) if len(outputs) == 1 else ()
         if shape != (self.batch_size, self.width) or outputs[0]["dtype"] != np.float32:
             raise ModelError(
-                f"{bundle.litert_path}: its output is {shape or len(outputs)} ({outputs[0]['dtype'].__name__}), "
+                f"{bundle.litert_path}: its output is {_shape(shape) if shape else len(outputs)} "
+                f"({outputs[0]['dtype'].__name__}), "
                 f"the card describes ({self.batch_size}, {self.width}) float32 for {len(self.labels)} labels"
             )
         self._output = outputs[0]["index"]
@@ -98,7 +112,7 @@ class Predictor:
         for detail in details:
             if detail["dtype"] != np.int32 or len(detail["shape"]) != 2 or detail["shape"][0] != self.batch_size:
                 raise ModelError(
-                    f"{self.bundle.litert_path}: input {detail['name']} is {tuple(int(d) for d in detail['shape'])} "
+                    f"{self.bundle.litert_path}: input {detail['name']} is {_shape(detail['shape'])} "
                     f"{detail['dtype'].__name__}, expected ({self.batch_size}, length) int32"
                 )
         if len(names) == 1:
@@ -110,6 +124,25 @@ class Predictor:
                 raise ModelError(f"{self.bundle.litert_path}: no input named {name}")
             indices[name] = matches[0]
         return indices
+
+    def _check_tables(self, details: list[dict]) -> None:
+        """The flatbuffer's lookup tables have the rows the tokenizer's ids need: the word embedding one per
+        vocabulary entry and padding, the n-gram weights one per ``ngrams.npy`` key and the reserved ids. A
+        ``model.tflite`` of another model (its hash put in the card) would otherwise read these ids as its own
+        words and answer wrongly. The tables are the constant 2-D float tensors named after their layer."""
+        ngrams = self.encoder.ngrams
+        expected = {"embedding": (self.encoder.vocabulary.input_dim, "words in tokenizer.json")}
+        if ngrams is not None:
+            expected["ngram_weights"] = (ngrams.input_dim, "n-grams in ngrams.npy")
+        tables = [d for d in details if len(d["shape"]) == 2 and d["dtype"] == np.float32]
+        for layer, (rows, what) in expected.items():
+            for detail in tables:
+                shape = detail["shape"]
+                if _TABLES[layer].search(detail["name"]) and int(shape[0]) != rows:
+                    raise ModelError(
+                        f"{self.bundle.litert_path}: its {layer} table has {int(shape[0]):,} rows, the model "
+                        f"directory's {what} need {rows:,} (files of different models?)"
+                    )
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
         return [self.encoder.encode(text) for text in texts]

@@ -174,3 +174,105 @@ def test_card_and_tokenizer_must_agree_on_the_bilstms_window(model_copy, where, 
     (model_copy / "card.json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match=message):
         read_bundle(model_copy)
+
+
+def _rewrite_card(model, edit) -> None:
+    card = json.loads((model / "card.json").read_text())
+    edit(card)
+    (model / "card.json").write_text(json.dumps(card))
+
+
+def _put(model, name: str, data: bytes) -> None:
+    """Replace a file of the model directory and put its hash in the card, as someone mixing models would."""
+    (model / name).write_bytes(data)
+    entry = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    _rewrite_card(model, lambda c: c["files"].update({name: entry}))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a\x00b", "", "a/b", "a\\b", "..", ".", ".hidden", "new\nline", "\x1b[2J", "\ud800", "x" * 256, "card.json"],
+)
+def test_card_file_names_must_be_plain_names(model_copy, name):
+    from typer.testing import CliRunner
+
+    import sentiment_cli
+    from sentiment_cli.cli import app
+
+    _rewrite_card(model_copy, lambda c: c["files"].update({name: c["files"]["report.html"]}))
+    with pytest.raises(ModelError, match=r"not a valid model card \(file name .* is not allowed\)"):
+        read_bundle(model_copy)
+    with pytest.raises(ModelError, match="is not allowed"):
+        sentiment_cli.load(model_copy)  # the API raises our ModelError, never a bare ValueError
+    result = CliRunner().invoke(app, ["predict", "-m", str(model_copy), "-"], input="a film\n")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "is not allowed" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_card_saved_with_a_byte_order_mark_reads(model_copy):
+    data = (model_copy / "card.json").read_bytes()
+    (model_copy / "card.json").write_bytes(b"\xef\xbb\xbf" + data)  # Windows Notepad's UTF-8
+    assert read_bundle(model_copy).labels == ("negative", "positive")
+    (model_copy / "card.json").write_bytes(b"\xff" + data)
+    with pytest.raises(ModelError, match=r"unreadable model card \(not UTF-8 text: byte 0\)$"):
+        read_bundle(model_copy)
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_the_first_format_1_cards_are_refused_as_retired(model_copy, first):
+    """The cards shipped at e29d2c8 (seed: no arch, no litert.inputs) and a0d0485 (no litert.output): their
+    flatbuffers end in a sigmoid, so their output cannot be read as log-odds. Later format-1 cards load."""
+
+    def old(card):
+        card["format_version"] = 1
+        card["versions"]["sentiment_cli"] = "0.1.0"
+        del card["litert"]["output"]
+        if first:
+            card["model"].pop("arch")
+            del card["litert"]["inputs"]
+
+    _rewrite_card(model_copy, old)
+    with pytest.raises(ModelError) as info:
+        read_bundle(model_copy)
+    assert str(info.value).endswith(
+        "card.json: model card format 1 (sentiment-cli 0.1.0, from before model.tflite gave log-odds) is no longer "
+        "supported: its output would be read wrong (retrain the model with this version)"
+    )
+    _rewrite_card(model_copy, lambda c: c["litert"].update(output="logit", inputs=["token_ids", "ngram_ids"]))
+    assert read_bundle(model_copy).card.format_version == 1
+
+
+def test_files_of_different_models_are_refused_even_with_their_hashes(model_copy, tmp_path):
+    from sentiment_cli.runtime import Predictor
+
+    shipped = default_model_dir()
+    words = len(read_bundle(model_copy).encoder.vocabulary)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(model_copy, mixed)
+    _put(mixed, "model.tflite", (shipped / "model.tflite").read_bytes())
+    with pytest.raises(ModelError, match=r"model.tflite: its embedding table has 10,001 rows, the model directory's "
+                       rf"words in tokenizer.json need {words + 1} \(files of different models\?\)"):  # fmt: skip
+        Predictor(read_bundle(mixed))
+    # the shipped tokenizer and n-gram table beside the tiny model's flatbuffer: the card's sizes disagree
+    for name in ("tokenizer.json", "ngrams.npy"):
+        _put(model_copy, name, (shipped / name).read_bytes())
+    window = {key: read_bundle(shipped).card.model.to_dict()[key] for key in ("max_length", "head_length")}
+    _rewrite_card(model_copy, lambda c: c["model"].update(window))
+    with pytest.raises(ModelError, match=rf"the card's model.vocab_size is {words}, but there are 10,000 words"):
+        read_bundle(model_copy)
+    _rewrite_card(model_copy, lambda c: c["model"].update(vocab_size=10_000))
+    with pytest.raises(ModelError, match=r"ngram_vocab_size is \d+, but there are 300,000 keys in ngrams.npy"):
+        read_bundle(model_copy)
+    _rewrite_card(model_copy, lambda c: c["model"].update(ngram_vocab_size=300_000))
+    with pytest.raises(ModelError, match=rf"its embedding table has {words + 1} rows, the model directory's words in "
+                       r"tokenizer.json need 10,001"):  # fmt: skip
+        Predictor(read_bundle(model_copy))
+
+
+def test_a_shape_error_shows_plain_numbers(model_copy):
+    from sentiment_cli.runtime import Predictor
+
+    _rewrite_card(model_copy, lambda c: c["litert"].update(batch_size=7))
+    expected = r"input serving_default_\w+:0 is \(32, 1\) int32, expected \(7, length\) int32"
+    with pytest.raises(ModelError, match=expected):
+        Predictor(read_bundle(model_copy))

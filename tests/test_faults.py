@@ -206,6 +206,54 @@ def test_keras_files_that_are_not_models_are_named_for_what_they_are(tiny_model,
         load_keras(bomb)
 
 
+def lying_zip(source: Path, target: Path, member: str, inflated: int, declared: int) -> Path:
+    """``source`` with ``member`` replaced by ``inflated`` bytes of zeros (deflated: a few KB per MB), and the
+    zip's central directory patched to say it holds ``declared`` bytes (what the red team's mklie.py did)."""
+    import struct
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            if name != member:
+                out.writestr(name, src.read(name))
+                continue
+            with out.open(name, "w", force_zip64=True) as handle:
+                for _ in range(inflated >> 20):
+                    handle.write(bytes(1 << 20))
+    data = bytearray(target.read_bytes())
+    at = 0
+    while (at := data.find(b"PK\x01\x02", at)) >= 0:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + length] == member.encode():
+            struct.pack_into("<I", data, at + 24, declared)
+        at += 4
+    target.write_bytes(bytes(data))
+    return target
+
+
+@pytest.mark.slow
+def test_a_keras_zip_directory_that_lies_about_sizes_is_never_inflated_whole(tiny_model, tmp_path):
+    """The zip directory says model.weights.h5 holds 1,000 bytes; it inflates to 200 MB. Before, Python's
+    ZipExtFile.read() inflated all of it inside Keras before failing on the CRC (2.78 GB of RSS for 1.6 GB):
+    now members are inflated in 1 MiB blocks into a private copy, counted, and the lie fails its CRC."""
+    import tracemalloc
+
+    from sentiment_cli.errors import ModelError
+    from sentiment_cli.inspection import load_keras
+
+    lie = lying_zip(tiny_model / "model.keras", tmp_path / "lie.keras", "model.weights.h5", 200 << 20, 1000)
+    assert lie.stat().st_size < 2 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelError, match=r"lie.keras: not a readable .keras file \(BadZipFile: Bad CRC-32"):
+            load_keras(lie)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak:,} bytes"
+    result = runner.invoke(app, ["inspect", str(lie)])
+    assert result.exit_code == 1 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
 def test_inspect_loads_the_bytes_it_verified(tiny_model, tmp_path, monkeypatch):
     import sentiment_cli.inspection as inspection
 
@@ -430,6 +478,45 @@ def test_stale_stages_of_killed_runs_are_removed(tmp_path):
         stage.discard()
 
 
+def test_temporaries_locked_by_a_run_in_another_pid_namespace_are_left_alone(tmp_path):
+    """Another container on a shared volume: its run's process id means nothing here (or is dead here), but it
+    holds its temporaries' locks, so neither predict -o's file nor train's stage is deleted under it; once it
+    is gone (its locks with it), the next run deletes them as a killed run's."""
+    from sentiment_cli.bundle import Stage
+    from sentiment_cli.files import replacing
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # the other run's process id, as seen from this namespace: no such process
+    temporary = tmp_path / f".scored.jsonl.tmp-{dead.pid}"
+    temporary.write_text("half of a live run's output", encoding="utf-8")
+    stage = tmp_path / f".m.tmp-{dead.pid}-abc123"
+    (stage / "half").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fds = [os.open(p, os.O_RDONLY) for p in sys.argv[1:]]\n"
+         "[fcntl.flock(fd, fcntl.LOCK_EX) for fd in fds]\nprint('held', flush=True)\ntime.sleep(60)",
+         str(temporary), str(stage)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with replacing(tmp_path / "scored.jsonl") as target:
+            target.write_text("done", encoding="utf-8")
+        assert temporary.read_text(encoding="utf-8") == "half of a live run's output"
+        mine = Stage(tmp_path / "m", force=False)
+        mine.discard()
+        assert mine.cleaned == [] and (stage / "half").is_dir()
+    finally:
+        holder.kill()
+        holder.wait()
+    with replacing(tmp_path / "scored.jsonl") as target:
+        target.write_text("again", encoding="utf-8")
+    mine = Stage(tmp_path / "m", force=False)
+    mine.discard()
+    assert mine.cleaned == [stage] and not stage.exists() and not temporary.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.jsonl"]
+
+
 def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path):
     from conftest import TINY_TRAIN_ARGS, write_csv
     from sentiment_cli.files import replacing
@@ -468,3 +555,45 @@ def test_temporaries_of_killed_runs_are_deleted_and_training_names_them(tmp_path
     assert result.exit_code == 1
     assert f"warning: deleted {stage.name}, left beside {tmp_path / 'm'} by a run that was killed\n" in result.stderr
     assert not stage.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["hybrid", "seed"])
+def test_training_that_diverges_is_named_and_leaves_nothing(tmp_path, imdb_like, arch):
+    """A learning rate past the option's bound (1e308, set through a frozen config) sends the weights to NaN:
+    the run stops at that epoch with TrainingDiverged, not a traceback from scikit-learn, and leaves neither
+    the model directory, its stage, nor a checkpoint to resume (it would only diverge again)."""
+    from sentiment_cli.config import ModelConfig, TrainConfig
+    from sentiment_cli.data import load_dataset
+    from sentiment_cli.errors import TrainingDiverged
+    from sentiment_cli.training import checkpoint_dir, train
+
+    config = TrainConfig(epochs=2, batch_size=16)
+    object.__setattr__(config, "learning_rate", 1e308)
+    model = ModelConfig(arch=arch, vocab_size=60, max_length=24, embedding_dim=8, lstm_units=4, dense_units=4,
+                        ngram_vocab_size=500)  # fmt: skip
+    out = tmp_path / "m"
+    with pytest.raises(TrainingDiverged, match=r"^training the BiLSTM diverged at epoch 1 \((val )?loss (nan|inf)\)"):
+        train(load_dataset(imdb_like), out, model, config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert not checkpoint_dir(out).exists()
+
+
+def test_a_diverged_run_is_one_line_with_a_cli_hint(tmp_path, monkeypatch):
+    from sentiment_cli.errors import TrainingDiverged
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged("training the BiLSTM diverged at epoch 3 (loss nan): its weights are no longer "
+                               "finite numbers; the learning rate is too high")  # fmt: skip
+
+    import sentiment_cli.training
+
+    monkeypatch.setattr(sentiment_cli.training, "train", diverge)
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\ngood film,1\nbad film,0\n" * 3)
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--learning-rate", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: training the BiLSTM diverged at epoch 3 (loss nan): its weights are no longer finite numbers; "
+        "the learning rate is too high (lower --learning-rate)"
+    )

@@ -221,6 +221,94 @@ def test_hostile_keras_files_for_inspect(tiny_model, tmp_path, config, weights, 
     check(runner.invoke(app, ["inspect", str(path), "-f", "json"]), json_document=True)
 
 
+_ZIP_FIELDS = {"crc": (16, 14), "compressed": (20, 18), "inflated": (24, 22)}
+"""Offsets of a field in a zip's central directory entry (``PK\\x01\\x02``) and in a local header (``PK\\x03\\x04``)."""
+
+
+@settings(FUZZ, max_examples=8)
+@given(
+    lies=st.lists(
+        st.tuples(
+            st.sampled_from(["config.json", "model.weights.h5", "metadata.json"]),
+            st.sampled_from(sorted(_ZIP_FIELDS)),
+            st.sampled_from(["central", "local"]),
+            st.integers(0, 2**32 - 1) | st.sampled_from([0, 1, 1000, 2**31, 2**32 - 1]),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    padding=st.sampled_from([0, 1, 40]),
+)
+def test_lying_zip_directories_for_inspect(tiny_model, tmp_path, lies, padding):
+    """A ``.keras`` whose zip directory or local headers give false sizes or CRCs (with a member of ``padding``
+    MiB of zeros, deflated to a few KB, in place of the weights): refused or loaded, never held whole in memory
+    past the cap (``MAX_KERAS_INFLATED``), never a traceback."""
+    import struct
+    import tracemalloc
+    import zipfile
+
+    from sentiment_cli.inspection import MAX_KERAS_INFLATED
+
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "model.keras"
+    with zipfile.ZipFile(tiny_model / "model.keras") as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in source.namelist():
+            if name == "model.weights.h5" and padding:
+                with out.open(name, "w", force_zip64=True) as handle:
+                    for _ in range(padding):
+                        handle.write(bytes(1 << 20))
+            else:
+                out.writestr(name, source.read(name))
+    data = bytearray(path.read_bytes())
+    for member, field, where, value in lies:
+        central = where == "central"
+        magic, name_at, offset = (b"PK\x01\x02", 28, 0) if central else (b"PK\x03\x04", 26, 1)
+        offset = _ZIP_FIELDS[field][offset]
+        at = 0
+        while (at := data.find(magic, at)) >= 0:
+            length = struct.unpack_from("<H", data, at + name_at)[0]
+            start = at + (46 if central else 30)
+            if data[start : start + length] == member.encode():
+                struct.pack_into("<I", data, at + offset, value)
+            at += 4
+    path.write_bytes(bytes(data))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except Exception:  # a directory that no longer parses: nothing may be inflated
+        declared = 0
+    tracemalloc.start()
+    try:
+        result = runner.invoke(app, ["inspect", str(path), "-f", "json"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    check(result, json_document=True)
+    # never more inflated than the directory says (and the cap allows), whatever the members hold: the copy's
+    # blocks, then what Keras reads of the copy
+    assert peak < 2 * min(declared, MAX_KERAS_INFLATED) + (24 << 20), (peak, declared)
+
+
+@FUZZ
+@given(
+    names=st.lists(
+        st.text(max_size=6)
+        | st.sampled_from(["", ".", "..", "a/b", "/etc/passwd", "a\x00b", "\ud800", "x" * 300, "card.json", "C:\\x"]),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_hostile_card_file_names(tiny_model, names):
+    """Names a card may list for its files: only plain names of the directory pass, the rest are one error line
+    (a NUL, an empty name, a surrogate or a separator reached the file system as a bare ValueError)."""
+    model = copy_model(tiny_model)
+    card = json.loads((model / "card.json").read_text())
+    for name in names:
+        card["files"][name] = card["files"]["report.html"]
+    (model / "card.json").write_text(json.dumps(card))
+    result = runner.invoke(app, ["predict", "-m", str(model), "-", "-f", "jsonl"], input="a great film\n")
+    check(result, json_lines=True)
+
+
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(CARD_PATHS), json_values | special), min_size=1, max_size=2))
 @pytest.mark.slow
@@ -229,13 +317,17 @@ def test_hostile_cards_for_inspect(tiny_model, edits):
     check(runner.invoke(app, ["inspect", str(model), "-f", "json"]), json_document=True)
 
 
+TRAIN_OPTIONS = ["--learning-rate", "--batch-size", "--epochs", "--vocab-size", "--max-length", "--seed",
+                 "--lstm-units", "--ngram-order"]  # fmt: skip
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     rows=st.lists(st.tuples(st.text(max_size=30), st.sampled_from(["0", "1", "2", "", "pos", "x"])), max_size=12),
     options=st.lists(
         st.tuples(
-            st.sampled_from(["--learning-rate", "--batch-size", "--epochs", "--vocab-size", "--max-length"]),
-            st.sampled_from(["nan", "inf", "0", "-1", "1", "2", "1e9", "x"]),
+            st.sampled_from(TRAIN_OPTIONS),
+            st.sampled_from(["nan", "inf", "0", "-1", "1", "2", "1e9", "1e308", "4294967296", "100000", "x"]),
         ),
         max_size=2,
     ),

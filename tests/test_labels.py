@@ -446,3 +446,65 @@ def test_a_map_of_drops_only_drops_those_and_reads_the_rest_as_without_a_map():
     assert stars.classes == ("1", "2", "4", "5") and stars.mapping["3"] is None
     with pytest.raises(DataError, match="has only one label"):
         infer_scheme(["neutral", "positive"], neutral)
+
+
+STARS = [1, 2, 4, 5] * 5
+
+
+@pytest.mark.parametrize("spec", ["-2--1=negative,*=positive", "0x1-0x2=negative,*=positive", "inf=positive,*=negative",
+                                  "１-２=negative,*=positive"])  # fmt: skip
+def test_a_star_that_takes_every_label_while_an_item_matched_nothing_is_refused(spec):
+    """The red team's typo: '-2--1' for '1-2' sent every review to '*'s class; evaluate printed accuracy 0.49."""
+    label_map = LabelMap.parse(spec)
+    star = label_map.star.target
+    missed = label_map.unmatched(["1", "2", "4", "5"])
+    assert len(missed) == 1
+    message = (
+        rf"label map: '\*' took every label of stars.csv \('1', '2', '4', '5'\) to '{star}': "
+        rf"'{missed[0].key}' matched no label"
+    )
+    for read in (
+        lambda: infer_scheme(STARS, label_map, source="stars.csv"),
+        lambda: scheme_for_classes(NEG_POS, STARS, label_map, source="stars.csv"),
+    ):
+        with pytest.raises(DataError, match=message) as info:
+            read()
+        assert "name its labels instead of '*'" in info.value.hint
+
+
+def test_label_map_items_that_match_no_label_are_warnings():
+    scheme = infer_scheme(STARS, LabelMap.parse("1-2=negative,3=drop,4-5=positive"))
+    assert scheme.classes == NEG_POS and scheme.mapping == {"1": 0, "2": 0, "4": 1, "5": 1}
+    assert scheme.warnings == ("label map: '3' matched no label (labels found: '1', '2', '4', '5')",)
+    scheme = scheme_for_classes(NEG_POS, STARS, LabelMap.parse("1-2=negative,0x3=drop,*=positive"))
+    assert scheme.warnings == ("label map: '0x3' matched no label (labels found: '1', '2', '4', '5')",)
+    assert scheme.mapping == {"1": 0, "2": 0, "4": 1, "5": 1}
+    # a value key that takes a range's only value leaves the range unmatched; a map of drops only warns too
+    assert infer_scheme([1, 3, 5], LabelMap.parse("3=drop,3-3=negative,1=negative,5=positive")).warnings == (
+        "label map: '3-3' matched no label (labels found: '1', '3', '5')",
+    )
+    assert infer_scheme(["pos", "neg"], LabelMap.parse("neutral=drop")).warnings == (
+        "label map: 'neutral' matched no label (labels found: 'neg', 'pos')",
+    )
+    assert infer_scheme(STARS, LabelMap.parse("1-2=negative,4-5=positive")).warnings == ()
+    # one class named, and no item unmatched: data of positives only with '*' is evaluated as before
+    assert scheme_for_classes(NEG_POS, [4, 5], LabelMap.parse("*=positive")).mapping == {"4": 1, "5": 1}
+    assert LabelScheme.from_dict(scheme.to_dict()) == scheme and "warnings" not in scheme.to_dict()
+
+
+def test_evaluate_names_the_label_map_typo(tmp_path):
+    from typer.testing import CliRunner
+
+    from sentiment_cli.cli import app
+
+    data = tmp_path / "stars.csv"
+    data.write_text("text,stars\n" + "".join(f"film {i},{s}\n" for i, s in enumerate(STARS)))
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", str(data), "--label-map", "-2--1=negative,*=positive"])
+    assert result.exit_code == 1 and "accuracy" not in result.stdout
+    assert result.stderr.splitlines()[-1].startswith(
+        f"error: label map: '*' took every label of {data} ('1', '2', '4', '5') to 'positive': '-2--1' matched no label"
+    )
+    result = runner.invoke(app, ["evaluate", str(data), "--label-map", "1-2=negative,3=drop,4-5=positive"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning: label map: '3' matched no label (labels found: '1', '2', '4', '5')\n" in result.stderr

@@ -407,6 +407,40 @@ def test_non_finite_options_are_usage_errors(args, tmp_path):
     assert result.exit_code == 2, result.output
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [
+        ("--seed", "-1", "0<=x<=4294967295"),
+        ("--seed", "4294967296", "0<=x<=4294967295"),
+        ("--learning-rate", "1e308", "0.0<=x<=1.0"),
+        ("--learning-rate", "0", "learning_rate must be a number above 0 and at most 1"),
+        ("--lstm-units", "100000", "1<=x<=4096"),
+        ("--embedding-dim", "5000", "1<=x<=4096"),
+        ("--dense-units", "4097", "1<=x<=4096"),
+        ("--ngram-order", "9", "1<=x<=8"),
+    ],
+)
+def test_training_options_out_of_range_are_usage_errors_before_any_work(tmp_path, option, value, allowed):
+    """Each was a traceback (or an out-of-memory error) after the data was read and TensorFlow loaded."""
+    data = write_csv(tmp_path / "d.csv", make_reviews(20))
+    result = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), option, value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.stderr and allowed in result.stderr
+    assert "Read" not in result.stderr and not (tmp_path / "m").exists()
+
+
+def test_training_settings_out_of_range_are_refused_by_the_api():
+    from sentiment_cli.config import ModelConfig, TrainConfig
+
+    with pytest.raises(ValueError, match=r"seed must be from 0 to 4294967295 \(2\*\*32 - 1\), got -1"):
+        TrainConfig(seed=-1)
+    with pytest.raises(ValueError, match="learning_rate must be a number above 0 and at most 1, got 1e\\+308"):
+        TrainConfig(learning_rate=1e308)
+    with pytest.raises(ValueError, match="lstm_units must be from 1 to 4,096, got 100000"):
+        ModelConfig(lstm_units=100_000)
+    assert TrainConfig(seed=2**32 - 1, learning_rate=1.0).seed == 2**32 - 1
+
+
 def test_kept_columns_may_not_overwrite_the_output(tiny_model, review_table):
     path, _ = review_table
     for keep in ("label", "probability,stars", "stars,stars"):

@@ -26,7 +26,7 @@ import typer
 
 from .._quiet import is_terminal as _is_terminal
 from ..config import PROBABILITY_DECIMALS
-from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError
+from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError, TrainingDiverged
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -311,6 +311,7 @@ HINTS: dict[type[SentimentError], str] = {
     OutputExists: "pass --force to replace it",
     NoCheckpoint: "run without --resume to start afresh",
     CheckpointMismatch: "resume with the same data and options, or run without --resume",
+    TrainingDiverged: "lower --learning-rate",
 }
 """What to do about a library error, in the CLI's words (the library's own hints name no flags)."""
 

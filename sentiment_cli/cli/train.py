@@ -12,6 +12,10 @@ from ..config import (
     ARCHITECTURES,
     CHAR_NGRAMS,
     CLASS_WEIGHTS,
+    MAX_LEARNING_RATE,
+    MAX_NGRAM_ORDER,
+    MAX_SEED,
+    MAX_UNITS,
     NGRAM_MAX_TOKENS,
     STRATEGIES,
     TOKENIZERS,
@@ -125,18 +129,26 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.head_length,
-    embedding_dim: Annotated[int, typer.Option(min=1, help="Embedding size per word.", rich_help_panel=_SHAPE)] = (
-        _MODEL.embedding_dim
-    ),
+    embedding_dim: Annotated[
+        int, typer.Option(min=1, max=MAX_UNITS, help="Embedding size per word.", rich_help_panel=_SHAPE)
+    ] = _MODEL.embedding_dim,
     lstm_units: Annotated[
         int,
-        typer.Option(min=1, help="LSTM units per direction (the BiLSTM outputs twice this).", rich_help_panel=_SHAPE),
+        typer.Option(
+            min=1,
+            max=MAX_UNITS,
+            help="LSTM units per direction (the BiLSTM outputs twice this).",
+            rich_help_panel=_SHAPE,
+        ),
     ] = _MODEL.lstm_units,
     dense_units: Annotated[
-        int, typer.Option(min=1, help="Units of the hidden Dense(relu) layer.", rich_help_panel=_SHAPE)
+        int, typer.Option(min=1, max=MAX_UNITS, help="Units of the hidden Dense(relu) layer.", rich_help_panel=_SHAPE)
     ] = (_MODEL.dense_units),
     ngram_order: Annotated[
-        int, typer.Option(min=1, help="Longest n-gram in the hybrid model's bag.", rich_help_panel=_SHAPE)
+        int,
+        typer.Option(
+            min=1, max=MAX_NGRAM_ORDER, help="Longest n-gram in the hybrid model's bag.", rich_help_panel=_SHAPE
+        ),
     ] = _MODEL.ngram_order,
     ngram_vocab_size: Annotated[
         int,
@@ -197,9 +209,12 @@ def train(
             rich_help_panel=_FIT,
         ),
     ] = _TRAIN.patience,
-    learning_rate: Annotated[float, typer.Option(min=0.0, help="Adam learning rate.", rich_help_panel=_FIT)] = (
-        _TRAIN.learning_rate
-    ),
+    learning_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=MAX_LEARNING_RATE, help="Adam learning rate (above 0).", rich_help_panel=_FIT
+        ),
+    ] = _TRAIN.learning_rate,
     ngram_epochs: Annotated[
         int, typer.Option(min=1, help="Most epochs for the hybrid model's n-gram bag.", rich_help_panel=_FIT)
     ] = _TRAIN.ngram_epochs,
@@ -214,7 +229,10 @@ def train(
         ),
     ] = _DEFAULT_CLASS_WEIGHT,
     seed: Annotated[
-        int, typer.Option(help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT)
+        int,
+        typer.Option(
+            min=0, max=MAX_SEED, help="Random seed (split, initial weights, shuffling).", rich_help_panel=_FIT
+        ),
     ] = _TRAIN.seed,
     strategy: Annotated[
         Strategy,
@@ -301,8 +319,10 @@ def train(
             class_weight=class_weight.value,
             strategy=strategy.value,
         )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    except ValueError as exc:  # "learning_rate must be ...": named as the option it came from
+        field = str(exc).split(" ", 1)[0]
+        hint = f"'--{field.replace('_', '-')}'" if any(p.name == field for p in ctx.command.params) else None
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
     from ..bundle import check_output
     from ..data import combine

@@ -26,7 +26,7 @@ from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, head_length_of, logit_width
 from ..data import Dataset, Split, data_paths
 from ..embeddings import check_vectors_source, read_vectors, vectors_dim, vectors_matrix
-from ..errors import DataError, SentimentError
+from ..errors import DataError, SentimentError, TrainingDiverged
 from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
 from ..reports import REPORT_FILE, data_summary
@@ -88,7 +88,6 @@ def train(
     cfg = train_config or TrainConfig()
     listener = listener or SilentListener()
     classes = dataset.classes
-    num_classes = len(classes)
     started = time.monotonic()
     strategy = start_strategy(cfg.strategy)  # first: a multi-worker strategy must start before TensorFlow runs
 
@@ -103,6 +102,42 @@ def train(
         fingerprint(model_config.to_dict(), run_settings, dataset.fingerprint, list(classes)),
     )
     checkpoint = worker_checkpoint(checkpoint, strategy)  # only the chief writes it
+    try:
+        return _train(
+            dataset, out, model_config, cfg, strategy, checkpoint, force, resume, listener, command, started,
+            _Inputs(embeddings, freeze_embeddings, sources),
+        )  # fmt: skip
+    except TrainingDiverged:
+        checkpoint.discard()  # resuming would only diverge again: nothing of the run is left behind
+        raise
+
+
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    """What the recipe starts from beside the data: pretrained vectors, and the record of the data's sources."""
+
+    embeddings: str | os.PathLike[str] | None = None
+    freeze_embeddings: bool = False
+    sources: list[dict[str, Any]] | None = None
+
+
+def _train(
+    dataset: Dataset,
+    out: Path,
+    model_config: ModelConfig,
+    cfg: TrainConfig,
+    strategy: Any,
+    checkpoint: Checkpoint,
+    force: bool,
+    resume: bool,
+    listener: TrainingListener,
+    command: list[str] | None,
+    started: float,
+    inputs: _Inputs,
+) -> TrainResult:
+    embeddings, freeze_embeddings, sources = inputs.embeddings, inputs.freeze_embeddings, inputs.sources
+    classes = dataset.classes
+    num_classes = len(classes)
     with (
         worker_output(out, strategy) as target,  # other workers write a temporary copy, then delete it
         staged(target, force, keep=tuple(data_paths(dataset))) as stage,
@@ -171,6 +206,8 @@ def train(
             logits = {
                 name: np.column_stack([session.predict(bilstm, name), session.predict(bag, name)]) for name in splits
             }
+            for name, z in logits.items():
+                _check_outputs(z, f"{name} split's branch logits")
             features = {name: _gated(z, encoded[name], model_config.length_gate) for name, z in logits.items()}
             if val_split is not None:
                 balanced = cfg.class_weight == "balanced"
@@ -186,6 +223,8 @@ def train(
                 }
                 for column, label in enumerate(("bilstm", "ngram"))
             }
+        for name, p in probabilities.items():
+            _check_outputs(p, f"{name} split's probabilities")
         metrics: dict[str, Any] = {
             name: classification_metrics(splits[name].labels, p, classes) for name, p in probabilities.items()
         }
@@ -263,6 +302,15 @@ def _start_from_vectors(
     record["token_coverage"] = round(float(found[ids].mean()), 4) if len(ids) else 0.0
     record["frozen"] = freeze
     return record
+
+
+def _check_outputs(values: np.ndarray, what: str) -> None:
+    """Outputs that are not finite (weights gone to NaN or infinity while every epoch's loss still printed as a
+    number) would make the combiner, the metrics and the exported model NaN: training diverged."""
+    if not np.all(np.isfinite(values)):
+        raise TrainingDiverged(
+            f"training diverged: the {what} are not finite numbers; the learning rate is too high"
+        )
 
 
 def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -11,6 +12,7 @@ import numpy as np
 from .._tensorflow import keras
 from ..checkpoint import Checkpoint, State
 from ..data import Split
+from ..errors import TrainingDiverged
 from ..text import Encoded, Encoder
 from .batches import Batches
 from .losses import loss_and_metric
@@ -47,18 +49,38 @@ class SilentListener:
 
 
 class _KerasProgress(keras.callbacks.Callback):
-    def __init__(self, listener: TrainingListener, epochs: int, steps: int) -> None:
+    """Progress to the listener, and the end of a run whose loss is no longer finite (:func:`check_finite`): it
+    comes first among the callbacks, so a diverged epoch is never checkpointed."""
+
+    def __init__(self, listener: TrainingListener, epochs: int, steps: int, name: str = "the network") -> None:
         super().__init__()
-        self.listener, self.epochs, self.steps = listener, epochs, steps
+        self.listener, self.epochs, self.steps, self.name = listener, epochs, steps, name
+        self.epoch = 1
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch + 1
         self.listener.on_epoch_begin(epoch + 1, self.epochs, self.steps)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self.listener.on_batch_end(batch + 1, floats(logs))
+        values = floats(logs)
+        check_finite(values, self.name, self.epoch)
+        self.listener.on_batch_end(batch + 1, values)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.listener.on_epoch_end(epoch + 1, floats(logs))
+        values = floats(logs)
+        check_finite(values, self.name, epoch + 1)
+        self.listener.on_epoch_end(epoch + 1, values)
+
+
+def check_finite(logs: dict[str, float], name: str, epoch: int) -> None:
+    """Raise :class:`TrainingDiverged` when a loss in ``logs`` is NaN or infinite: the weights have diverged
+    (a learning rate too high), and every later step, the combiner and the export would only compute NaN."""
+    for key in ("loss", "val_loss"):
+        if key in logs and not math.isfinite(logs[key]):
+            raise TrainingDiverged(
+                f"training {name} diverged at epoch {epoch} ({key.replace('_', ' ')} {logs[key]}): its weights are no "
+                "longer finite numbers; the learning rate is too high"
+            )
 
 
 def floats(logs: dict | None) -> dict[str, float]:
@@ -142,7 +164,8 @@ class Session:
             net.set_weights(self.checkpoint.arrays("best"))  # it had stopped; only the save was missing
         elif initial < epochs:
             batches.epoch = initial  # the same shuffles as an uninterrupted run
-            callbacks = [_KerasProgress(self.listener, epochs, len(batches)), *([stopper] if stopper else [])]
+            progress = _KerasProgress(self.listener, epochs, len(batches), name)
+            callbacks = [progress, *([stopper] if stopper else [])]
             callbacks.append(_SaveEachEpoch(self, name, trainer, stopper, history))
             if distribution is not None:
                 distribution.fit(
