@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import random
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from sentiment_cli.files import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -48,14 +49,6 @@ def read_jsonl(path: Path) -> Iterator[dict]:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stars(value: object, classes: int) -> str | None:
@@ -170,7 +163,7 @@ def write_domains(shared: Path, work: Path, classes: int, hold_out: tuple[str, .
             "test": sum(split == "test" for _, _, split in rows),
             "labels": dict(Counter(label for _, label, split in rows if split != "test")),
             "source": source.name,
-            "source_sha256": sha256(source),
+            "source_sha256": file_sha256(source),
             "licence": SOURCES[name][1],
         }
     return manifest

@@ -145,3 +145,18 @@ def three_class_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder / "tweets.jsonl", [{"tweet": t, "sentiment": y} for t, y in make_three_class(600, seed=3)]
     )
     return train_tiny(folder / "model", data, "--epochs", "5")
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch):
+    """Rich's consoles as on a colour terminal 200 columns wide (where markup or a hyperlink would do harm), made
+    afresh for the test and again after it."""
+    from sentiment_cli.cli import output
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    output._out.cache_clear()
+    output._err.cache_clear()
+    yield
+    output._out.cache_clear()
+    output._err.cache_clear()

@@ -435,20 +435,6 @@ def shipped_copy(tmp_path_factory):
     return Path(shutil.copytree(default_model_dir(), tmp_path_factory.mktemp("fuzz-shipped") / "model"))
 
 
-@pytest.fixture
-def terminal(monkeypatch):
-    """Rich's consoles as on a colour terminal, where markup or a hyperlink would do harm."""
-    from sentiment_cli.cli import output
-
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    output._out.cache_clear()
-    output._err.cache_clear()
-    yield
-    output._out.cache_clear()
-    output._err.cache_clear()
-
-
 @FUZZ
 @given(labels=st.lists(class_names, min_size=2, max_size=2, unique=True))
 def test_class_names_with_markup_are_printed_inert(shipped_copy, terminal, labels):

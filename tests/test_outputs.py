@@ -260,20 +260,6 @@ def test_every_json_writer_goes_through_one_function_that_refuses_nan():
 # -- F5, F20: everything user- or card-supplied is printed inert, headers included --------------------------
 
 
-@pytest.fixture
-def terminal(monkeypatch):
-    """Rich's consoles as on a colour terminal (where a hyperlink would be written), made afresh."""
-    from sentiment_cli.cli import output
-
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    output._out.cache_clear()
-    output._err.cache_clear()
-    yield
-    output._out.cache_clear()
-    output._err.cache_clear()
-
-
 def with_labels(model: Path, labels: list[str]) -> Path:
     card = json.loads((model / "card.json").read_text())
     card["labels"] = labels
