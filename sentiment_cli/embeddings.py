@@ -74,7 +74,9 @@ def _locate(source: str | os.PathLike[str]) -> tuple[str, Path, str]:
     """(``arrays`` or ``text``, where, the name to record) of a vectors source; :class:`DataError` if none."""
     name = os.fspath(source)
     key = name.strip().lower()
-    if key in PACKAGES and not Path(name).exists():
+    given = Path(name)
+    is_vectors = given.is_file() or (given.is_dir() and all((given / f).is_file() for f in _PACKAGE_FILES))
+    if key in PACKAGES and not is_vectors:  # a package's name, even beside a folder of that name (a model's)
         import importlib
 
         module = PACKAGES[key]

