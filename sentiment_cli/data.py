@@ -573,7 +573,11 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
                 split = SPLIT_NAMES[given]
             ident = values.get(choice.id) if choice.id else None
             where = f"{path}:{record.line}" if ident is None or ident == "" else str(ident)
-            rows.items.append((split, text, values.get(choice.label), where, record.line))
+            label = values.get(choice.label)
+            if isinstance(label, list | dict):  # multi-label data, or a nested object: not one class
+                rows.skip("whose label is a list or object, not one value", record.line)
+                continue
+            rows.items.append((split, text, label, where, record.line))
     if rows.read == 0:
         raise DataError(f"{path}: no records")
     dataset = rows.build(

@@ -115,8 +115,8 @@ def normalize(value: Any) -> str | None:
     that is a number is canonicalised the same way ('1.0' -> '1', ' 4 ' -> '4'). The text 'nan' is missing too.
 
     NumPy scalars and pyarrow scalars are read as the Python values they hold."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, list | tuple | dict | set | frozenset):
+        return None  # a list or object is not one label (tables count such rows apart: data._read_table)
     if not isinstance(value, str | bytes):
         as_py = getattr(value, "as_py", None)  # pyarrow scalar
         if callable(as_py):

@@ -508,3 +508,17 @@ def test_evaluate_names_the_label_map_typo(tmp_path):
     result = runner.invoke(app, ["evaluate", str(data), "--label-map", "1-2=negative,3=drop,4-5=positive"])
     assert result.exit_code == 0, result.stderr
     assert "warning: label map: '3' matched no label (labels found: '1', '2', '4', '5')\n" in result.stderr
+
+
+def test_a_list_or_object_label_is_not_a_class(tmp_path):
+    """Red-team F20.3: a JSON list label became the class "['neg']"; such rows are skipped and counted apart."""
+    from sentiment_cli.data import load_dataset
+
+    path = tmp_path / "multi.jsonl"
+    rows = [{"text": "great film", "label": "pos"}, {"text": "awful film", "label": "neg"},
+            {"text": "odd film", "label": ["neg"]}, {"text": "mixed film", "label": {"a": 1}}] * 3  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data = load_dataset(path)
+    assert data.classes == ("negative", "positive")
+    assert data.report()["rows_skipped"] == {"whose label is a list or object, not one value": 6}
+    assert normalize(["neg"]) is None and normalize({"a": 1}) is None
