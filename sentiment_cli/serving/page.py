@@ -93,8 +93,14 @@ function show(texts, predictions) {
     box.append(p.explanation ? highlighted(texts[i], p.explanation) : el("p", "text", texts[i]));
     if (p.explanation && p.explanation.length) {
       const strongest = [...p.explanation].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, 6);
+      const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
       box.append(el("p", "words", "strongest: " + strongest.map(
-        t => `${t.token} (${t.weight >= 0 ? "+" : ""}${t.weight.toFixed(2)})`).join(", ")));
+        t => `${t.negated ? "\u00ac" : ""}${t.token} (${signed(t.weight)})`).join(", ")));
+      if (p.explanation_logit !== null && p.explanation_logit !== undefined) {
+        const words = p.explanation_logit - p.explanation_base;
+        box.append(el("p", "words", `logit ${signed(p.explanation_logit)} = base ${signed(p.explanation_base)}`
+          + ` + words ${signed(words)} (\u00acword: read inside a negation)`));
+      }
     }
     results.append(box);
   });
@@ -208,7 +214,14 @@ def openapi(labels: tuple[str, ...], settings: Settings) -> dict[str, Any]:
             "explanation": {"type": "array", "description": "With explain: each token's weight (log-odds).",
                             "items": {"type": "object", "properties": {
                                 "token": {"type": "string"}, "start": {"type": "integer"},
-                                "end": {"type": "integer"}, "weight": {"type": "number"}}}},
+                                "end": {"type": "integer"}, "weight": {"type": "number"},
+                                "negated": {"type": "boolean"}}}},
+            "explanation_base": {"type": "number", "nullable": True,
+                                 "description": "With explain: the logit of a text the model knows nothing in."},
+            "explanation_logit": {"type": "number", "nullable": True,
+                                  "description": "With explain: base + the tokens' weights + rest."},
+            "explanation_rest": {"type": "number", "nullable": True,
+                                 "description": "With explain: the weight of tokens not listed (very long texts)."},
             "phrases": {"type": "array", "description": "With explain, hybrid models: the strongest phrases.",
                         "items": {"type": "object"}},
         },
