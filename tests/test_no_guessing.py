@@ -63,4 +63,5 @@ def test_explain_does_not_guess_either(tiny_model):
     assert "<stdin>:1  positive" in result.stdout
     jsonl = runner.invoke(app, ["predict", "-", "-m", str(tiny_model), "--explain", "-f", "jsonl"], input=lines)
     rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
-    assert rows[1] == {"source": "<stdin>:2", "label": None, "probability": None, "explanation": []}
+    assert rows[1] == {"source": "<stdin>:2", "label": None, "probability": None, "explanation": [],
+                       "explanation_base": None, "explanation_logit": None, "explanation_rest": None}  # fmt: skip
