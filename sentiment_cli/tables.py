@@ -398,6 +398,39 @@ def _sniff_delimited(lines: list[str], *, strict: bool) -> tuple[str, str] | Non
     return None if strict else ("csv", ",")
 
 
+_QUOTED_FIELD = re.compile(r'"[^"]*(?:""[^"]*)*"')
+
+
+def _minimally_quoted(text: str, delimiter: str, width: int) -> list[str] | None:
+    """The fields of a TSV line written with minimal quoting (Python's ``csv`` and pandas' default: a field that
+    holds a tab or a quote is wrapped in quotes, its quotes doubled), when every quote in the line opens and
+    closes one whole field and the line has ``width`` fields; else None (the quotes are text, as in a review
+    that starts with a quoted title: ``"Heat" is great``)."""
+    fields: list[str] = []
+    position, end = 0, len(text)
+    while True:
+        if text.startswith('"', position):
+            match = _QUOTED_FIELD.match(text, position)
+            if match is None or not (match.end() == end or text.startswith(delimiter, match.end())):
+                return None
+            fields.append(match.group()[1:-1].replace('""', '"'))
+            position = match.end()
+        else:
+            stop = text.find(delimiter, position)
+            stop = end if stop < 0 else stop
+            if '"' in text[position:stop]:
+                return None  # a quote inside an unquoted field: the line's quotes are text
+            fields.append(text[position:stop])
+            position = stop
+        if position >= end:
+            break
+        position += len(delimiter)
+        if position == end:
+            fields.append("")
+            break
+    return fields if len(fields) == width else None
+
+
 def _quoted_record(delimiter: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     field = r'"[^"]*(?:""[^"]*)*"'
     sep = re.escape(delimiter)
@@ -727,7 +760,8 @@ class Table:
         return self._split_items(tally)
 
     def _split_items(self, tally: _Tally) -> Iterator[Record | Malformed]:
-        """TSV without quoting: a line is a record, the delimiter separates fields, quotes are text."""
+        """TSV without quoting: a line is a record, the delimiter separates fields, quotes are text, except in a
+        line whose quotes all open and close whole fields (:func:`_minimally_quoted`)."""
         columns, width, delimiter = self.columns, len(self.columns), self.delimiter or "\t"
         header = self.has_header
         source = _Lines(self.path, self._compressed, tally=tally)
@@ -741,6 +775,8 @@ class Table:
                 header = False
                 continue
             fields = text.split(delimiter)
+            if '"' in text and (minimal := _minimally_quoted(text, delimiter, width)) is not None:
+                fields = minimal  # a line as Python's csv and pandas write TSV: quoted where a field needs it
             if len(fields) != width:
                 yield Malformed(number, _count_reason(len(fields), width))
             else:

@@ -611,3 +611,27 @@ def test_spark_names_columns_as_tables_do():
         column_of(["Text", "TEXT"], "tExt")
     with pytest.raises(DataError, match=r"^no text column found"):
         column_of(["a", "b"], None)
+
+
+def test_a_tsv_written_by_pythons_csv_reads_back_as_written(tmp_path):
+    """Red-team F20.7: Python's csv (and pandas) write TSV with minimal quoting: a field holding a quote or a tab
+    is quoted, its quotes doubled. Such a line reads back as written; a quote that does not wrap a whole field
+    stays text, as before."""
+    import csv
+
+    from sentiment_cli.data import load_dataset
+
+    texts = ['He said "wonderful", and it was.', "a tab\there, great", '"Heat" is a great film', "plain and dull",
+             'ends with a quote"', '"']  # fmt: skip
+    path = tmp_path / "written.tsv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter="\t")
+        writer.writerow(["text", "label"])
+        writer.writerows((text, i % 2) for i, text in enumerate(texts))
+    assert '"He said ""wonderful"", and it was."' in path.read_text()  # minimally quoted, as csv writes it
+    data = load_dataset(path)
+    assert data.split("train").texts == texts
+    assert not data.report()["rows_skipped"]
+    raw = tmp_path / "raw.tsv"
+    raw.write_text('text\tlabel\n"Heat" is great\t1\nnot "quoted\t0\n', encoding="utf-8")
+    assert load_dataset(raw).split("train").texts == ['"Heat" is great', 'not "quoted']
