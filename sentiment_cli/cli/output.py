@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from ..runtime import Prediction
 
 
-NATURAL_WIDTH = 1000
-"""Width of stdout when it is not a terminal and COLUMNS is unset: wide enough that no table is folded."""
+PIPE_WIDTH = 80
+"""Width of stdout when it is not a terminal and COLUMNS is unset (a file, a pipe to ``less``, CI logs): a
+table read there is read by a person at a terminal too, so it stays as narrow as the usual one."""
 PREVIEW_WIDTH = 160
 """Widest a prediction table grows to fill the console (its review column is a preview)."""
 
@@ -51,7 +52,7 @@ def _out() -> Console:
     console = Console(file=STDOUT, soft_wrap=False, markup=False, emoji=False)  # type: ignore[arg-type]
     console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # Rich's own exits 1, not 141
     if not console.is_terminal and not os.environ.get("COLUMNS"):
-        console.width = NATURAL_WIDTH  # no terminal to fit (a file, a pipe, CI logs): tables take their own width
+        console.width = PIPE_WIDTH  # no terminal to fit (a file, a pipe, CI logs): COLUMNS, else 80
     return console
 
 

@@ -299,6 +299,8 @@ def history_chart(name: str, history: dict[str, list[float]]) -> Table:
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
+    """Metrics as rows and splits as columns (each branch's accuracy a row of its own): a few narrow columns
+    that fit an 80-column terminal, numbers never cut (a metric per column needed about 100)."""
     from rich.table import Table
 
     binary = len(labels) == 2
@@ -307,20 +309,23 @@ def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -
     if not binary:
         keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
         names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
+    splits = [split for split, values in metrics.items() if split != "branches" and isinstance(values, dict)]
     table = Table(title="Metrics", header_style="bold")
-    table.add_column("split", no_wrap=True)
-    table.add_column("reviews", justify="right", no_wrap=True)
-    for column in names:
-        table.add_column(column, justify="right")
-    for split, values in metrics.items():
-        if split == "branches":
-            continue
-        cells = [values.get(k) for k in keys]
-        table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
-    for name, scores in metrics.get("branches", {}).items():
+    table.add_column("metric", overflow="fold")
+    for split in splits:
+        table.add_column(output.cell(split), justify="right", no_wrap=True)
+    table.add_row("reviews", *(f"{metrics[split].get('n', 0):,}" for split in splits))
+    for key, name in zip(keys, names, strict=True):
+        values = [metrics[split].get(key) for split in splits]
+        table.add_row(name, *("" if v is None else f"{v:.4f}" for v in values))
+    branches = metrics.get("branches", {})
+    if branches:
         table.add_section()
-        for split, accuracy in scores.items():
-            table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
+    for name, scores in branches.items():
+        table.add_row(
+            output.cell(f"{name} alone, accuracy"),
+            *("" if scores.get(split) is None else f"{scores[split]:.4f}" for split in splits),
+        )
     return table
 
 
