@@ -84,8 +84,10 @@ def evaluate(
         ),
     ] = None,
 ) -> None:
-    """Score a model on labelled reviews: accuracy, precision, recall and F1 (per class, macro and
-    weighted), macro-averaged recall, ROC-AUC, log loss, the confusion matrix and throughput.
+    """Measure a model on labelled reviews.
+
+    Accuracy, precision, recall and F1 (per class, macro and weighted), macro-averaged
+    recall, ROC-AUC, log loss, the confusion matrix and throughput.
 
     The data's labels are matched to the model's classes (0/1 or pos/neg data against a
     negative/positive model, class names for more classes, or --label-map). Uses the same

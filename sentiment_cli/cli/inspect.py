@@ -50,7 +50,9 @@ def inspect(
         ),
     ] = None,
 ) -> None:
-    """Show each layer's output shape and parameter count, with the arithmetic behind it.
+    """Show each layer's shape and parameter count, and why.
+
+    Each count comes with the arithmetic behind it.
 
     The formula column works each count out in the layer's own numbers, for example
     a Dense(64) after a Bidirectional LSTM(64) sees 2 × 64 = 128 features, so it

@@ -193,17 +193,23 @@ def cell(value: object, style: str = "") -> Any:
     return Text(one_line(value), style=style)
 
 
+def _one_line() -> bool:
+    """Whether a message is printed as one line (Rich's soft wrap): in a log, a file or a pipe, so that it stays
+    one line for grep; on a terminal it is wrapped between words instead, never cut mid-word by the terminal."""
+    return not _err().is_terminal
+
+
 def error(message: str) -> None:
-    """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
+    """One line on stderr (never wrapped in a log, so it stays one line for grep; between words on a terminal)."""
     from rich.text import Text
 
-    _err().print(Text("error: ", style="bold red") + cell(message), soft_wrap=True)
+    _err().print(Text("error: ", style="bold red") + cell(message), soft_wrap=_one_line())
 
 
 def warning(message: str) -> None:
     from rich.text import Text
 
-    _err().print(Text("warning: ", style="bold yellow") + cell(message), soft_wrap=True)
+    _err().print(Text("warning: ", style="bold yellow") + cell(message), soft_wrap=_one_line())
 
 
 def status(message: str) -> Any:
@@ -257,7 +263,7 @@ def progress(
 
 def note(message: str) -> None:
     """A line of information on stderr (what was detected, what was read), never markup."""
-    _err().print(cell(message), soft_wrap=True, highlight=False)
+    _err().print(cell(message), soft_wrap=_one_line(), highlight=False)
 
 
 def report_dataset(dataset: Any) -> None:

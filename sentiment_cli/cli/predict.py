@@ -93,9 +93,9 @@ def predict(
         ),
     ] = None,
 ) -> None:
-    """Classify reviews: files, tables (one record per row), or standard input.
+    """Classify reviews in files, tables or standard input.
 
-    Each record names its source (the file, FILE:LINE for a table row or a line, or
+    Tables give one record per row. Each record names its source (the file, FILE:LINE for a table row or a line, or
     <stdin>:LINE), the label and the probability (two classes: of positive; more: of
     the label, and every class's probability). Tables (.csv, .tsv, .jsonl, .parquet,
     optionally .gz; or --input-format) give one record per row, in input order; a
@@ -107,8 +107,8 @@ def predict(
     \b
       sentiment predict review.txt
       cat reviews.txt | sentiment predict - --format csv
-      curl -s https://example.com/reviews.csv | sentiment predict - --input-format csv
-      sentiment predict reviews.csv --text-column review --id-column id --output scored.parquet
+      curl -s https://example.com/r.csv | sentiment predict - --input-format csv
+      sentiment predict reviews.csv --text-column review -o scored.parquet
       sentiment predict --per-line reviews.txt --model my-model
       sentiment predict review.txt --explain
     """
