@@ -508,8 +508,7 @@ def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):
     assert result.stderr.splitlines() == [
         "warning: --text-column, --keep-columns apply to tables (.csv, .tsv, .jsonl, .parquet, or --input-format), "
         "and no input is one: unused",
-        "warning: --whole applies to standard input (-); each named file is one review anyway: unused",
-    ]
+    ]  # --whole of a file says it is one review (no notice of several lines): used
     assert [r["label"] for r in jsonl(result.stdout)] == ["positive"]
     assert set(jsonl(result.stdout)[0]) == {"source", "label", "probability"}  # no empty kept columns
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--id-column", "x", "-f", "csv"])

@@ -41,7 +41,14 @@ def predict(
     per_line: Annotated[
         bool, typer.Option("--per-line", help="Treat each non-empty line of a FILE as one review.")
     ] = False,
-    whole: Annotated[bool, typer.Option("--whole", help="Treat all of standard input as one review.")] = False,
+    whole: Annotated[
+        bool,
+        typer.Option(
+            "--whole",
+            help="Treat all of standard input as one review; of a FILE (one review by default), say so: no "
+            "notice that a file of several lines was read as one review.",
+        ),
+    ] = False,
     fmt: Annotated[
         PredictFormat,
         typer.Option(
@@ -174,6 +181,10 @@ def predict(
     table = TableInput(fmt_name, text_column, id_column, keep, header)
     if not _warn_unused(sources, table, whole, per_line):  # no table: no id or kept columns to write
         keep, table = (), dataclasses.replace(table, id_column=None, keep_columns=())
+    # a plain file of several lines is one review, a guess the user is told about once (unless a flag said so)
+    from ..reviews import is_table
+
+    whole_files = set() if per_line or whole else {s for s in sources if s != "-" and not is_table(s, table)}
     with_id = table.id_column is not None
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
         if file_format == "parquet":
@@ -228,6 +239,10 @@ def predict(
                     if hasattr(item, "text") and item.label is None:  # an Empty row (no text) has no label field
                         unscored += 1
                         first_unscored = first_unscored or item.source
+                    if item.source in whole_files and _several_lines(item.text):
+                        output.note(_several_lines(item.text) + f" of {item.source} read as one review, as a plain "
+                                    "file is (--per-line: one review per line; --whole: one review, no notice)")
+                        whole_files = set()  # said once a run, for the first such file
                     predictions.append(item)
             write(predictions)
     if unscored:
@@ -268,13 +283,17 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool, per_line: b
                 f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to tables (.csv, .tsv, .jsonl, "
                 ".parquet, or --input-format), and no input is one: unused"
             )
-    if whole and "-" not in sources:
-        output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
     if per_line and all(source == "-" or is_table(source, table) for source in sources):
         output.warning(
             "--per-line applies to plain text files; tables and standard input are read by row or line: unused"
         )
     return tables
+
+
+def _several_lines(text: str) -> str:
+    """``"5 lines"`` for a text of several non-empty lines, else ``""``."""
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    return f"{lines:,} lines" if lines > 1 else ""
 
 
 def _reviews(n: int) -> str:
