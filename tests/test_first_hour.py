@@ -35,3 +35,34 @@ def test_a_plain_file_of_several_lines_is_one_review_and_the_user_is_told_once(t
     per_line = runner.invoke(app, ["predict", str(reviews), "--per-line"])
     assert [r["source"] for r in lines_of(per_line.stdout)] == [f"{reviews}:{n}" for n in (1, 2, 4)]
     assert per_line.stderr == ""
+
+
+def test_stdout_redirected_to_a_csv_file_gets_csv_and_a_note(tmp_path):
+    """`sentiment predict new.csv > out.csv` wrote JSON lines into a .csv file; a pipe or .jsonl stays JSON lines."""
+    import subprocess
+    import sys
+
+    reviews = tmp_path / "new.csv"
+    reviews.write_text("text\nA wonderful film.\nDull and far too long.\n", encoding="utf-8")
+    command = [sys.executable, "-m", "sentiment_cli", "predict", str(reviews)]
+    for name, fmt in (("out.csv", "csv"), ("out.tsv", "tsv"), ("out.jsonl", None), ("out.txt", None)):
+        target = tmp_path / name
+        with open(target, "w") as stdout:
+            result = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True, check=True)
+        written = target.read_text().splitlines()
+        if fmt is None:
+            assert [json.loads(line)["label"] for line in written] == ["positive", "negative"]
+            assert "Writing" not in result.stderr
+        else:
+            sep = "," if fmt == "csv" else "\t"
+            assert written[0].split(sep) == ["source", "label", "probability"]
+            assert [row.split(sep)[1] for row in written[1:]] == ["positive", "negative"]
+            assert f"Writing {fmt.upper()}: standard output is {target} (--format jsonl for JSON lines)" in (
+                result.stderr.splitlines()
+            )
+    piped = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert json.loads(piped.stdout.splitlines()[0])["label"] == "positive"
+    explained = tmp_path / "explained.csv"
+    with open(explained, "w") as stdout:  # --explain needs JSON lines: the redirect does not change it
+        subprocess.run([*command, "--explain"], stdout=stdout, check=True)
+    assert "explanation" in json.loads(explained.read_text().splitlines()[0])

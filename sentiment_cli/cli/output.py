@@ -483,6 +483,23 @@ def resolve_format(fmt: PredictFormat) -> PredictFormat:
     return fmt
 
 
+def redirected_file() -> tuple[str, str] | None:
+    """``(name, format)`` when stdout is a regular file whose name ends .csv or .tsv (``predict new.csv >
+    out.csv``): the format its extension names, which JSON lines would contradict. Linux only (the name is
+    read from /proc); elsewhere, or for a terminal, a pipe or another name, None."""
+    import stat
+
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        name = os.readlink(f"/proc/self/fd/{fd}")
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream), no /proc
+        return None
+    fmt = {".csv": "csv", ".tsv": "tsv"}.get(Path(name).suffix.lower())
+    return None if fmt is None else (name, fmt)
+
+
 def preview(text: str, width: int = 60) -> str:
     flat = inert(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"

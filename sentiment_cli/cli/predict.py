@@ -156,6 +156,10 @@ def predict(
             raise typer.BadParameter(
                 "a table is for a terminal; use jsonl, csv, tsv or .parquet", param_hint="--output"
             )
+    elif fmt is PredictFormat.auto and not explain and (redirected := output.redirected_file()) is not None:
+        name, chosen_format = redirected
+        fmt = PredictFormat(chosen_format)
+        output.note(f"Writing {chosen_format.upper()}: standard output is {name} (--format jsonl for JSON lines)")
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
     check_output("--output", output_file, [("an input", source) for source in sources if source != "-"], model=model)
