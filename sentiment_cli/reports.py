@@ -490,7 +490,7 @@ def confident_errors(evaluation: Evaluation, limit: int = CONFIDENT_ERRORS) -> l
     order = wrong[np.argsort(-sure, kind="stable")][:limit]
     return [
         {
-            "source": evaluation.sources[i],
+            "source": evaluation.ids[i] if evaluation.ids and evaluation.ids[i] is not None else evaluation.sources[i],
             "true": evaluation.classes[evaluation.labels[i]],
             "predicted": evaluation.classes[predicted[i]],
             "probability": float(evaluation.probabilities[i, predicted[i]]),

@@ -57,6 +57,7 @@ class TableInput:
     """A table format, or ``text`` to read every file as plain text; None: tables by their extension."""
     text_column: str | None = None
     id_column: str | None = None
+    """The id column; None: an id-like column when the table has one (see ``tables.ID_NAMES``); "": none."""
     keep_columns: tuple[str, ...] = ()
     header: bool | None = None
 
@@ -79,6 +80,8 @@ class Note:
 
     source: str
     message: str
+    id_column: str | None = None
+    """The id column chosen for the user (an id-like name), whose ids the records carry."""
 
 
 @dataclass(frozen=True)
@@ -336,11 +339,11 @@ def read_table(
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header, name=name)  # fmt: skip
     name = table.name
-    choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
-    if options.id_column is None:  # an id is written only when asked for: a guessed one is not used
+    choice = choose_columns(table, options.text_column, None, options.id_column or None, need_label=False)
+    if options.id_column == "":  # no id wanted: an id-like column is not carried
         choice = dataclasses.replace(choice, id=None, guessed=tuple(g for g in choice.guessed if g != "id"))
-    if choice.guessed:  # said when the text column was chosen for the user, as train and evaluate say it
-        yield [Note(name, describe_reading(table, choice))]
+    if choice.guessed:  # said when a column was chosen for the user, as train and evaluate say it
+        yield [Note(name, describe_reading(table, choice), choice.id if "id" in choice.guessed else None)]
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(

@@ -170,7 +170,8 @@ def score(
     if not isinstance(df.schema[text_col].dataType, StringType):
         raise DataError(f"the text column {text_col!r} is {df.schema[text_col].dataType.simpleString()}, not strings")
     check_threshold(threshold, model.labels)  # on the driver, before any task: as predict refuses it
-    kept = [df.schema[id_col]] if id_col is not None else list(df.schema.fields)
+    # the id column is written as 'id', the name predict and evaluate --predictions give it
+    kept = [StructField("id", df.schema[id_col].dataType)] if id_col is not None else list(df.schema.fields)
     predicted = [
         StructField(f.name, StringType() if f.name == "label" else DoubleType())
         for f in prediction_fields(model.labels)

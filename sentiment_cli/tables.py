@@ -1152,6 +1152,8 @@ def choose_columns(
     sample = table.sample()
     if chosen_id is None:
         chosen_id = column_by_name(columns, ID_NAMES, {chosen_text, chosen_label})
+    if chosen_id is None:
+        chosen_id = _id_like(columns, {chosen_text, chosen_label})
     if chosen_text is None:
         chosen_text = column_by_name(columns, TEXT_NAMES, {chosen_label, chosen_id})
     if chosen_label is None and label is None and need_label:  # predict: a column named "score" may be the text
@@ -1211,6 +1213,17 @@ def column_by_name(columns: Sequence[str], names: tuple[str, ...], taken: set[st
         if column not in taken:
             normalized.setdefault(_normalize(column), column)
     return next((normalized[key] for key in map(_normalize, names) if key in normalized), None)
+
+
+_ID_LIKE = re.compile(r"[_\- .][iI][dD]$|[a-z0-9]Id$|^(?:[uU][uU]|[gG][uU])[iI][dD]$")
+
+
+def _id_like(columns: Sequence[str], taken: set[str | None]) -> str | None:
+    """The first column (not taken) whose name says it is an id, after those of ID_NAMES: ``*_id``, ``*-id``,
+    ``* id``, ``reviewId`` (camel case), ``uuid``, ``guid``. Exactly one such column: two (``user_id``,
+    ``product_id``) say no one of them is the review's, so none is taken."""
+    found = [column for column in columns if column not in taken and _ID_LIKE.search(column.strip())]
+    return found[0] if len(found) == 1 else None
 
 
 def _longest_text(columns: list[str], sample: list[Record], taken: set[str | None]) -> str | None:

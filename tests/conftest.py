@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,15 @@ def three_class_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder / "tweets.jsonl", [{"tweet": t, "sentiment": y} for t, y in make_three_class(600, seed=3)]
     )
     return train_tiny(folder / "model", data, "--epochs", "5")
+
+
+@pytest.fixture
+def wide_stdout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """stdout's console made afresh at COLUMNS=200 (a table not folded to the 80 columns a pipe gets), then
+    made afresh again after the test."""
+    from sentiment_cli.cli import output
+
+    monkeypatch.setenv("COLUMNS", "200")
+    output._out.cache_clear()
+    yield
+    output._out.cache_clear()

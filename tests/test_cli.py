@@ -224,17 +224,6 @@ def test_closed_stdout_exits_quietly(tiny_model, tmp_path):
     assert result.returncode == 141
 
 
-@pytest.fixture
-def wide_stdout(monkeypatch):
-    """stdout's console made afresh at COLUMNS=200 (a long temporary path stays on one line), then again."""
-    from sentiment_cli.cli import output
-
-    monkeypatch.setenv("COLUMNS", "200")
-    output._out.cache_clear()
-    yield
-    output._out.cache_clear()
-
-
 def test_evaluate_table_and_json(tiny_model, imdb_like, wide_stdout):
     table = runner.invoke(app, ["evaluate", str(imdb_like), "-m", str(tiny_model)])
     assert table.exit_code == 0, table.stderr

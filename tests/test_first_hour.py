@@ -66,3 +66,40 @@ def test_stdout_redirected_to_a_csv_file_gets_csv_and_a_note(tmp_path):
     with open(explained, "w") as stdout:  # --explain needs JSON lines: the redirect does not change it
         subprocess.run([*command, "--explain"], stdout=stdout, check=True)
     assert "explanation" in json.loads(explained.read_text().splitlines()[0])
+
+
+def test_an_id_like_column_is_carried_as_id_in_every_output(tmp_path):
+    """predict carried review_id only with --id-column; evaluate --predictions put it in 'source', score kept
+    'review_id': now each writes it as 'id', beside the row's FILE:LINE, and predict says which it took."""
+    import pyarrow as pa
+
+    from sentiment_cli.api import load
+    from sentiment_cli.arrow import score_table
+    from sentiment_cli.tables import _id_like
+
+    table = tmp_path / "reviews.csv"
+    table.write_text("review_id,text,label\nr1,A wonderful film.,positive\nr2,Dull and far too long.,negative\n")
+    predicted = runner.invoke(app, ["predict", str(table)])
+    assert predicted.exit_code == 0, predicted.stderr
+    assert [(r["source"], r["id"]) for r in lines_of(predicted.stdout)] == [(f"{table}:2", "r1"), (f"{table}:3", "r2")]
+    assert predicted.stderr.splitlines() == [
+        f"read {table} as CSV with a header row; text column 'text', id column 'review_id' (chosen automatically: "
+        "text, id); its ids written as 'id' (--id-column NAME: another column; --id-column '': none)"
+    ]
+    none = runner.invoke(app, ["predict", str(table), "--id-column", ""])
+    assert "id" not in lines_of(none.stdout)[0] and "its ids" not in none.stderr
+    as_csv = runner.invoke(app, ["predict", str(table), "-f", "csv"])
+    assert as_csv.stdout.splitlines()[:2] == ["source,id,label,probability", f"{table}:2,r1,positive,0.999906"]
+
+    written = tmp_path / "predictions.csv"
+    evaluated = runner.invoke(app, ["evaluate", str(table), "--predictions", str(written)])
+    assert evaluated.exit_code == 0, evaluated.stderr
+    rows = written.read_text().splitlines()
+    assert rows[0].split(",")[:2] == ["source", "id"] and rows[1].split(",")[:2] == [f"{table}:2", "r1"]
+
+    scored = score_table(load(), pa.table({"review_id": ["r1"], "text": ["A wonderful film."]}), "text", "review_id")
+    assert scored.column_names[0] == "id" and scored.column("id").to_pylist() == ["r1"]
+
+    # the rule: a known id name, else the one column named like an id (two say none of them is the review's)
+    assert _id_like(["user_id", "text"], set()) == "user_id" and _id_like(["reviewId"], set()) == "reviewId"
+    assert _id_like(["user_id", "product_id", "text"], set()) is None and _id_like(["paid", "valid"], set()) is None

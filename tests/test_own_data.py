@@ -369,7 +369,7 @@ def test_explain_over_a_table_keeps_rows_without_text(tiny_model, review_table):
 # -- inert output and refused options (hostile input) --------------------------------------------------
 
 
-def test_markup_and_control_characters_in_reviews_and_names_are_inert(tiny_model, tmp_path):
+def test_markup_and_control_characters_in_reviews_and_names_are_inert(tiny_model, tmp_path, wide_stdout):
     odd = tmp_path / "old[bold red]x[dim]"
     odd.mkdir()
     review = odd / "r[i].txt"

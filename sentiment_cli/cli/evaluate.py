@@ -169,18 +169,20 @@ def write_predictions(path: Path, evaluation: Any) -> None:
         return Prediction(
             evaluation.sources[i], text, None if c < 0 else float(reported[i]), None if c < 0 else classes[c],
             () if c < 0 else tuple(float(v) for v in row),
+            id=evaluation.ids[i] if with_id else None,
             extra={"true_label": classes[evaluation.labels[i]], "text": text},
         )  # fmt: skip
 
+    with_id = bool(evaluation.ids)  # the id column's values, as 'id' (predict's name for it)
     with output.result_file(path) as target, contextlib.ExitStack() as closing:
-        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep)
+        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep, with_id=with_id)
         if fmt == "parquet":
             writer: Any = output.ParquetPredictionWriter(str(target), fields)
             closing.callback(writer.close)
         else:
             stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
             writer = output.PredictionWriter(
-                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True
+                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True, with_id=with_id
             )
         for start in range(0, len(evaluation.texts), PREDICTION_CHUNK):
             writer.write([record(i) for i in range(start, min(start + PREDICTION_CHUNK, len(evaluation.texts)))])

@@ -99,9 +99,9 @@ LabelColumnOpt = Annotated[
 IdColumnOpt = Annotated[
     str | None,
     typer.Option(
-        help="A column identifying each row: predict writes it into each record as 'id' (every record also "
-        "names its FILE:LINE); train and evaluate use it to name reviews (default: a column named id, "
-        "review_id, tweet_id... when present).",
+        help="A column identifying each row, written as 'id' beside each record's FILE:LINE (predict, "
+        "evaluate --predictions). Default: a column named id, review_id, tweet_id, uid... else the one column "
+        "named *_id, *Id, uuid or guid, when the table has it (said on stderr); '' for none.",
         show_default=False,
         rich_help_panel=_DATA,
     ),

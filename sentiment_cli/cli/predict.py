@@ -189,26 +189,37 @@ def predict(
     from ..reviews import is_table
 
     whole_files = set() if per_line or whole else {s for s in sources if s != "-" and not is_table(s, table)}
-    with_id = table.id_column is not None
+    # the id column: as given, or (None) an id-like one a table turns out to have, said by its Note before
+    # its first row: the writer is made at the first write, when whether records carry an id is known
+    carried: dict[str, Any] = {"id": table.id_column or None, "writer": None}
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
-        if file_format == "parquet":
-            fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
-            from ..arrow import carried_types
-            from ..reviews import is_table
 
-            tables = [s for s in sources if s != "-" and is_table(s, table)]
-            writer: Any = output.ParquetPredictionWriter(str(target), fields, carried_types(tables, id_column, keep))
-            closing.callback(writer.close)
-        else:
+        def make_writer() -> Any:
+            with_id = carried["id"] is not None
+            if file_format == "parquet":
+                fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
+                from ..arrow import carried_types
+
+                tables = [s for s in sources if s != "-" and is_table(s, table)]
+                made: Any = output.ParquetPredictionWriter(
+                    str(target), fields, carried_types(tables, carried["id"], keep)
+                )
+                closing.callback(made.close)
+                return made
             stream = None
             if target is not None:
                 stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
             chosen = fmt if file_format is None else PredictFormat(file_format)
-            writer = output.PredictionWriter(
+            return output.PredictionWriter(
                 chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream, formula_safe=csv_safe
             )
 
         def write(predictions: list) -> None:
+            if not predictions:
+                return
+            if carried["writer"] is None:
+                carried["writer"] = make_writer()
+            writer = carried["writer"]
             explained = None
             if explain:
                 from ..explain import explain as explain_one
@@ -233,7 +244,15 @@ def predict(
             predictions = []
             for item in chunk:
                 if isinstance(item, Note):
-                    output.note(item.message)
+                    if item.id_column is not None and carried["writer"] is None:
+                        carried["id"] = item.id_column
+                        output.note(f"{item.message}; its ids written as 'id' (--id-column NAME: another column; "
+                                    "--id-column '': none)")
+                    else:
+                        output.note(item.message)
+                    if item.id_column is not None and carried["id"] is None:
+                        output.warning(f"{item.source}: its id column {item.id_column!r} is not carried: the "
+                                       "records before it had none (give --id-column to carry it)")
                 elif isinstance(item, Problem):
                     write(predictions)  # in input order: the results before the problem, then the problem
                     predictions = []
@@ -249,6 +268,8 @@ def predict(
                         whole_files = set()  # said once a run, for the first such file
                     predictions.append(item)
             write(predictions)
+        if carried["writer"] is None:  # nothing to write: the file (-o) is made all the same, as before
+            carried["writer"] = make_writer()
     if unscored:
         output.warning(
             f"{_reviews(unscored)} had no word or n-gram the model knows (first: {first_unscored}); "

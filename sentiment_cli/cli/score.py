@@ -50,8 +50,9 @@ def score(
     id_column: Annotated[
         str | None,
         typer.Option(
-            help="A column identifying each row: the output then holds it and the predictions only. Default: "
-            "every input column is kept, followed by the predictions.",
+            help="A column identifying each row: the output then holds it, as 'id' (the name predict and "
+            "evaluate --predictions give it), and the predictions only. Default: every input column is kept, "
+            "under its own name, followed by the predictions.",
             show_default=False,
         ),
     ] = None,
