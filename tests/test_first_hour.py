@@ -103,3 +103,35 @@ def test_an_id_like_column_is_carried_as_id_in_every_output(tmp_path):
     # the rule: a known id name, else the one column named like an id (two say none of them is the review's)
     assert _id_like(["user_id", "text"], set()) == "user_id" and _id_like(["reviewId"], set()) == "reviewId"
     assert _id_like(["user_id", "product_id", "text"], set()) is None and _id_like(["paid", "valid"], set()) is None
+
+
+def test_star_ratings_and_tiny_classes_are_said_before_training(tmp_path, capsys):
+    """A 1-5 stars column trained a 5-class model without a word, and 3 rows trained with no warning."""
+    from sentiment_cli.cli import output
+    from sentiment_cli.cli.options import rating_label_map, warn_about_classes
+    from sentiment_cli.data import TableOptions, load_dataset
+
+    output._err.cache_clear()  # stderr's console made afresh, on the captured stream
+    rows = "".join(f'"review number {i} of the film",{1 + i % 5}\n' for i in range(60))
+    stars = tmp_path / "stars.csv"
+    stars.write_text("review,stars\n" + rows, encoding="utf-8")
+    dataset = load_dataset(stars, TableOptions())
+    assert dataset.classes == ("1", "2", "3", "4", "5")
+    warn_about_classes(dataset, None)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "the labels are 5 ratings (1, 2, 3, 4, 5), trained as 5 classes; for positive and negative: "
+        "--label-map '1-2=negative,3=drop,4-5=positive'",
+        "warning: few training reviews per class (1 12, 2 12, 3 12, 4 12, 5 12; fewer than 50): the model and "
+        "its metrics will mean little",
+    ]
+    mapped = load_dataset(stars, TableOptions(label_map="1-2=negative,3=drop,4-5=positive"))
+    warn_about_classes(mapped, "1-2=negative,3=drop,4-5=positive")
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: few training reviews per class (negative 24, positive 24; fewer than 50): the model and its "
+        "metrics will mean little"
+    ]
+    assert rating_label_map([str(i) for i in range(1, 11)]) == "1-5=negative,6-10=positive"
+    assert rating_label_map(["0", "1", "2", "3", "4"]) == "0-1=negative,2=drop,3-4=positive"
+    assert rating_label_map(["negative", "neutral", "positive"]) is None and rating_label_map(["0", "1"]) is None
+    output._err.cache_clear()

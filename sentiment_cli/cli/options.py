@@ -223,3 +223,51 @@ def report_target(path: Path) -> str:
         return check_target(path)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--report") from None
+
+
+FEW_PER_CLASS = 50
+"""Fewer training reviews than this in a class, and the metrics mean little (a warning says so)."""
+
+
+def rating_label_map(classes: Sequence[str]) -> str | None:
+    """For classes that are whole numbers, more than two of them in a row (1-5 stars, 0-4, 1-10), the label map
+    that makes them negative and positive: the lower half negative, the upper positive, the middle one (of an
+    odd count) dropped, e.g. ``1-2=negative,3=drop,4-5=positive``. None for other classes."""
+    try:
+        values = sorted(int(name) for name in classes)
+    except ValueError:
+        return None
+    if len(values) < 3 or values[0] < 0 or values != list(range(values[0], values[0] + len(values))):
+        return None
+    half = len(values) // 2
+
+    def span(part: list[int]) -> str:
+        return str(part[0]) if len(part) == 1 else f"{part[0]}-{part[-1]}"
+
+    middle = [f"{values[half]}=drop"] if len(values) % 2 else []
+    return ",".join([f"{span(values[:half])}=negative", *middle, f"{span(values[-half:])}=positive"])
+
+
+def warn_about_classes(dataset: Any, label_map: str | None) -> None:
+    """The guesses ``train`` made about the classes, said on stderr with how to change them: ratings (1-5
+    stars) taken as that many classes, and classes too small for the metrics to mean anything."""
+    from . import output
+
+    suggested = None if label_map else rating_label_map(dataset.classes)
+    if suggested is not None:
+        output.note(
+            f"the labels are {len(dataset.classes)} ratings ({', '.join(dataset.classes)}), trained as "
+            f"{len(dataset.classes)} classes; for positive and negative: --label-map '{suggested}'"
+        )
+    train = dataset.splits.get("train")
+    if train is None:
+        return
+    import numpy as np
+
+    counts = np.bincount(np.asarray(train.labels, dtype=np.int64), minlength=len(dataset.classes))
+    small = [f"{name} {int(n):,}" for name, n in zip(dataset.classes, counts, strict=True) if n < FEW_PER_CLASS]
+    if small:
+        output.warning(
+            f"few training reviews per class ({', '.join(small)}; fewer than {FEW_PER_CLASS}): the model and its "
+            "metrics will mean little"
+        )

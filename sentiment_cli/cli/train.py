@@ -30,6 +30,7 @@ from .options import (
     TreeNodes,
     TreeNodesOpt,
     read_labelled,
+    warn_about_classes,
 )
 
 Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
@@ -334,6 +335,7 @@ def train(
     for more in data[1:]:
         datasets.append(read_labelled(more, input_format, **options, classes=datasets[0].classes))
     dataset = combine(datasets)
+    warn_about_classes(dataset, label_map)
 
     with output.status("Loading TensorFlow"):
         from ..training import train as fit
