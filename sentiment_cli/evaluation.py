@@ -114,12 +114,22 @@ def score(
         seconds=seconds,
         threshold=evaluation.threshold,
         split=name,
+        evaluated=_evaluated(dataset, name, split),
         source=dataset.source,
         skipped=list(dataset.skipped),
         rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
         unreadable=int((~scored).sum()),
     )
     return evaluation
+
+
+def _evaluated(dataset: Dataset, name: str, asked: str | None) -> str:
+    """What was scored, in words: ``test split``, or, when the data has one split only and none was asked for
+    (a table without a split column is all ``train``), ``all N reviews (no test split in the data)``: "train
+    split" would read as "you evaluated on training data"."""
+    if asked is None and len(dataset.splits) == 1:
+        return f"all {len(dataset.split(name)):,} reviews (no test split in the data)"
+    return f"{name} split"
 
 
 def _counted(chunks: Iterable[list[Any]], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:

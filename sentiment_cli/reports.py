@@ -592,7 +592,9 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
         [str(i), e["source"], e["true"], e["predicted"], _f(e["probability"], ".3f"), _cut(e["text"])]
         for i, e in enumerate(errors, 1)
     ]
-    subtitle = f"{metrics['source']}, {metrics['split']} split, {metrics['n']:,} reviews"
+    evaluated = metrics.get("evaluated") or f"{metrics['split']} split"
+    subtitle = f"{metrics['source']}, {evaluated}"
+    subtitle += "" if evaluated.startswith("all ") else f", {metrics['n']:,} reviews"
     if model:
         subtitle = f"{model}; {subtitle}"
     charts = [

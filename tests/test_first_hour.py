@@ -3,6 +3,7 @@ how to change it; outputs land where and how the user expects. Predictions use t
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from sentiment_cli.cli import app
@@ -135,3 +136,75 @@ def test_star_ratings_and_tiny_classes_are_said_before_training(tmp_path, capsys
     assert rating_label_map(["0", "1", "2", "3", "4"]) == "0-1=negative,2=drop,3-4=positive"
     assert rating_label_map(["negative", "neutral", "positive"]) is None and rating_label_map(["0", "1"]) is None
     output._err.cache_clear()
+
+
+def test_inspect_shows_what_the_shipped_card_holds_and_the_real_combiner():
+    """The data row showed build-machine paths and '? files, sha256 ?'; the combiner dropped the length gate."""
+    import io
+
+    from rich.console import Console
+
+    from sentiment_cli.bundle import default_model_dir
+    from sentiment_cli.cli import render
+
+    card = json.loads((default_model_dir() / "card.json").read_text())
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(render.card_table(card))
+    shown = console.file.getvalue()
+    assert "?" not in shown and "/work/" not in shown and "/tmp/" not in shown
+    facts = dict(render.data_rows(card)[:1])
+    assert facts["data"].startswith(
+        "aclImdb_labeled.tar.gz (archive; 50,000 files; 28,379,859 bytes; sha256 8071fe7cc17d…"
+    )
+    combiner, tau = card["training"]["combiner"], card["model"]["length_gate"]
+    formula = render.combiner_formula(combiner, tau)
+    assert formula.startswith(
+        f"logit = {combiner['bilstm_weight']:.3f}·BiLSTM + {combiner['ngram_weight']:.3f}·bag + "
+        f"g·({combiner['bilstm_gated_weight']:.3f}·BiLSTM - {-combiner['ngram_gated_weight']:.3f}·bag) "
+        f"- {-combiner['bias']:.3f}, g = 1/(1 + n/300)"
+    )
+    assert formula in shown
+
+    # a card with named sources and pretrained vectors (the fields train --data-sources and --embeddings write)
+    card["data"]["sources"] = [{"name": "IMDB", "file": "/build/aclImdb_v1.tar.gz", "licence": "research only"}]
+    card["training"]["embeddings"] = {"source": "/home/x/glove.6B.50d.txt", "sha256": "ab" * 32,
+                                      "vocabulary_rows": 10000, "rows_from_vectors": 9512, "token_coverage": 0.9731}
+    rows = dict(render.data_rows(card)) | dict(render.embedding_rows(card["training"]))
+    assert rows["data sources"] == "IMDB, aclImdb_v1.tar.gz, licence research only"
+    assert rows["embedding"] == (
+        "9,512 of 10,000 rows from glove.6B.50d.txt (sha256 abababababab…), token coverage 97.3%"
+    )
+
+
+@pytest.mark.slow
+def test_the_shipped_model_keras_loads_in_plain_keras_after_one_import_and_inspect_lists_the_shipped_models():
+    import subprocess
+    import sys
+
+    from sentiment_cli.bundle import default_model_dir, shipped_models
+
+    path = default_model_dir() / "model.keras"
+    load = "import keras, sentiment_cli.model, sys; print(keras.models.load_model(sys.argv[1], safe_mode=True).name)"
+    loaded = subprocess.run([sys.executable, "-c", load, str(path)], capture_output=True, text=True, timeout=600)
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "sentiment_hybrid", loaded.stderr[-2000:]
+    plain = "import keras, sys; keras.models.load_model(sys.argv[1], safe_mode=True)"
+    refused = subprocess.run([sys.executable, "-c", plain, str(path)], capture_output=True, text=True, timeout=600)
+    assert refused.returncode != 0  # why the one-liner is documented: without the import Keras cannot load it
+    shown = runner.invoke(app, ["inspect"])
+    assert shown.exit_code == 0, shown.stderr
+    assert f"Shipped models: {', '.join(shipped_models())} (inspect NAME, --model NAME)" in shown.stdout
+    assert "sha256 ?" not in shown.stdout and "g = 1/(1 + n/300)" in " ".join(shown.stdout.split())
+
+
+def test_evaluate_on_data_without_a_split_says_all_rows_not_train_split(tmp_path, wide_stdout):
+    table = tmp_path / "labelled.csv"
+    table.write_text("text,label\nA wonderful film.,positive\nDull and far too long.,negative\nLoved it.,positive\n")
+    shown = runner.invoke(app, ["evaluate", str(table)])
+    assert shown.exit_code == 0, shown.stderr
+    assert "train split" not in shown.stdout + shown.stderr
+    assert f"{table}, all 3 reviews (no test split in the data)" in shown.stdout
+    assert f"Read 3 reviews from {table} (no test split)" in shown.stderr
+    data = json.loads(runner.invoke(app, ["evaluate", str(table), "-f", "json"]).stdout)
+    assert data["split"] == "train" and data["evaluated"] == "all 3 reviews (no test split in the data)"
+    asked = json.loads(runner.invoke(app, ["evaluate", str(table), "-f", "json", "--split", "train"]).stdout)
+    assert asked["evaluated"] == "train split"  # asked for by name: said as asked

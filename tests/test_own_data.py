@@ -326,7 +326,7 @@ def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
     ) in result.stderr
     assert "labels: 0 -> negative, 1 -> positive" in result.stderr
     assert "warning: skipped 1 row without a label: line 202" in result.stderr
-    assert "Read train 200 reviews" in result.stderr
+    assert "Read 200 reviews" in result.stderr and "(no test split)" in result.stderr
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ JSON_KEYS = (
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision", "macro_recall",
     "macro_f1",
     "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "classes", "confusion_matrix", "n",
-    "reviews_per_second", "threshold", "split", "source", "skipped", "rows_skipped", "unreadable",
+    "reviews_per_second", "threshold", "split", "evaluated", "source", "skipped", "rows_skipped", "unreadable",
     "undefined",
 )  # fmt: skip
 

@@ -275,7 +275,9 @@ def report_dataset(dataset: Any) -> None:
     for line in dataset.messages():
         warning(line)
     counts = ", ".join(f"{name} {len(split):,}" for name, split in dataset.splits.items())
-    note(f"Read {counts} reviews from {dataset.source}")
+    if list(dataset.splits) == ["train"]:  # no split column: not "train" data as opposed to test data
+        counts = f"{len(dataset.splits['train']):,}"
+    note(f"Read {counts} reviews from {dataset.source}" + (" (no test split)" if "test" not in dataset.splits else ""))
 
 
 class Terminated(BaseException):
