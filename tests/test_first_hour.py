@@ -208,3 +208,42 @@ def test_evaluate_on_data_without_a_split_says_all_rows_not_train_split(tmp_path
     assert data["split"] == "train" and data["evaluated"] == "all 3 reviews (no test split in the data)"
     asked = json.loads(runner.invoke(app, ["evaluate", str(table), "-f", "json", "--split", "train"]).stdout)
     assert asked["evaluated"] == "train split"  # asked for by name: said as asked
+
+
+def test_a_windows_1252_csv_gets_a_hint_and_reads_right_with_encoding(tmp_path):
+    table = tmp_path / "excel.csv"
+    table.write_bytes("text,label\nCafé food délicieux – loved it,positive\nNaïve – awful,negative\n".encode("cp1252"))
+    plain = tmp_path / "review.txt"
+    plain.write_bytes("Café – a wonderful film\n".encode("cp1252"))
+
+    guessed = runner.invoke(app, ["predict", str(table), str(plain)])
+    assert f"warning: {table}: invalid UTF-8 (2 lines, the first line 2), replaced with U+FFFD; if it came from " \
+        "Excel or Windows, try --encoding cp1252" in guessed.stderr.splitlines()  # fmt: skip
+    assert f"warning: {plain}: invalid UTF-8, undecodable bytes replaced with U+FFFD; if it came from Excel or " \
+        "Windows, try --encoding cp1252" in guessed.stderr.splitlines()  # fmt: skip
+
+    read = runner.invoke(app, ["predict", str(table), str(plain), "--encoding", "cp1252", "--explain"])
+    assert read.exit_code == 0 and "warning" not in read.stderr, read.stderr
+    tokens = [[t["token"] for t in r["explanation"]] for r in lines_of(read.stdout)]
+    assert "café" in tokens[0] and "délicieux" in tokens[0] and "naïve" in tokens[1] and "café" in tokens[2]
+    per_line = runner.invoke(app, ["predict", str(plain), "--per-line", "--encoding", "windows-1252"])
+    assert per_line.exit_code == 0 and per_line.stderr == ""
+    evaluated = runner.invoke(app, ["evaluate", str(table), "--encoding", "cp1252", "-f", "json"])
+    assert evaluated.exit_code == 0 and "invalid" not in evaluated.stderr and json.loads(evaluated.stdout)["n"] == 2
+    wrong = runner.invoke(app, ["predict", str(plain), "--encoding", "utf-16"])
+    assert wrong.exit_code == 2 and "byte-order mark" in wrong.stderr
+
+
+def test_an_excel_workbook_is_named_with_what_to_do(tmp_path):
+    import zipfile
+
+    workbook = tmp_path / "reviews.xlsx"
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    todo = "save it as CSV (in Excel: File > Save As > CSV UTF-8) and give that file"
+    predicted = runner.invoke(app, ["predict", str(workbook)])
+    assert predicted.exit_code == 1
+    assert predicted.stderr.strip() == f"error: {workbook}: not text (an Excel workbook: {todo})"
+    evaluated = runner.invoke(app, ["evaluate", str(workbook)])
+    assert evaluated.stderr.strip() == f"error: {workbook}: an Excel workbook, not a text table ({todo})"

@@ -20,6 +20,7 @@ from conftest import (
 from sentiment_cli.bundle import read_bundle
 from sentiment_cli.cli import app
 from sentiment_cli.runtime import Predictor
+from sentiment_cli.textio import INVALID_HINT
 
 runner = CliRunner()
 CLASSES = ["negative", "neutral", "positive"]
@@ -223,7 +224,8 @@ def test_a_table_with_invalid_utf8_is_read_with_one_warning(tiny_model, tmp_path
     path.write_bytes(b"text\nA great \xff film\nfine\n")
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
     assert result.exit_code == 0 and len(jsonl(result.stdout)) == 2
-    assert result.stderr.splitlines()[-1] == f"warning: {path}: invalid UTF-8 (line 2), replaced with U+FFFD"
+    said = f"warning: {path}: invalid UTF-8 (line 2), replaced with U+FFFD; {INVALID_HINT}"
+    assert result.stderr.splitlines()[-1] == said
 
 
 def test_a_table_on_standard_input_is_read_as_the_same_file_is(tiny_model, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import typer
 
 from . import output, render
 from .options import (
+    EncodingOpt,
     FormatOpt,
     HeaderOpt,
     IdColumnOpt,
@@ -63,6 +64,7 @@ def evaluate(
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
     tree_nodes: TreeNodesOpt = TreeNodes.sentences,
+    encoding: EncodingOpt = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -120,7 +122,7 @@ def evaluate(
     check_threshold(threshold, bundle.labels)
     dataset = read_labelled(
         data, input_format, text_column=text_column, label_column=label_column, id_column=id_column,
-        label_map=label_map, header=header, tree_nodes=tree_nodes.value, classes=bundle.labels,
+        label_map=label_map, header=header, tree_nodes=tree_nodes.value, encoding=encoding, classes=bundle.labels,
         scheme=bundle.card.label_scheme,
     )  # fmt: skip
     reviews = len(dataset.split(split or default_split(dataset)))

@@ -116,6 +116,28 @@ LabelMapOpt = Annotated[
         rich_help_panel=_DATA,
     ),
 ]
+def _encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from ..textio import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        callback=_encoding,
+        help="Read text files, lines and tables (CSV, TSV, JSON Lines) in this encoding, e.g. cp1252 for a CSV "
+        "saved by Excel on Windows, latin-1, shift_jis. Default: UTF-8 (and UTF-16/32 with a byte-order mark); "
+        "bytes that do not decode become U+FFFD, counted in one warning.",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
 HeaderOpt = Annotated[
     bool | None,
     typer.Option(
@@ -205,11 +227,13 @@ def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) 
     """Read labelled data as the CLI's data options say (``columns``: the column, label map and header options,
     and ``classes``/``scheme`` for a trained model), then say on stderr what was read and skipped."""
     from ..data import TableOptions, load_dataset
+    from ..textio import reading_as
     from . import output
 
     model = {key: columns.pop(key) for key in ("classes", "scheme") if key in columns}
+    encoding = columns.pop("encoding", None)
     options = TableOptions(input_format=None if input_format is None else input_format.value, **columns)
-    with output.status(f"Reading {data}"):
+    with output.status(f"Reading {data}"), reading_as(encoding):
         dataset = load_dataset(data, options, **model)
     output.report_dataset(dataset)
     return dataset

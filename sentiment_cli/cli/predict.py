@@ -12,6 +12,7 @@ import typer
 
 from . import output
 from .options import (
+    EncodingOpt,
     HeaderOpt,
     IdColumnOpt,
     InputFormatOpt,
@@ -81,6 +82,7 @@ def predict(
         ),
     ] = None,
     header: HeaderOpt = None,
+    encoding: EncodingOpt = None,
     csv_safe: Annotated[
         bool,
         typer.Option(
@@ -192,7 +194,10 @@ def predict(
     # the id column: as given, or (None) an id-like one a table turns out to have, said by its Note before
     # its first row: the writer is made at the first write, when whether records carry an id is known
     carried: dict[str, Any] = {"id": table.id_column or None, "writer": None}
+    from ..textio import reading_as
+
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
+        closing.enter_context(reading_as(encoding))
 
         def make_writer() -> Any:
             with_id = carried["id"] is not None

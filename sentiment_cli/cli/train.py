@@ -20,6 +20,7 @@ from ..config import (
 )
 from . import output, render
 from .options import (
+    EncodingOpt,
     FormatOpt,
     HeaderOpt,
     InputFormatOpt,
@@ -260,6 +261,7 @@ def train(
         ),
     ] = None,
     fmt: FormatOpt = ReportFormat.table,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Train a sentiment model on labelled reviews.
 
@@ -329,7 +331,7 @@ def train(
         check_vectors_source(embeddings)  # before the data is read
     options = dict(
         text_column=text_column, label_column=label_column, label_map=label_map, header=header,
-        tree_nodes=tree_nodes.value,
+        tree_nodes=tree_nodes.value, encoding=encoding,
     )  # fmt: skip
     datasets = [read_labelled(data[0], input_format, **options)]
     for more in data[1:]:
