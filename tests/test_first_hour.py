@@ -247,3 +247,13 @@ def test_an_excel_workbook_is_named_with_what_to_do(tmp_path):
     assert predicted.stderr.strip() == f"error: {workbook}: not text (an Excel workbook: {todo})"
     evaluated = runner.invoke(app, ["evaluate", str(workbook)])
     assert evaluated.stderr.strip() == f"error: {workbook}: an Excel workbook, not a text table ({todo})"
+
+
+def test_predict_o_says_what_it_wrote(tmp_path):
+    table = tmp_path / "reviews.csv"
+    table.write_text("text\nA wonderful film.\n\nDull and far too long.\n", encoding="utf-8")
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["predict", str(table), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert f"Wrote 2 predictions to {out}" in result.stderr.splitlines()
+    assert len(out.read_text().splitlines()) == 3  # the header and the two records

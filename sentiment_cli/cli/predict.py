@@ -193,7 +193,7 @@ def predict(
     whole_files = set() if per_line or whole else {s for s in sources if s != "-" and not is_table(s, table)}
     # the id column: as given, or (None) an id-like one a table turns out to have, said by its Note before
     # its first row: the writer is made at the first write, when whether records carry an id is known
-    carried: dict[str, Any] = {"id": table.id_column or None, "writer": None}
+    carried: dict[str, Any] = {"id": table.id_column or None, "writer": None, "written": 0}
     from ..textio import reading_as
 
     with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
@@ -225,6 +225,7 @@ def predict(
             if carried["writer"] is None:
                 carried["writer"] = make_writer()
             writer = carried["writer"]
+            carried["written"] += len(predictions)
             explained = None
             if explain:
                 from ..explain import explain as explain_one
@@ -275,6 +276,8 @@ def predict(
             write(predictions)
         if carried["writer"] is None:  # nothing to write: the file (-o) is made all the same, as before
             carried["writer"] = make_writer()
+    if output_file is not None:  # as evaluate --predictions says it: the file is there, with this many records
+        output.note(f"Wrote {_predictions(carried['written'])} to {output_file}")
     if unscored:
         output.warning(
             f"{_reviews(unscored)} had no word or n-gram the model knows (first: {first_unscored}); "
@@ -324,6 +327,10 @@ def _several_lines(text: str) -> str:
     """``"5 lines"`` for a text of several non-empty lines, else ``""``."""
     lines = sum(1 for line in text.splitlines() if line.strip())
     return f"{lines:,} lines" if lines > 1 else ""
+
+
+def _predictions(n: int) -> str:
+    return "1 prediction" if n == 1 else f"{n:,} predictions"
 
 
 def _reviews(n: int) -> str:
