@@ -202,7 +202,8 @@ class Report:
                     row = []
             if row:
                 layout.append(row)
-            heights = [max((c.size[1] if c is not None else 4.2) for c in line) for line in layout]
+            summary = 0.8 + 0.16 * (len(self.summary[:14]) + 2)  # its lines, not a chart's height: no empty band
+            heights = [max((c.size[1] if c is not None else summary) for c in line) for line in layout]
             figure = Figure(figsize=(11.0, sum(heights)), layout="constrained")
             rows = figure.subfigures(len(layout), 1, height_ratios=heights, squeeze=False)[:, 0]
             for line, holder in zip(layout, rows, strict=True):
@@ -956,7 +957,9 @@ def training_report(card: dict[str, Any]) -> Report:
                 ]
             )
 
-    data_rows = [["source", str(data.get("source", "?"))]]
+    # the data's file names: the folders of the machine it was built on mean nothing to a reader
+    source = " + ".join(os.path.basename(s.rstrip("/")) or s for s in str(data.get("source", "?")).split(" + "))
+    data_rows = [["source", source]]
     if "files" in data:
         data_rows.append(["files", f"{_f(data.get('files'), ',')} ({_f(data.get('bytes'), ',')} bytes)"])
     for split, size in _dict(data.get("splits")).items():
@@ -1089,7 +1092,9 @@ def balance_chart(balance: dict[str, list[Any]], labels: Sequence[str]) -> Chart
                 bar.set_gid(f"series-{k}-{j}")
         axes.set_xticks(x, [_m(name) for name in labels], rotation=30 if len(labels) > 3 else 0)
         axes.set_ylabel("share of the split's reviews")
-        axes.legend(loc="best")
+        top = max((v / max(1, sum(values)) for values in counts.values() for v in values), default=1.0)
+        axes.set_ylim(0, top * 1.25 or 1.0)  # headroom above the bars, where the legend goes: it covers none
+        axes.legend(loc="upper center", ncol=max(1, len(counts)))
 
     facts = [
         Fact(f"{split}: share of {labels[-1]}", v[-1] / sum(v) if sum(v) else None, f"share:{split}", 3)
