@@ -97,7 +97,7 @@ def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_mod
 
 
 @pytest.mark.slow  # trains the three-class model (15 s)
-def test_three_class_inspect_and_explain(three_class_model):
+def test_three_class_inspect_and_explain(three_class_model, wide_stdout):
     result = runner.invoke(app, ["inspect", str(three_class_model)])
     assert result.exit_code == 0, result.stderr
     assert "softmax over 3 classes: p_c = exp(z_c) / (exp(z_1) + … + exp(z_3))" in result.stdout
