@@ -61,11 +61,11 @@ def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]
 
 
 def output_schema(model: Model, schema: pa.Schema, text_column: str, id_column: str | None = None) -> pa.Schema:
-    """The schema :func:`score_batch` gives for input ``schema``: the id column (when given) or every input
-    column, then the prediction columns."""
+    """The schema :func:`score_batch` gives for input ``schema``: the id column (when given, named ``id`` as
+    ``predict`` names it) or every input column, then the prediction columns."""
     _check_columns(schema, text_column, id_column)
     names = {f.name for f in prediction_fields(model.labels)}
-    kept = [schema.field(id_column)] if id_column is not None else list(schema)
+    kept = [schema.field(id_column).with_name("id")] if id_column is not None else list(schema)
     clash = sorted(names & {f.name for f in kept})
     if clash:
         raise ValueError(f"input column {', '.join(clash)} would be overwritten by the predictions; rename it")

@@ -61,7 +61,9 @@ class Split:
     labels: np.ndarray
     """Class ids (indices into :attr:`Dataset.classes`)."""
     sources: list[str] = field(default_factory=list)
-    """Where each review came from: ``FILE:LINE``, the id column's value, or the review's file."""
+    """Where each review came from: ``FILE:LINE`` or the review's file."""
+    ids: list[Any] = field(default_factory=list)
+    """Each review's value of the table's id column (None where it has none); empty without an id column."""
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -71,6 +73,7 @@ class Split:
             [self.texts[i] for i in index],
             self.labels[index],
             [self.sources[i] for i in index] if self.sources else [],
+            [self.ids[i] for i in index] if self.ids else [],
         )
 
 
@@ -183,6 +186,7 @@ def combine(datasets: Sequence[Dataset]) -> Dataset:
             [text for part in parts for text in part.texts],
             np.concatenate([part.labels for part in parts]),
             [source for part in parts for source in (part.sources or [""] * len(part))],
+            [i for part in parts for i in (part.ids or [None] * len(part))] if any(p.ids for p in parts) else [],
         )
     return Dataset(
         splits,
@@ -265,6 +269,8 @@ class _Rows:
     """Rows gathered before the label scheme is known: (split, text, raw label, source, line)."""
 
     items: list[tuple[str, str, Any, str, int]] = field(default_factory=list)
+    ids: list[Any] | None = None
+    """With an id column: each item's id, in the order of ``items``."""
     skips: dict[str, Skipped] = field(default_factory=dict)
     read: int = 0
 
@@ -286,7 +292,8 @@ class _Rows:
         texts: dict[str, list[str]] = {}
         labels: dict[str, list[int]] = {}
         sources: dict[str, list[str]] = {}
-        for split, text, raw, where, line in self.items:
+        ids: dict[str, list[Any]] = {}
+        for n, (split, text, raw, where, line) in enumerate(self.items):
             try:
                 label = scheme.encode(raw)
             except KeyError:  # cannot happen: the scheme was made from these values
@@ -300,10 +307,12 @@ class _Rows:
             texts.setdefault(split, []).append(text)
             labels.setdefault(split, []).append(label)
             sources.setdefault(split, []).append(where)
+            if self.ids is not None:
+                ids.setdefault(split, []).append(self.ids[n])
         if not texts:
             raise DataError(f"{source}: no labelled reviews", "; ".join(s.message() for s in self.skips.values()))
         splits = {
-            name: Split(texts[name], np.asarray(labels[name], dtype=np.int64), sources[name])
+            name: Split(texts[name], np.asarray(labels[name], dtype=np.int64), sources[name], ids.get(name, []))
             for name in sorted(texts, key=lambda s: SPLITS.index(s))
         }
         notes = [scheme.describe()]
@@ -571,13 +580,15 @@ def _read_table(path: Path, options: TableOptions, classes: Sequence[str] | None
                         f"{path}:{record.line}: split must be train, validation (or dev) or test, got {quoted(given)}"
                     )
                 split = SPLIT_NAMES[given]
-            ident = values.get(choice.id) if choice.id else None
-            where = f"{path}:{record.line}" if ident is None or ident == "" else str(ident)
             label = values.get(choice.label)
             if isinstance(label, list | dict):  # multi-label data, or a nested object: not one class
                 rows.skip("whose label is a list or object, not one value", record.line)
                 continue
-            rows.items.append((split, text, label, where, record.line))
+            if choice.id:  # the id kept beside FILE:LINE, and written as 'id' (evaluate --predictions)
+                ident = values.get(choice.id)
+                rows.ids = [] if rows.ids is None else rows.ids
+                rows.ids.append(None if ident == "" else ident)
+            rows.items.append((split, text, label, f"{path}:{record.line}", record.line))
     if rows.read == 0:
         raise DataError(f"{path}: no records")
     dataset = rows.build(

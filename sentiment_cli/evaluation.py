@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ class Evaluation:
     """What :func:`evaluate` returns."""
     classes: tuple[str, ...]
     sources: list[str]
-    """Where each review came from: ``FILE:LINE``, its id, or its file."""
+    """Where each review came from: ``FILE:LINE`` or its file."""
     texts: list[str]
     labels: np.ndarray
     """True class ids."""
@@ -41,6 +41,8 @@ class Evaluation:
     """(n, classes): every class's probability; a row of NaN for a review the model could not score."""
     threshold: float | None
     """Two classes: the probability of the second at or above which it is predicted; None for more."""
+    ids: list[Any] = field(default_factory=list)
+    """Each review's id (the table's id column), as ``predict`` writes it; empty without an id column."""
 
     @property
     def scored(self) -> np.ndarray:
@@ -94,6 +96,7 @@ def score(
         metrics={},
         classes=tuple(bundle.labels),
         sources=list(reviews.sources) or [str(i) for i in range(len(reviews))],
+        ids=list(reviews.ids),
         texts=list(reviews.texts),
         labels=np.asarray(reviews.labels, dtype=np.int64),
         probabilities=np.asarray(rows, dtype=np.float64).reshape(len(reviews), len(bundle.labels)),
@@ -111,12 +114,22 @@ def score(
         seconds=seconds,
         threshold=evaluation.threshold,
         split=name,
+        evaluated=_evaluated(dataset, name, split),
         source=dataset.source,
         skipped=list(dataset.skipped),
         rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
         unreadable=int((~scored).sum()),
     )
     return evaluation
+
+
+def _evaluated(dataset: Dataset, name: str, asked: str | None) -> str:
+    """What was scored, in words: ``test split``, or, when the data has one split only and none was asked for
+    (a table without a split column is all ``train``), ``all N reviews (no test split in the data)``: "train
+    split" would read as "you evaluated on training data"."""
+    if asked is None and len(dataset.splits) == 1:
+        return f"all {len(dataset.split(name)):,} reviews (no test split in the data)"
+    return f"{name} split"
 
 
 def _counted(chunks: Iterable[list[Any]], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:

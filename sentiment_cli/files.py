@@ -25,9 +25,23 @@ _SIGNATURES = (
 )  # fmt: skip
 
 
+SPREADSHEET = "save it as CSV (in Excel: File > Save As > CSV UTF-8) and give that file"
+"""What to do with a spreadsheet given as data: its kind (:func:`binary_kind`) starts with this text."""
+_OFFICE = (
+    (b"xl/", "an Excel workbook"), (b"opendocument.spreadsheet", "an OpenDocument spreadsheet"),
+    (b"word/", "a Word document"), (b"ppt/", "a PowerPoint file"),
+)  # fmt: skip
+
+
 def binary_kind(head: bytes) -> str | None:
-    """What a file that is not UTF-8 text is, from its first bytes (``gzip-compressed``, ``UTF-16 text``...),
-    for messages; None when they say nothing known."""
+    """What a file that is not UTF-8 text is, from its first bytes (``gzip-compressed``, ``UTF-16 text``, ``an
+    Excel workbook: save it as CSV…``), for messages; None when they say nothing known."""
+    if head.startswith(b"PK\x03\x04"):  # an Office file is a zip whose member names say what it is
+        kind = next((kind for name, kind in _OFFICE if name in head[:4096]), None)
+        if kind is not None:
+            return f"{kind}: {SPREADSHEET}" if "spreadsheet" in kind or "Excel" in kind else kind
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return f"an Excel 97-2003 workbook or another old Office file: {SPREADSHEET}"
     return next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
 
 

@@ -202,7 +202,8 @@ class Report:
                     row = []
             if row:
                 layout.append(row)
-            heights = [max((c.size[1] if c is not None else 4.2) for c in line) for line in layout]
+            summary = 0.8 + 0.16 * (len(self.summary[:14]) + 2)  # its lines, not a chart's height: no empty band
+            heights = [max((c.size[1] if c is not None else summary) for c in line) for line in layout]
             figure = Figure(figsize=(11.0, sum(heights)), layout="constrained")
             rows = figure.subfigures(len(layout), 1, height_ratios=heights, squeeze=False)[:, 0]
             for line, holder in zip(layout, rows, strict=True):
@@ -490,7 +491,7 @@ def confident_errors(evaluation: Evaluation, limit: int = CONFIDENT_ERRORS) -> l
     order = wrong[np.argsort(-sure, kind="stable")][:limit]
     return [
         {
-            "source": evaluation.sources[i],
+            "source": evaluation.ids[i] if evaluation.ids and evaluation.ids[i] is not None else evaluation.sources[i],
             "true": evaluation.classes[evaluation.labels[i]],
             "predicted": evaluation.classes[predicted[i]],
             "probability": float(evaluation.probabilities[i, predicted[i]]),
@@ -592,7 +593,9 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
         [str(i), e["source"], e["true"], e["predicted"], _f(e["probability"], ".3f"), _cut(e["text"])]
         for i, e in enumerate(errors, 1)
     ]
-    subtitle = f"{metrics['source']}, {metrics['split']} split, {metrics['n']:,} reviews"
+    evaluated = metrics.get("evaluated") or f"{metrics['split']} split"
+    subtitle = f"{metrics['source']}, {evaluated}"
+    subtitle += "" if evaluated.startswith("all ") else f", {metrics['n']:,} reviews"
     if model:
         subtitle = f"{model}; {subtitle}"
     charts = [
@@ -954,7 +957,9 @@ def training_report(card: dict[str, Any]) -> Report:
                 ]
             )
 
-    data_rows = [["source", str(data.get("source", "?"))]]
+    # the data's file names: the folders of the machine it was built on mean nothing to a reader
+    source = " + ".join(os.path.basename(s.rstrip("/")) or s for s in str(data.get("source", "?")).split(" + "))
+    data_rows = [["source", source]]
     if "files" in data:
         data_rows.append(["files", f"{_f(data.get('files'), ',')} ({_f(data.get('bytes'), ',')} bytes)"])
     for split, size in _dict(data.get("splits")).items():
@@ -1087,7 +1092,9 @@ def balance_chart(balance: dict[str, list[Any]], labels: Sequence[str]) -> Chart
                 bar.set_gid(f"series-{k}-{j}")
         axes.set_xticks(x, [_m(name) for name in labels], rotation=30 if len(labels) > 3 else 0)
         axes.set_ylabel("share of the split's reviews")
-        axes.legend(loc="best")
+        top = max((v / max(1, sum(values)) for values in counts.values() for v in values), default=1.0)
+        axes.set_ylim(0, top * 1.25 or 1.0)  # headroom above the bars, where the legend goes: it covers none
+        axes.legend(loc="upper center", ncol=max(1, len(counts)))
 
     facts = [
         Fact(f"{split}: share of {labels[-1]}", v[-1] / sum(v) if sum(v) else None, f"share:{split}", 3)

@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .errors import DataError, InputError, clip, os_message, quoted
-from .textio import MAX_REVIEW_BYTES, may_start_a_bom, read_capped, split_lines, truncate, wide_encoding
+from .textio import (
+    INVALID_HINT,
+    MAX_REVIEW_BYTES,
+    as_text,
+    encoding,
+    may_start_a_bom,
+    read_capped,
+    split_lines,
+    truncate,
+    wide_encoding,
+)
 from .textio import decode as decode_text
 
 CHUNK_REVIEWS = 256
@@ -57,6 +67,7 @@ class TableInput:
     """A table format, or ``text`` to read every file as plain text; None: tables by their extension."""
     text_column: str | None = None
     id_column: str | None = None
+    """The id column; None: an id-like column when the table has one (see ``tables.ID_NAMES``); "": none."""
     keep_columns: tuple[str, ...] = ()
     header: bool | None = None
 
@@ -79,6 +90,8 @@ class Note:
 
     source: str
     message: str
+    id_column: str | None = None
+    """The id column chosen for the user (an id-like name), whose ids the records carry."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,9 @@ def decode(raw: bytes, source: str) -> tuple[str, Problem | None]:
     text, invalid = decode_text(raw, source)
     if not invalid:
         return text, None
-    return text, Problem(source, f"{source}: invalid UTF-8, undecodable bytes replaced with U+FFFD", fatal=False)
+    what = "invalid UTF-8" if encoding() == "utf-8" else f"not valid {encoding()}"
+    hint = f"; {INVALID_HINT}" if encoding() == "utf-8" else ""
+    return text, Problem(source, f"{source}: {what}, undecodable bytes replaced with U+FFFD{hint}", fatal=False)
 
 
 def read_file(path: Path) -> list[Review | Problem]:
@@ -219,7 +234,9 @@ def read_lines(stream: BinaryIO, source: str, chunk_size: int = CHUNK_REVIEWS) -
                 continue
             if "\ufffd" in item.text and not warned and _invalid_utf8(line):
                 warned = True
-                message = f"{source}: invalid UTF-8 (first at line {number}), replaced with U+FFFD"
+                message = f"{source}: invalid UTF-8 (first at line {number}), replaced with U+FFFD; {INVALID_HINT}"
+                if encoding() != "utf-8":
+                    message = f"{source}: not valid {encoding()} (first at line {number}), replaced with U+FFFD"
                 items.append(Problem(source, message, fatal=False))
             items.append(item)
         return items, False
@@ -303,7 +320,7 @@ def _end(items: list, source: str, long_lines: _Where) -> Iterator[list]:
 
 def _invalid_utf8(raw: bytes) -> bool:
     try:
-        raw.decode("utf-8")
+        raw.decode(encoding())
     except UnicodeDecodeError:
         return True
     return False
@@ -313,7 +330,7 @@ def _line(raw: bytes, number: int, source: str) -> Review | None:
     raw = raw.removesuffix(b"\r")
     if number == 1:
         raw = raw.removeprefix(codecs.BOM_UTF8)
-    text = raw.decode("utf-8", errors="replace")
+    text = as_text(raw)[0]
     if not text.strip():  # blank as a whole file's text and a UTF-16 line are: any Unicode space (U+3000, U+2028)
         return None
     return Review(f"{source}:{number}", text)
@@ -336,11 +353,11 @@ def read_table(
     table = open_table(path, None if options.input_format in (None, "text") else options.input_format,
                        header=options.header, name=name)  # fmt: skip
     name = table.name
-    choice = choose_columns(table, options.text_column, None, options.id_column, need_label=False)
-    if options.id_column is None:  # an id is written only when asked for: a guessed one is not used
+    choice = choose_columns(table, options.text_column, None, options.id_column or None, need_label=False)
+    if options.id_column == "":  # no id wanted: an id-like column is not carried
         choice = dataclasses.replace(choice, id=None, guessed=tuple(g for g in choice.guessed if g != "id"))
-    if choice.guessed:  # said when the text column was chosen for the user, as train and evaluate say it
-        yield [Note(name, describe_reading(table, choice))]
+    if choice.guessed:  # said when a column was chosen for the user, as train and evaluate say it
+        yield [Note(name, describe_reading(table, choice), choice.id if "id" in choice.guessed else None)]
     missing = [c for c in options.keep_columns if c not in table.columns]
     if missing:
         raise DataError(

@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from sentiment_cli.api import Model
+
+PANDAS_WARNING = "PySpark does not yet fully support pandas"
+"""PySpark's FutureWarning under pandas 3, printed twice a run (at import and at mapInArrow) although scoring
+needs nothing it lacks (the ``spark`` extra asks for pandas below 3; an environment with 3 gets no warning)."""
+warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
 
 FORMATS = ("parquet", "csv", "tsv", "jsonl")
 _SUFFIXES = {
@@ -170,7 +176,8 @@ def score(
     if not isinstance(df.schema[text_col].dataType, StringType):
         raise DataError(f"the text column {text_col!r} is {df.schema[text_col].dataType.simpleString()}, not strings")
     check_threshold(threshold, model.labels)  # on the driver, before any task: as predict refuses it
-    kept = [df.schema[id_col]] if id_col is not None else list(df.schema.fields)
+    # the id column is written as 'id', the name predict and evaluate --predictions give it
+    kept = [StructField("id", df.schema[id_col].dataType)] if id_col is not None else list(df.schema.fields)
     predicted = [
         StructField(f.name, StringType() if f.name == "label" else DoubleType())
         for f in prediction_fields(model.labels)

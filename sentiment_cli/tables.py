@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import DataError, clip, os_message, quoted
+from .textio import INVALID_HINT, as_text, encoding
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 TEXT_NAMES = (
@@ -237,6 +238,9 @@ def _nul_error(path: Path, line: int, head: bytes = b"") -> DataError:
     if kind in ("UTF-16 text", "UTF-32 text"):
         wide = kind.split()[0]
         return DataError(f"{path}: a {wide} table; tables are read as UTF-8", f"convert it: iconv -f {wide} -t UTF-8")
+    if kind is not None and ": " in kind:  # a spreadsheet: what it is, then what to do
+        what, todo = kind.split(": ", 1)
+        return DataError(f"{path}: {what}, not a text table", todo)
     return DataError(
         f"{path}: not a text table ({kind or f'NUL bytes at line {line}'})",
         "is it binary, or UTF-16? tables must be UTF-8 text",
@@ -284,13 +288,10 @@ class _Lines:
                     raise _nul_error(path, self.number, raw if self.number == 1 else b"")
                 if self.number == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    line = raw.decode("utf-8", errors="replace")
-                    if self.tally is not None:
-                        self.tally.invalid_utf8 += 1
-                        self.tally.first_invalid_utf8 = self.tally.first_invalid_utf8 or self.number
+                line, replaced = as_text(raw)
+                if replaced and self.tally is not None:
+                    self.tally.invalid_utf8 += 1
+                    self.tally.first_invalid_utf8 = self.tally.first_invalid_utf8 or self.number
                 if self.keep and (not self.pending or self.kept < _KEEP_CHARS):
                     self.kept = len(line) + (self.kept if self.pending else 0)
                     self.pending.append(line)
@@ -499,7 +500,10 @@ def invalid_utf8(table: Table) -> str | None:
         return None
     unit = "row" if table.format == "parquet" else "line"
     where = f"{unit} {first}" if count == 1 else f"{count:,} {unit}s, the first {unit} {first}"
-    return f"{table.name}: invalid UTF-8 ({where}), replaced with U+FFFD"
+    if encoding() != "utf-8":
+        return f"{table.name}: not valid {encoding()} ({where}), replaced with U+FFFD"
+    hint = f"; {INVALID_HINT}" if table.format != "parquet" else ""
+    return f"{table.name}: invalid UTF-8 ({where}), replaced with U+FFFD{hint}"
 
 
 def _header_names(cells: list[str]) -> list[str]:
@@ -573,7 +577,7 @@ def _suffix(path: Path) -> str:
 
 def _text_lines(data: bytes) -> list[str]:
     """Complete lines of the start of a file (the last, possibly cut, line dropped if there are others)."""
-    text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
+    text = as_text(data.removeprefix(codecs.BOM_UTF8))[0]
     lines = text.split("\n")
     return lines[:-1] if len(lines) > 1 else lines
 
@@ -917,7 +921,7 @@ class Table:
             )
         if b"\0" in raw:
             raise _nul_error(path, raw.count(b"\n", 0, raw.index(b"\0")) + 1, raw)
-        return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
+        return as_text(raw.removeprefix(codecs.BOM_UTF8))[0]
 
     def _parquet_items(self, tally: _Tally, batch: int) -> Iterator[Record | Malformed]:
         pq = _parquet_module(self.path)
@@ -1188,6 +1192,8 @@ def choose_columns(
     sample = table.sample()
     if chosen_id is None:
         chosen_id = column_by_name(columns, ID_NAMES, {chosen_text, chosen_label})
+    if chosen_id is None:
+        chosen_id = _id_like(columns, {chosen_text, chosen_label})
     if chosen_text is None:
         chosen_text = column_by_name(columns, TEXT_NAMES, {chosen_label, chosen_id})
     if chosen_label is None and label is None and need_label:  # predict: a column named "score" may be the text
@@ -1247,6 +1253,17 @@ def column_by_name(columns: Sequence[str], names: tuple[str, ...], taken: set[st
         if column not in taken:
             normalized.setdefault(_normalize(column), column)
     return next((normalized[key] for key in map(_normalize, names) if key in normalized), None)
+
+
+_ID_LIKE = re.compile(r"[_\- .][iI][dD]$|[a-z0-9]Id$|^(?:[uU][uU]|[gG][uU])[iI][dD]$")
+
+
+def _id_like(columns: Sequence[str], taken: set[str | None]) -> str | None:
+    """The first column (not taken) whose name says it is an id, after those of ID_NAMES: ``*_id``, ``*-id``,
+    ``* id``, ``reviewId`` (camel case), ``uuid``, ``guid``. Exactly one such column: two (``user_id``,
+    ``product_id``) say no one of them is the review's, so none is taken."""
+    found = [column for column in columns if column not in taken and _ID_LIKE.search(column.strip())]
+    return found[0] if len(found) == 1 else None
 
 
 def _longest_text(columns: list[str], sample: list[Record], taken: set[str | None]) -> str | None:

@@ -15,7 +15,9 @@ Nothing here prints or exits: text that cannot be read raises :class:`InputError
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from .errors import InputError
@@ -31,6 +33,54 @@ _WIDE = (
     (codecs.BOM_UTF16_LE, "utf-16", 2), (codecs.BOM_UTF16_BE, "utf-16", 2),
 )  # fmt: skip
 """Byte-order marks of the encodings read besides UTF-8, UTF-32's first (UTF-16 LE's is a prefix of UTF-32 LE's)."""
+
+
+_ENCODING = ["utf-8"]
+"""What text without a UTF-16/32 BOM is read as: UTF-8, or what ``--encoding`` names (:func:`reading_as`). One
+setting for the process, not a context variable: prediction reads its input in a thread of its own."""
+
+
+def check_encoding(name: str) -> str:
+    """``name`` as Python's codec name (``cp1252``, ``latin-1``...); ValueError when no codec has it, or it is
+    not a text encoding read byte by byte from the start (UTF-16/32 files are read by their BOM)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1, shift_jis)") from None
+    if info.name.startswith(("utf-16", "utf-32")):
+        raise ValueError(f"{name!r}: UTF-16 and UTF-32 are read by their byte-order mark, with no option")
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{name!r}: not a text encoding")
+    return info.name
+
+
+@contextlib.contextmanager
+def reading_as(name: str | None) -> Iterator[None]:
+    """Within the block, files, lines and tables without a UTF-16/32 BOM are read as ``name`` (None: UTF-8)."""
+    previous = _ENCODING[0]
+    _ENCODING[0] = check_encoding(name) if name else "utf-8"
+    try:
+        yield
+    finally:
+        _ENCODING[0] = previous
+
+
+def encoding() -> str:
+    """What text without a BOM is being read as (``utf-8`` unless :func:`reading_as` says otherwise)."""
+    return _ENCODING[0]
+
+
+def as_text(raw: bytes) -> tuple[str, bool]:
+    """Bytes (no BOM of UTF-16/32) in the encoding read: ``(text, whether undecodable bytes were replaced)``."""
+    name = _ENCODING[0]
+    try:
+        return raw.decode(name), False
+    except UnicodeDecodeError:
+        return raw.decode(name, errors="replace"), True
+
+
+INVALID_HINT = "if it came from Excel or Windows, try --encoding cp1252"
+"""What to try when text is not valid UTF-8 (a Windows-1252 CSV, the usual case)."""
 
 
 def wide_encoding(head: bytes) -> tuple[str, int] | None:
@@ -63,10 +113,7 @@ def decode(raw: bytes, source: str) -> tuple[str, bool]:
         if kind and kind.endswith("-compressed"):  # a table's .gz is read; a plain file's is not
             raise InputError(f"{source}: {kind}, not text (decompress it, e.g. zcat FILE | sentiment predict -)")
         raise InputError(f"{source}: not text ({kind or 'contains NUL bytes'})")
-    try:
-        return raw.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        return raw.decode("utf-8-sig", errors="replace"), True
+    return as_text(raw.removeprefix(codecs.BOM_UTF8))
 
 
 def split_lines(text: str) -> list[str]:

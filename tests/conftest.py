@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,15 @@ def terminal(monkeypatch: pytest.MonkeyPatch):
     yield
     output._out.cache_clear()
     output._err.cache_clear()
+
+
+@pytest.fixture
+def wide_stdout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """stdout's console made afresh at COLUMNS=200 (a table not folded to the 80 columns a pipe gets), then
+    made afresh again after the test."""
+    from sentiment_cli.cli import output
+
+    monkeypatch.setenv("COLUMNS", "200")
+    output._out.cache_clear()
+    yield
+    output._out.cache_clear()

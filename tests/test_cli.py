@@ -225,7 +225,7 @@ def test_closed_stdout_exits_quietly(tiny_model, tmp_path):
     assert result.returncode == 141
 
 
-def test_evaluate_table_and_json(tiny_model, imdb_like):
+def test_evaluate_table_and_json(tiny_model, imdb_like, wide_stdout):
     table = runner.invoke(app, ["evaluate", str(imdb_like), "-m", str(tiny_model)])
     assert table.exit_code == 0, table.stderr
     assert "accuracy" in table.stdout and f"{imdb_like}, test split" in table.stdout
@@ -297,3 +297,18 @@ def test_the_spark_submit_program_is_the_score_command(tmp_path):
     assert wrong.returncode == 2 and "Missing argument 'OUTPUT'" in wrong.stderr
     bad = subprocess.run([*program, "in", str(tmp_path / "out"), "--threshold", "2"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--threshold" in bad.stderr
+
+
+def test_a_table_piped_to_a_pager_is_80_columns_or_COLUMNS(tiny_model, tmp_path):
+    """Issue 22 (13): `predict -f table | less` was 159 columns wide; a pipe follows COLUMNS, else 80."""
+    review = tmp_path / "long.txt"
+    review.write_text(" ".join(REVIEWS) * 3)
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    for columns, width in ((None, 80), ("120", 120)):
+        run_env = env if columns is None else {**env, "COLUMNS": columns}
+        result = subprocess.run(
+            [*console_script().split(), "predict", "-m", str(tiny_model), "-f", "table", str(review)],
+            capture_output=True, text=True, env=run_env, check=True,
+        )  # fmt: skip
+        lines = result.stdout.splitlines()
+        assert "long.txt" in result.stdout and width - 2 <= max(map(len, lines)) <= width, (columns, lines)

@@ -158,7 +158,7 @@ def test_columns_are_chosen_by_name_and_said(tmp_path):
         f"read {path} as CSV with a header row; text column 'Body', label column 'Stars', id column 'id' "
         "(chosen automatically: text, label, id)"
     )
-    assert dataset.split("train").sources == [str(i) for i in range(len(ROWS))]
+    assert dataset.split("train").ids == [str(i) for i in range(len(ROWS))]
 
 
 def test_three_classes_and_rows_without_label_are_counted(tmp_path):
@@ -231,7 +231,7 @@ def test_nsmc_layout_txt_with_stray_quotes_reads_every_row(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     dataset = load_dataset(path)
     assert dataset.split("train").texts == [t for t in texts if t]
-    assert dataset.split("train").sources == ["9000", "9001", "9002", "9004"]
+    assert dataset.split("train").ids == ["9000", "9001", "9002", "9004"]
     assert dataset.columns["text"] == "document" and dataset.columns["id"] == "id"
     assert dataset.messages() == ["skipped 1 row without text: line 5"]
     assert dataset.notes[0].startswith(f"read {path} as TSV with a header row; text column 'document'")

@@ -20,6 +20,7 @@ from conftest import (
 from sentiment_cli.bundle import read_bundle
 from sentiment_cli.cli import app
 from sentiment_cli.runtime import Predictor
+from sentiment_cli.textio import INVALID_HINT
 
 runner = CliRunner()
 CLASSES = ["negative", "neutral", "positive"]
@@ -96,7 +97,7 @@ def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_mod
 
 
 @pytest.mark.slow  # trains the three-class model (15 s)
-def test_three_class_inspect_and_explain(three_class_model):
+def test_three_class_inspect_and_explain(three_class_model, wide_stdout):
     result = runner.invoke(app, ["inspect", str(three_class_model)])
     assert result.exit_code == 0, result.stderr
     assert "softmax over 3 classes: p_c = exp(z_c) / (exp(z_1) + … + exp(z_3))" in result.stdout
@@ -223,7 +224,8 @@ def test_a_table_with_invalid_utf8_is_read_with_one_warning(tiny_model, tmp_path
     path.write_bytes(b"text\nA great \xff film\nfine\n")
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path)])
     assert result.exit_code == 0 and len(jsonl(result.stdout)) == 2
-    assert result.stderr.splitlines()[-1] == f"warning: {path}: invalid UTF-8 (line 2), replaced with U+FFFD"
+    said = f"warning: {path}: invalid UTF-8 (line 2), replaced with U+FFFD; {INVALID_HINT}"
+    assert result.stderr.splitlines()[-1] == said
 
 
 def test_a_table_on_standard_input_is_read_as_the_same_file_is(tiny_model, tmp_path, monkeypatch):
@@ -326,7 +328,7 @@ def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
     ) in result.stderr
     assert "labels: 0 -> negative, 1 -> positive" in result.stderr
     assert "warning: skipped 1 row without a label: line 202" in result.stderr
-    assert "Read train 200 reviews" in result.stderr
+    assert "Read 200 reviews" in result.stderr and "(no test split)" in result.stderr
 
 
 @pytest.mark.slow
@@ -369,7 +371,7 @@ def test_explain_over_a_table_keeps_rows_without_text(tiny_model, review_table):
 # -- inert output and refused options (hostile input) --------------------------------------------------
 
 
-def test_markup_and_control_characters_in_reviews_and_names_are_inert(tiny_model, tmp_path):
+def test_markup_and_control_characters_in_reviews_and_names_are_inert(tiny_model, tmp_path, wide_stdout):
     odd = tmp_path / "old[bold red]x[dim]"
     odd.mkdir()
     review = odd / "r[i].txt"
@@ -542,8 +544,7 @@ def test_options_no_input_uses_are_said_to_be_unused(tiny_model, tmp_path):
     assert result.stderr.splitlines() == [
         "warning: --text-column, --keep-columns apply to tables (.csv, .tsv, .jsonl, .parquet, or --input-format), "
         "and no input is one: unused",
-        "warning: --whole applies to standard input (-); each named file is one review anyway: unused",
-    ]
+    ]  # --whole of a file says it is one review (no notice of several lines): used
     assert [r["label"] for r in jsonl(result.stdout)] == ["positive"]
     assert set(jsonl(result.stdout)[0]) == {"source", "label", "probability"}  # no empty kept columns
     result = runner.invoke(app, ["predict", "-m", str(tiny_model), str(path), "--id-column", "x", "-f", "csv"])

@@ -121,3 +121,21 @@ def test_the_layer_table_stacks_on_a_narrow_console_and_never_folds_a_number():
     for whole in ("params 66,048", "mult-adds 16,777,216", "128×64 + 64 = 8,256", "params 8,192", "shape 128×64"):
         assert any(whole in line for line in lines), whole  # each fact on one line, no number folded
     assert any("mult-adds 16,785,408" in line for line in lines)  # the total
+
+
+def test_the_train_metrics_table_fits_80_columns_with_every_number_whole():
+    """Issue 22 (1): a metric per column cut every number to '0.9…' at 80 columns; metrics are rows now."""
+    metrics = {
+        split: {"n": n, "accuracy": 0.91234, "log_loss": 0.21391, "precision": 0.9198, "recall": 0.9106,
+                "f1": 0.9151, "roc_auc": 0.97204}
+        for split, n in (("train", 36380), ("validation", 4042), ("test", 25000))
+    } | {"branches": {"bilstm": {"train": 0.9131, "validation": 0.8315, "test": 0.86128},
+                      "ngram": {"train": 0.991, "validation": 0.8741, "test": 0.91276}}}  # fmt: skip
+    for width in (80, 60):
+        text = rendered(render.metrics_table(metrics, ("negative", "positive")), width)
+        assert "…" not in text and max(map(len, text.splitlines())) <= width
+        rows = {line.split("│")[1].strip(): line.split("│")[2:-1] for line in text.splitlines() if "│" in line}
+        assert [cell.strip() for cell in rows["accuracy"]] == ["0.9123"] * 3
+        assert [cell.strip() for cell in rows["reviews"]] == ["36,380", "4,042", "25,000"]
+        assert [cell.strip() for cell in rows["ngram alone, accuracy"]] == ["0.9910", "0.8741", "0.9128"]
+        assert [cell.strip() for cell in rows["ROC-AUC"]] == ["0.9720"] * 3

@@ -622,3 +622,28 @@ def test_browser_catches_what_it_should(browser: Browser, tmp_path: Path) -> Non
     wrong.write_text(re.sub(r'data-series="2"', 'data-series="3"', html), encoding="utf-8")
     with pytest.raises(AssertionError, match="drawnSeries"):
         _look(browser, wrong, tmp_path)
+
+
+def test_the_balance_legend_covers_no_bar_and_the_training_png_has_no_empty_band():
+    """Issue 22 (13): the class-balance legend sat on the bars; the summary took a chart's height (4.2 in)."""
+    from matplotlib.figure import Figure
+
+    from sentiment_cli.bundle import default_model_dir
+
+    chart = reports.balance_chart({"train": [501, 499], "validation": [488, 512], "test": [500, 500]},
+                                  ["negative", "positive"])  # fmt: skip
+    figure = Figure(figsize=chart.size)
+    chart.draw(figure)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    legend = axes.get_legend().get_window_extent()
+    bars = [patch.get_window_extent() for patch in axes.patches]
+    assert len(bars) == 6 and not [bar for bar in bars if bar.overlaps(legend)]
+
+    card = json.loads((default_model_dir() / "card.json").read_text())
+    png = reports.training_report(card).png()
+    height = int.from_bytes(png[20:24], "big")  # the PNG header's IHDR height
+    charts = sum(c.size[1] for c in reports.training_report(card).charts if c.wide) + 4.2  # + the last row's
+    assert height <= (charts + 2.5) * 110  # at 110 dpi: the summary row is its 9 lines' height, not 4.2 in
+    html = reports.training_report(card).html()  # the data's source by file name (the command keeps its paths)
+    assert "<td>source</td><td>aclImdb_labeled.tar.gz + tweets_train_posneg.jsonl</td>" in html

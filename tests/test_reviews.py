@@ -9,6 +9,7 @@ import pytest
 
 from sentiment_cli.errors import DataError, InputError
 from sentiment_cli.reviews import CHUNK_REVIEWS, MAX_REVIEW_BYTES, Problem, Review, read_file, read_lines, read_sources
+from sentiment_cli.textio import INVALID_HINT
 
 
 def flat(chunks):
@@ -43,7 +44,8 @@ def test_invalid_utf8_file_is_replaced_with_a_warning(tmp_path):
     path.write_bytes("café great".encode("latin-1"))
     items = read_file(path)
     assert texts(items) == [(str(path), "caf\ufffd great")]
-    assert problems(items) == [(f"{path}: invalid UTF-8, undecodable bytes replaced with U+FFFD", False)]
+    said = f"{path}: invalid UTF-8, undecodable bytes replaced with U+FFFD; {INVALID_HINT}"
+    assert problems(items) == [(said, False)]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +90,7 @@ def test_lines_invalid_utf8_warns_once_per_source():
     raw = b"ok\nbad \xff one\nbad \xfe two\n"
     items = flat(read_lines(io.BytesIO(raw), "f"))
     assert len(texts(items)) == 3
-    assert problems(items) == [("f: invalid UTF-8 (first at line 2), replaced with U+FFFD", False)]
+    assert problems(items) == [("f: invalid UTF-8 (first at line 2), replaced with U+FFFD; " + INVALID_HINT, False)]
 
 
 def test_lines_stop_at_binary_content():

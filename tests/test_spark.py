@@ -214,3 +214,18 @@ def test_spark_submit_runs_the_score_command_as_a_file(tmp_path, predicted):
     assert_same_as_predict(pq.read_table(tmp_path / "out").to_pylist(), predicted)
     pids = collections.Counter(trace.read_text().split())
     assert len(pids) >= 2 and set(pids.values()) == {1}  # the driver, then each worker process once
+
+
+def test_score_prints_no_pandas_future_warning(tmp_path):
+    """Issue 22 (13): PySpark's 'does not yet fully support pandas >= 3' FutureWarning came twice a run."""
+    source = tmp_path / "in.csv"
+    source.write_text("text,review_id\nA wonderful film.,r1\nDull and far too long.,r2\n", encoding="utf-8")
+    script = Path(sys.executable).with_name("sentiment")
+    command = [str(script), "score", str(source), str(tmp_path / "out"), "--master", "local[1]", "--id-column",
+               "review_id"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "FutureWarning" not in result.stderr and "Scored 2 rows" in result.stderr
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "out").column_names == ["id", "label", "probability"]  # 'id', as predict

@@ -19,6 +19,7 @@ from sentiment_cli.tables import (
     detect_format,
     open_table,
 )
+from sentiment_cli.textio import INVALID_HINT
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -208,7 +209,8 @@ def test_invalid_utf8_is_replaced_and_counted(tmp_path):
     rows = [r for chunk in table.records() for r in chunk]
     assert rows[0].values["text"] == "A great \ufffd film" and rows[2].values["text"] == "bad \ufffd\ufffd"
     assert (table.counts.invalid_utf8, table.counts.first_invalid_utf8) == (2, 2)
-    assert invalid_utf8(table) == f"{path}: invalid UTF-8 (2 lines, the first line 2), replaced with U+FFFD"
+    said = f"{path}: invalid UTF-8 (2 lines, the first line 2), replaced with U+FFFD; {INVALID_HINT}"
+    assert invalid_utf8(table) == said
     path.write_bytes(b"text,label\nfine,1\n")
     clean = open_table(path)
     list(clean.records())

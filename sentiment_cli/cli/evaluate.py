@@ -10,6 +10,7 @@ import typer
 
 from . import output, render
 from .options import (
+    EncodingOpt,
     FormatOpt,
     HeaderOpt,
     IdColumnOpt,
@@ -32,7 +33,7 @@ JSON_KEYS = (
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision", "macro_recall",
     "macro_f1",
     "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "classes", "confusion_matrix", "n",
-    "reviews_per_second", "threshold", "split", "source", "skipped", "rows_skipped", "unreadable",
+    "reviews_per_second", "threshold", "split", "evaluated", "source", "skipped", "rows_skipped", "unreadable",
     "undefined",
 )  # fmt: skip
 
@@ -63,6 +64,7 @@ def evaluate(
     label_map: LabelMapOpt = None,
     header: HeaderOpt = None,
     tree_nodes: TreeNodesOpt = TreeNodes.sentences,
+    encoding: EncodingOpt = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -84,8 +86,10 @@ def evaluate(
         ),
     ] = None,
 ) -> None:
-    """Score a model on labelled reviews: accuracy, precision, recall and F1 (per class, macro and
-    weighted), macro-averaged recall, ROC-AUC, log loss, the confusion matrix and throughput.
+    """Measure a model on labelled reviews.
+
+    Accuracy, precision, recall and F1 (per class, macro and weighted), macro-averaged
+    recall, ROC-AUC, log loss, the confusion matrix and throughput.
 
     The data's labels are matched to the model's classes (0/1 or pos/neg data against a
     negative/positive model, class names for more classes, or --label-map). Uses the same
@@ -118,7 +122,7 @@ def evaluate(
     check_threshold(threshold, bundle.labels)
     dataset = read_labelled(
         data, input_format, text_column=text_column, label_column=label_column, id_column=id_column,
-        label_map=label_map, header=header, tree_nodes=tree_nodes.value, classes=bundle.labels,
+        label_map=label_map, header=header, tree_nodes=tree_nodes.value, encoding=encoding, classes=bundle.labels,
         scheme=bundle.card.label_scheme,
     )  # fmt: skip
     reviews = len(dataset.split(split or default_split(dataset)))
@@ -167,18 +171,20 @@ def write_predictions(path: Path, evaluation: Any) -> None:
         return Prediction(
             evaluation.sources[i], text, None if c < 0 else float(reported[i]), None if c < 0 else classes[c],
             () if c < 0 else tuple(float(v) for v in row),
+            id=evaluation.ids[i] if with_id else None,
             extra={"true_label": classes[evaluation.labels[i]], "text": text},
         )  # fmt: skip
 
+    with_id = bool(evaluation.ids)  # the id column's values, as 'id' (predict's name for it)
     with output.result_file(path) as target, contextlib.ExitStack() as closing:
-        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep)
+        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep, with_id=with_id)
         if fmt == "parquet":
             writer: Any = output.ParquetPredictionWriter(str(target), fields)
             closing.callback(writer.close)
         else:
             stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
             writer = output.PredictionWriter(
-                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True
+                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True, with_id=with_id
             )
         for start in range(0, len(evaluation.texts), PREDICTION_CHUNK):
             writer.write([record(i) for i in range(start, min(start + PREDICTION_CHUNK, len(evaluation.texts)))])

@@ -50,12 +50,22 @@ def inspect(
         ),
     ] = None,
 ) -> None:
-    """Show each layer's output shape and parameter count, with the arithmetic behind it.
+    """Show each layer's shape and parameter count, and why.
+
+    Each count comes with the arithmetic behind it.
 
     The formula column works each count out in the layer's own numbers, for example
     a Dense(64) after a Bidirectional LSTM(64) sees 2 × 64 = 128 features, so it
     has 128×64 + 64 = 8,256 weights. Keras files are loaded with safe_mode=True:
-    a model with Lambda layers or custom code is refused, never run.
+    a model with Lambda layers or custom code is refused, never run. Without a
+    MODEL, the shipped model is shown and the other shipped models are listed.
+
+    In your own code, a hybrid's model.keras loads in plain Keras once its length
+    gate layer is registered, by importing sentiment_cli.model first:
+
+    \b
+      import keras, sentiment_cli.model
+      model = keras.models.load_model("model.keras", safe_mode=True)
     """
     if report_file is not None:  # before TensorFlow loads: a report that cannot be written fails at once
         from ..reports import require_matplotlib
@@ -81,8 +91,11 @@ def inspect(
         with output.status(f"Drawing {report_file}"):
             written = training_report(report.card).write(report_file)
         output.note(f"Wrote {report_file}" if len(written) == 1 else f"Wrote {len(written)} charts to {report_file}")
+    from ..bundle import shipped_models
+
+    shipped = list(shipped_models()) if model is None else []  # what else a name (--model NAME) can pick
     if fmt is ReportFormat.json:
-        output.print_json(report.to_dict(), "inspect")
+        output.print_json(report.to_dict() | ({"shipped_models": shipped} if shipped else {}), "inspect")
         return
     output.stdout.print(render.layers_table(report, expand, output.stdout.width))
     for line in render.why(report):
@@ -91,3 +104,5 @@ def inspect(
         output.stdout.print(render.card_table(report.card))
         for name, history in report.card.get("history", {}).items():
             output.stdout.print(render.history_chart(name, history))
+    if shipped:
+        output.stdout.print(output.plain(f"Shipped models: {', '.join(shipped)} (inspect NAME, --model NAME)"))

@@ -99,9 +99,9 @@ LabelColumnOpt = Annotated[
 IdColumnOpt = Annotated[
     str | None,
     typer.Option(
-        help="A column identifying each row: predict writes it into each record as 'id' (every record also "
-        "names its FILE:LINE); train and evaluate use it to name reviews (default: a column named id, "
-        "review_id, tweet_id... when present).",
+        help="A column identifying each row, written as 'id' beside each record's FILE:LINE (predict, "
+        "evaluate --predictions). Default: a column named id, review_id, tweet_id, uid... else the one column "
+        "named *_id, *Id, uuid or guid, when the table has it (said on stderr); '' for none.",
         show_default=False,
         rich_help_panel=_DATA,
     ),
@@ -112,6 +112,28 @@ LabelMapOpt = Annotated[
         help="Map raw labels to classes, e.g. '1-2=negative,3=drop,4-5=positive' (ranges, single values, "
         "* for the rest; drop leaves rows out, counted). Default: labels are recognised (0/1, neg/pos, "
         "true/false, 0/4, negative/neutral/positive...) or used as they are.",
+        show_default=False,
+        rich_help_panel=_DATA,
+    ),
+]
+def _encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from ..textio import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        callback=_encoding,
+        help="Read text files, lines and tables (CSV, TSV, JSON Lines) in this encoding, e.g. cp1252 for a CSV "
+        "saved by Excel on Windows, latin-1, shift_jis. Default: UTF-8 (and UTF-16/32 with a byte-order mark); "
+        "bytes that do not decode become U+FFFD, counted in one warning.",
         show_default=False,
         rich_help_panel=_DATA,
     ),
@@ -205,11 +227,13 @@ def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) 
     """Read labelled data as the CLI's data options say (``columns``: the column, label map and header options,
     and ``classes``/``scheme`` for a trained model), then say on stderr what was read and skipped."""
     from ..data import TableOptions, load_dataset
+    from ..textio import reading_as
     from . import output
 
     model = {key: columns.pop(key) for key in ("classes", "scheme") if key in columns}
+    encoding = columns.pop("encoding", None)
     options = TableOptions(input_format=None if input_format is None else input_format.value, **columns)
-    with output.status(f"Reading {data}"):
+    with output.status(f"Reading {data}"), reading_as(encoding):
         dataset = load_dataset(data, options, **model)
     output.report_dataset(dataset)
     return dataset
@@ -223,3 +247,51 @@ def report_target(path: Path) -> str:
         return check_target(path)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--report") from None
+
+
+FEW_PER_CLASS = 50
+"""Fewer training reviews than this in a class, and the metrics mean little (a warning says so)."""
+
+
+def rating_label_map(classes: Sequence[str]) -> str | None:
+    """For classes that are whole numbers, more than two of them in a row (1-5 stars, 0-4, 1-10), the label map
+    that makes them negative and positive: the lower half negative, the upper positive, the middle one (of an
+    odd count) dropped, e.g. ``1-2=negative,3=drop,4-5=positive``. None for other classes."""
+    try:
+        values = sorted(int(name) for name in classes)
+    except ValueError:
+        return None
+    if len(values) < 3 or values[0] < 0 or values != list(range(values[0], values[0] + len(values))):
+        return None
+    half = len(values) // 2
+
+    def span(part: list[int]) -> str:
+        return str(part[0]) if len(part) == 1 else f"{part[0]}-{part[-1]}"
+
+    middle = [f"{values[half]}=drop"] if len(values) % 2 else []
+    return ",".join([f"{span(values[:half])}=negative", *middle, f"{span(values[-half:])}=positive"])
+
+
+def warn_about_classes(dataset: Any, label_map: str | None) -> None:
+    """The guesses ``train`` made about the classes, said on stderr with how to change them: ratings (1-5
+    stars) taken as that many classes, and classes too small for the metrics to mean anything."""
+    from . import output
+
+    suggested = None if label_map else rating_label_map(dataset.classes)
+    if suggested is not None:
+        output.note(
+            f"the labels are {len(dataset.classes)} ratings ({', '.join(dataset.classes)}), trained as "
+            f"{len(dataset.classes)} classes; for positive and negative: --label-map '{suggested}'"
+        )
+    train = dataset.splits.get("train")
+    if train is None:
+        return
+    import numpy as np
+
+    counts = np.bincount(np.asarray(train.labels, dtype=np.int64), minlength=len(dataset.classes))
+    small = [f"{name} {int(n):,}" for name, n in zip(dataset.classes, counts, strict=True) if n < FEW_PER_CLASS]
+    if small:
+        output.warning(
+            f"few training reviews per class ({', '.join(small)}; fewer than {FEW_PER_CLASS}): the model and its "
+            "metrics will mean little"
+        )

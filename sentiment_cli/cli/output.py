@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from ..runtime import Prediction
 
 
-NATURAL_WIDTH = 1000
-"""Width of stdout when it is not a terminal and COLUMNS is unset: wide enough that no table is folded."""
+PIPE_WIDTH = 80
+"""Width of stdout when it is not a terminal and COLUMNS is unset (a file, a pipe to ``less``, CI logs): a
+table read there is read by a person at a terminal too, so it stays as narrow as the usual one."""
 PREVIEW_WIDTH = 160
 """Widest a prediction table grows to fill the console (its review column is a preview)."""
 
@@ -51,7 +52,7 @@ def _out() -> Console:
     console = Console(file=STDOUT, soft_wrap=False, markup=False, emoji=False)  # type: ignore[arg-type]
     console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # Rich's own exits 1, not 141
     if not console.is_terminal and not os.environ.get("COLUMNS"):
-        console.width = NATURAL_WIDTH  # no terminal to fit (a file, a pipe, CI logs): tables take their own width
+        console.width = PIPE_WIDTH  # no terminal to fit (a file, a pipe, CI logs): COLUMNS, else 80
     return console
 
 
@@ -192,17 +193,23 @@ def cell(value: object, style: str = "") -> Any:
     return Text(one_line(value), style=style)
 
 
+def _one_line() -> bool:
+    """Whether a message is printed as one line (Rich's soft wrap): in a log, a file or a pipe, so that it stays
+    one line for grep; on a terminal it is wrapped between words instead, never cut mid-word by the terminal."""
+    return not _err().is_terminal
+
+
 def error(message: str) -> None:
-    """One line on stderr (never wrapped, so it stays one line in logs and for grep)."""
+    """One line on stderr (never wrapped in a log, so it stays one line for grep; between words on a terminal)."""
     from rich.text import Text
 
-    _err().print(Text("error: ", style="bold red") + cell(message), soft_wrap=True)
+    _err().print(Text("error: ", style="bold red") + cell(message), soft_wrap=_one_line())
 
 
 def warning(message: str) -> None:
     from rich.text import Text
 
-    _err().print(Text("warning: ", style="bold yellow") + cell(message), soft_wrap=True)
+    _err().print(Text("warning: ", style="bold yellow") + cell(message), soft_wrap=_one_line())
 
 
 def status(message: str) -> Any:
@@ -256,7 +263,7 @@ def progress(
 
 def note(message: str) -> None:
     """A line of information on stderr (what was detected, what was read), never markup."""
-    _err().print(cell(message), soft_wrap=True, highlight=False)
+    _err().print(cell(message), soft_wrap=_one_line(), highlight=False)
 
 
 def report_dataset(dataset: Any) -> None:
@@ -268,7 +275,9 @@ def report_dataset(dataset: Any) -> None:
     for line in dataset.messages():
         warning(line)
     counts = ", ".join(f"{name} {len(split):,}" for name, split in dataset.splits.items())
-    note(f"Read {counts} reviews from {dataset.source}")
+    if list(dataset.splits) == ["train"]:  # no split column: not "train" data as opposed to test data
+        counts = f"{len(dataset.splits['train']):,}"
+    note(f"Read {counts} reviews from {dataset.source}" + (" (no test split)" if "test" not in dataset.splits else ""))
 
 
 class Terminated(BaseException):
@@ -475,6 +484,23 @@ def resolve_format(fmt: PredictFormat) -> PredictFormat:
     if fmt is PredictFormat.auto:
         return PredictFormat.table if _is_terminal(sys.stdout) else PredictFormat.jsonl
     return fmt
+
+
+def redirected_file() -> tuple[str, str] | None:
+    """``(name, format)`` when stdout is a regular file whose name ends .csv or .tsv (``predict new.csv >
+    out.csv``): the format its extension names, which JSON lines would contradict. Linux only (the name is
+    read from /proc); elsewhere, or for a terminal, a pipe or another name, None."""
+    import stat
+
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        name = os.readlink(f"/proc/self/fd/{fd}")
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream), no /proc
+        return None
+    fmt = {".csv": "csv", ".tsv": "tsv"}.get(Path(name).suffix.lower())
+    return None if fmt is None else (name, fmt)
 
 
 def preview(text: str, width: int = 60) -> str:

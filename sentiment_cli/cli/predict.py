@@ -12,6 +12,7 @@ import typer
 
 from . import output
 from .options import (
+    EncodingOpt,
     HeaderOpt,
     IdColumnOpt,
     InputFormatOpt,
@@ -41,7 +42,14 @@ def predict(
     per_line: Annotated[
         bool, typer.Option("--per-line", help="Treat each non-empty line of a FILE as one review.")
     ] = False,
-    whole: Annotated[bool, typer.Option("--whole", help="Treat all of standard input as one review.")] = False,
+    whole: Annotated[
+        bool,
+        typer.Option(
+            "--whole",
+            help="Treat all of standard input as one review; of a FILE (one review by default), say so: no "
+            "notice that a file of several lines was read as one review.",
+        ),
+    ] = False,
     fmt: Annotated[
         PredictFormat,
         typer.Option(
@@ -74,6 +82,7 @@ def predict(
         ),
     ] = None,
     header: HeaderOpt = None,
+    encoding: EncodingOpt = None,
     csv_safe: Annotated[
         bool,
         typer.Option(
@@ -93,9 +102,9 @@ def predict(
         ),
     ] = None,
 ) -> None:
-    """Classify reviews: files, tables (one record per row), or standard input.
+    """Classify reviews in files, tables or standard input.
 
-    Each record names its source (the file, FILE:LINE for a table row or a line, or
+    Tables give one record per row. Each record names its source (the file, FILE:LINE for a table row or a line, or
     <stdin>:LINE), the label and the probability (two classes: of positive; more: of
     the label, and every class's probability). Tables (.csv, .tsv, .jsonl, .parquet,
     optionally .gz; or --input-format) give one record per row, in input order; a
@@ -107,8 +116,8 @@ def predict(
     \b
       sentiment predict review.txt
       cat reviews.txt | sentiment predict - --format csv
-      curl -s https://example.com/reviews.csv | sentiment predict - --input-format csv
-      sentiment predict reviews.csv --text-column review --id-column id --output scored.parquet
+      curl -s https://example.com/r.csv | sentiment predict - --input-format csv
+      sentiment predict reviews.csv --text-column review -o scored.parquet
       sentiment predict --per-line reviews.txt --model my-model
       sentiment predict review.txt --explain
     """
@@ -149,6 +158,10 @@ def predict(
             raise typer.BadParameter(
                 "a table is for a terminal; use jsonl, csv, tsv or .parquet", param_hint="--output"
             )
+    elif fmt is PredictFormat.auto and not explain and (redirected := output.redirected_file()) is not None:
+        name, chosen_format = redirected
+        fmt = PredictFormat(chosen_format)
+        output.note(f"Writing {chosen_format.upper()}: standard output is {name} (--format jsonl for JSON lines)")
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
     check_output("--output", output_file, [("an input", source) for source in sources if source != "-"], model=model)
@@ -174,26 +187,45 @@ def predict(
     table = TableInput(fmt_name, text_column, id_column, keep, header)
     if not _warn_unused(sources, table, whole, per_line):  # no table: no id or kept columns to write
         keep, table = (), dataclasses.replace(table, id_column=None, keep_columns=())
-    with_id = table.id_column is not None
-    with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
-        if file_format == "parquet":
-            fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
-            from ..arrow import carried_types
-            from ..reviews import is_table
+    # a plain file of several lines is one review, a guess the user is told about once (unless a flag said so)
+    from ..reviews import is_table
 
-            tables = [s for s in sources if s != "-" and is_table(s, table)]
-            writer: Any = output.ParquetPredictionWriter(str(target), fields, carried_types(tables, id_column, keep))
-            closing.callback(writer.close)
-        else:
+    whole_files = set() if per_line or whole else {s for s in sources if s != "-" and not is_table(s, table)}
+    # the id column: as given, or (None) an id-like one a table turns out to have, said by its Note before
+    # its first row: the writer is made at the first write, when whether records carry an id is known
+    carried: dict[str, Any] = {"id": table.id_column or None, "writer": None, "written": 0}
+    from ..textio import reading_as
+
+    with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
+        closing.enter_context(reading_as(encoding))
+
+        def make_writer() -> Any:
+            with_id = carried["id"] is not None
+            if file_format == "parquet":
+                fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
+                from ..arrow import carried_types
+
+                tables = [s for s in sources if s != "-" and is_table(s, table)]
+                made: Any = output.ParquetPredictionWriter(
+                    str(target), fields, carried_types(tables, carried["id"], keep)
+                )
+                closing.callback(made.close)
+                return made
             stream = None
             if target is not None:
                 stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
             chosen = fmt if file_format is None else PredictFormat(file_format)
-            writer = output.PredictionWriter(
+            return output.PredictionWriter(
                 chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream, formula_safe=csv_safe
             )
 
         def write(predictions: list) -> None:
+            if not predictions:
+                return
+            if carried["writer"] is None:
+                carried["writer"] = make_writer()
+            writer = carried["writer"]
+            carried["written"] += len(predictions)
             explained = None
             if explain:
                 from ..explain import explain as explain_one
@@ -218,7 +250,15 @@ def predict(
             predictions = []
             for item in chunk:
                 if isinstance(item, Note):
-                    output.note(item.message)
+                    if item.id_column is not None and carried["writer"] is None:
+                        carried["id"] = item.id_column
+                        output.note(f"{item.message}; its ids written as 'id' (--id-column NAME: another column; "
+                                    "--id-column '': none)")
+                    else:
+                        output.note(item.message)
+                    if item.id_column is not None and carried["id"] is None:
+                        output.warning(f"{item.source}: its id column {item.id_column!r} is not carried: the "
+                                       "records before it had none (give --id-column to carry it)")
                 elif isinstance(item, Problem):
                     write(predictions)  # in input order: the results before the problem, then the problem
                     predictions = []
@@ -228,8 +268,16 @@ def predict(
                     if hasattr(item, "text") and item.label is None:  # an Empty row (no text) has no label field
                         unscored += 1
                         first_unscored = first_unscored or item.source
+                    if item.source in whole_files and _several_lines(item.text):
+                        output.note(_several_lines(item.text) + f" of {item.source} read as one review, as a plain "
+                                    "file is (--per-line: one review per line; --whole: one review, no notice)")
+                        whole_files = set()  # said once a run, for the first such file
                     predictions.append(item)
             write(predictions)
+        if carried["writer"] is None:  # nothing to write: the file (-o) is made all the same, as before
+            carried["writer"] = make_writer()
+    if output_file is not None:  # as evaluate --predictions says it: the file is there, with this many records
+        output.note(f"Wrote {_predictions(carried['written'])} to {output_file}")
     if unscored:
         output.warning(
             f"{_reviews(unscored)} had no word or n-gram the model knows (first: {first_unscored}); "
@@ -268,13 +316,21 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool, per_line: b
                 f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to tables (.csv, .tsv, .jsonl, "
                 ".parquet, or --input-format), and no input is one: unused"
             )
-    if whole and "-" not in sources:
-        output.warning("--whole applies to standard input (-); each named file is one review anyway: unused")
     if per_line and all(source == "-" or is_table(source, table) for source in sources):
         output.warning(
             "--per-line applies to plain text files; tables and standard input are read by row or line: unused"
         )
     return tables
+
+
+def _several_lines(text: str) -> str:
+    """``"5 lines"`` for a text of several non-empty lines, else ``""``."""
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    return f"{lines:,} lines" if lines > 1 else ""
+
+
+def _predictions(n: int) -> str:
+    return "1 prediction" if n == 1 else f"{n:,} predictions"
 
 
 def _reviews(n: int) -> str:

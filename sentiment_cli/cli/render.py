@@ -30,7 +30,8 @@ def evaluation_table(result: dict[str, Any]) -> Table:
     table = Table(show_header=False)
     table.add_column("metric", style="bold", no_wrap=True)
     table.add_column("value", justify="right", overflow="fold")
-    table.add_row("data", output.cell(f"{result['source']}, {result['split']} split"))
+    evaluated = result.get("evaluated") or f"{result['split']} split"
+    table.add_row("data", output.cell(f"{result['source']}, {evaluated}"))
     rows = [("accuracy", "accuracy")]
     if binary:
         rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
@@ -230,8 +231,8 @@ def card_table(card: dict[str, Any]) -> Table:
             "(+2 ids)",
         )
     row("sequence length", describe_window(model.get("max_length"), model.get("head_length")))
-    sha = str(data.get("sha256", "?"))[:12]
-    row("data", f"{data.get('source', '?')} ({data.get('files', '?')} files, sha256 {sha}…)")
+    for fact, value in data_rows(card):
+        row(fact, value)
     skipped = data.get("rows_skipped")
     if isinstance(skipped, dict) and skipped:
         row("rows skipped", "; ".join(f"{_number(count, ',')} {reason}" for reason, count in skipped.items()))
@@ -245,12 +246,9 @@ def card_table(card: dict[str, Any]) -> Table:
         n = len(labels)
         row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
     elif combiner:
-        row(
-            "combiner",
-            f"p = sigmoid({_number(combiner.get('bilstm_weight'), '.3f')} × BiLSTM logit + "
-            f"{_number(combiner.get('ngram_weight'), '.3f')} × n-gram logit "
-            f"{_number(combiner.get('bias'), '+.3f')}), fitted on the validation split",
-        )
+        row("combiner", combiner_formula(combiner, model.get("length_gate")))
+    for fact, value in embedding_rows(training):
+        row(fact, value)
     metrics = _section(card, "metrics")
     for split, values in metrics.items():
         if isinstance(values, dict) and "accuracy" in values:
@@ -260,6 +258,89 @@ def card_table(card: dict[str, Any]) -> Table:
             row(f"{name} branch alone", ", ".join(f"{split} {_number(v, '.4f')}" for split, v in scores.items()))
     row("created", str(card.get("created", "?")))
     return table
+
+
+def _file_name(value: Any) -> str:
+    """A path the card holds, as its file name: the build machine's folders mean nothing to a reader."""
+    import os
+
+    text = str(value)
+    return text if "://" in text else os.path.basename(text.rstrip("/\\")) or text
+
+
+def _sha(value: Any) -> str | None:
+    return f"sha256 {value[:12]}…" if isinstance(value, str) and value else None
+
+
+def data_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the card says of the training data, exactly and only that: each part (its file name, kind, files,
+    bytes, hash and split sizes), the splits, and the named sources (name, file, licence). Nothing the card
+    does not hold is shown (no '?' placeholders), and no build machine's folders."""
+    data = _section(card, "data")
+    fingerprint = _section(data, "fingerprint")
+    parts = data.get("parts") or fingerprint.get("parts") or ([data] if data.get("source") else [])
+    rows: list[tuple[str, str]] = []
+    for n, part in enumerate(p for p in parts if isinstance(p, dict)):
+        source = part.get("path") or part.get("source")
+        if not source:
+            continue
+        facts = [str(part["kind"])] if part.get("kind") else []
+        if isinstance(part.get("files"), int) and part["files"] != 1:
+            facts.append(f"{part['files']:,} files")
+        if isinstance(part.get("bytes"), int):
+            facts.append(f"{part['bytes']:,} bytes")
+        facts += [s for s in [_sha(part.get("sha256"))] if s]
+        splits = part.get("splits")
+        if isinstance(splits, dict) and splits:
+            facts.append(", ".join(f"{name} {_number(count, ',')}" for name, count in splits.items()))
+        names = " + ".join(_file_name(s) for s in str(source).split(" + "))
+        rows.append(("data" if n == 0 else "", names + (f" ({'; '.join(facts)})" if facts else "")))
+    splits = data.get("splits")
+    if isinstance(splits, dict) and splits and len(rows) != 1:
+        rows.append(("data splits", ", ".join(f"{name} {_number(count, ',')}" for name, count in splits.items())))
+    sources = data.get("sources")
+    for n, entry in enumerate(s for s in (sources if isinstance(sources, list) else []) if isinstance(s, dict)):
+        said = [str(entry["name"])] if entry.get("name") else []
+        said += [_file_name(entry["file"])] if entry.get("file") else []
+        said += [f"licence {entry['licence']}"] if entry.get("licence") else []
+        rows.append(("data sources" if n == 0 else "", ", ".join(said)))
+    return rows
+
+
+def combiner_formula(combiner: dict[str, Any], length_gate: Any = None) -> str:
+    """The hybrid's combiner as the model computes it: with the length gate (``bilstm_gated_weight``,
+    ``ngram_gated_weight`` and the model's ``length_gate`` tau), logit = a·BiLSTM + b·bag + g·(c·BiLSTM + d·bag)
+    + e with g = 1/(1 + n/tau), n the review's n-gram ids; without it, logit = a·BiLSTM + b·bag + e."""
+    def term(key: str, first: bool = False) -> str:
+        """``0.201`` first, else ``+ 0.201`` or ``- 1.578``: each weight with its own sign, once."""
+        value = combiner.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return ("" if first else "+ ") + _number(value, "")
+        return f"{value:.3f}" if first else f"{'-' if value < 0 else '+'} {abs(value):.3f}"
+
+    main = f"{term('bilstm_weight', True)}·BiLSTM {term('ngram_weight')}·bag"
+    gated = "bilstm_gated_weight" in combiner or "ngram_gated_weight" in combiner
+    if gated and isinstance(length_gate, int | float) and length_gate > 0:
+        inner = f"{term('bilstm_gated_weight', True)}·BiLSTM {term('ngram_gated_weight')}·bag"
+        return (f"logit = {main} + g·({inner}) {term('bias')}, g = 1/(1 + n/{length_gate:g}), n the review's "
+                "n-gram ids; p = sigmoid(logit), fitted on the validation split")  # fmt: skip
+    return f"logit = {main} {term('bias')}; p = sigmoid(logit), fitted on the validation split"
+
+
+def embedding_rows(training: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where the embedding started: ``R of V rows from SOURCE (sha256 …), token coverage X%``."""
+    vectors = training.get("embeddings")
+    if not isinstance(vectors, dict):
+        return []
+    found, rows = vectors.get("rows_from_vectors"), vectors.get("vocabulary_rows")
+    said = f"{_number(found, ',')} of {_number(rows, ',')} rows" if found is not None and rows is not None else "rows"
+    said += f" from {_file_name(vectors['source'])}" if vectors.get("source") else ""
+    said += f" ({sha})" if (sha := _sha(vectors.get("sha256"))) else ""
+    if isinstance(vectors.get("token_coverage"), int | float):
+        said += f", token coverage {100 * vectors['token_coverage']:.1f}%"
+    if vectors.get("frozen") or vectors.get("freeze_embeddings"):
+        said += ", frozen"
+    return [("embedding", said)]
 
 
 def _bar(value: float, top: float, width: int = 16) -> str:
@@ -299,6 +380,8 @@ def history_chart(name: str, history: dict[str, list[float]]) -> Table:
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
+    """Metrics as rows and splits as columns (each branch's accuracy a row of its own): a few narrow columns
+    that fit an 80-column terminal, numbers never cut (a metric per column needed about 100)."""
     from rich.table import Table
 
     binary = len(labels) == 2
@@ -307,20 +390,23 @@ def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -
     if not binary:
         keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
         names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
+    splits = [split for split, values in metrics.items() if split != "branches" and isinstance(values, dict)]
     table = Table(title="Metrics", header_style="bold")
-    table.add_column("split", no_wrap=True)
-    table.add_column("reviews", justify="right", no_wrap=True)
-    for column in names:
-        table.add_column(column, justify="right")
-    for split, values in metrics.items():
-        if split == "branches":
-            continue
-        cells = [values.get(k) for k in keys]
-        table.add_row(split, f"{values['n']:,}", *("" if v is None else f"{v:.4f}" for v in cells))
-    for name, scores in metrics.get("branches", {}).items():
+    table.add_column("metric", overflow="fold")
+    for split in splits:
+        table.add_column(output.cell(split), justify="right", no_wrap=True)
+    table.add_row("reviews", *(f"{metrics[split].get('n', 0):,}" for split in splits))
+    for key, name in zip(keys, names, strict=True):
+        values = [metrics[split].get(key) for split in splits]
+        table.add_row(name, *("" if v is None else f"{v:.4f}" for v in values))
+    branches = metrics.get("branches", {})
+    if branches:
         table.add_section()
-        for split, accuracy in scores.items():
-            table.add_row(f"{split}, {name} alone", f"{metrics[split]['n']:,}", f"{accuracy:.4f}")
+    for name, scores in branches.items():
+        table.add_row(
+            output.cell(f"{name} alone, accuracy"),
+            *("" if scores.get(split) is None else f"{scores[split]:.4f}" for split in splits),
+        )
     return table
 
 

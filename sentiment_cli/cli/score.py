@@ -50,8 +50,9 @@ def score(
     id_column: Annotated[
         str | None,
         typer.Option(
-            help="A column identifying each row: the output then holds it and the predictions only. Default: "
-            "every input column is kept, followed by the predictions.",
+            help="A column identifying each row: the output then holds it, as 'id' (the name predict and "
+            "evaluate --predictions give it), and the predictions only. Default: every input column is kept, "
+            "under its own name, followed by the predictions.",
             show_default=False,
         ),
     ] = None,
@@ -62,7 +63,9 @@ def score(
     threshold: ThresholdOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
-    """Score a file or folder of reviews on Apache Spark and write a folder of predictions.
+    """Score a file or folder of reviews on Apache Spark.
+
+    Writes a folder of predictions.
 
     Each row gets label and probability (and p_CLASS for models of more than two classes), with the
     values 'sentiment predict' gives the same text; a row without text gets none. The model goes to
@@ -73,7 +76,7 @@ def score(
 
     \b
       sentiment score reviews.parquet scored.parquet --id-column review_id
-      sentiment score s3a://bucket/reviews/ s3a://bucket/scored/ --master yarn --model my-model
+      sentiment score s3a://bucket/reviews/ s3a://bucket/scored/ --master yarn
     """
     from ..api import load
     from ..spark import score_files

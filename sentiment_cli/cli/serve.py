@@ -54,7 +54,9 @@ def serve(
     ] = 1024,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request on stderr.")] = False,
 ) -> None:
-    """Serve the model over HTTP: POST /predict, a page to try it at /, /docs.
+    """Serve the model over HTTP.
+
+    POST /predict, a page to try it at /, /docs.
 
     POST /predict takes {"texts": [...]} (optionally "ids", "threshold", "explain": true) and
     answers {"predictions": [...]}, each record what 'sentiment predict --format jsonl' writes
@@ -67,7 +69,7 @@ def serve(
 
     \b
       sentiment serve
-      sentiment serve --model my-model --host 0.0.0.0 --port 8080 --token-file token.txt
+      sentiment serve --model my-model --host 0.0.0.0 --token-file token.txt
       curl -s localhost:8000/predict -d '{"texts": ["A wonderful film."]}'
     """
     from ..serving import Settings, read_token, require_serve

@@ -24,6 +24,7 @@ from ..config import (
 )
 from . import output, render
 from .options import (
+    EncodingOpt,
     FormatOpt,
     HeaderOpt,
     InputFormatOpt,
@@ -34,6 +35,7 @@ from .options import (
     TreeNodes,
     TreeNodesOpt,
     read_labelled,
+    warn_about_classes,
 )
 
 Architecture = StrEnum("Architecture", {name: name for name in ARCHITECTURES})
@@ -82,7 +84,10 @@ def train(
         Architecture,
         typer.Option(
             help="hybrid: the BiLSTM beside a bag of 1-3-grams, combined (the shipped model). "
-            "seed: exactly the notebook's Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid).",
+            "seed: the notebook's layer stack, Embedding -> BiLSTM -> Dense -> Dense(1, sigmoid), alone; unlike "
+            "the notebook it reads negation-marked words (--negation-scope) and, of a long review, the first "
+            "quarter and the end (--head-length): add --negation-scope 0 --head-length MAX-LENGTH for the "
+            "notebook's input exactly.",
             case_sensitive=False,
             rich_help_panel=_SHAPE,
         ),
@@ -274,11 +279,14 @@ def train(
         ),
     ] = None,
     fmt: FormatOpt = ReportFormat.table,
+    encoding: EncodingOpt = None,
 ) -> None:
-    """Train the BiLSTM sentiment model and write a self-contained model directory.
+    """Train a sentiment model on labelled reviews.
 
-    --arch hybrid (default) trains the BiLSTM beside a bag of 1-3-grams and combines them;
-    --arch seed trains exactly the notebook's model. The directory holds model.keras,
+    Writes a self-contained model directory. --arch hybrid (default) trains the BiLSTM
+    beside a bag of 1-3-grams and combines them; --arch seed trains the notebook's layer
+    stack alone (reading negation-marked words and a head + tail window unless
+    --negation-scope 0 --head-length MAX-LENGTH). The directory holds model.keras,
     model.tflite (used by predict), tokenizer.json, ngrams.npy (hybrid) and card.json
     (configuration, metrics, history, data fingerprint, file hashes). It is written to a
     temporary folder and moved into place at the end, so an interrupted run leaves nothing.
@@ -289,9 +297,11 @@ def train(
       sentiment train aclImdb_v1.tar.gz --out my-model
       sentiment train ratings_train.txt --out korean-model
       sentiment train tweets.jsonl --out three-classes
-      sentiment train reviews.csv --label-column stars --label-map '1-2=negative,3=drop,4-5=positive'
+      sentiment train reviews.csv --label-column stars \\
+          --label-map '1-2=negative,3=drop,4-5=positive'
       sentiment train reviews.csv --out my-model --arch seed --epochs 2
-      sentiment train sst_train.txt --label-map '0-1=negative,2=drop,3-4=positive' --embeddings glove
+      sentiment train sst_train.txt --embeddings glove \\
+          --label-map '0-1=negative,2=drop,3-4=positive'
     """
     try:
         model_config = ModelConfig(
@@ -341,12 +351,13 @@ def train(
         check_vectors_source(embeddings)  # before the data is read
     options = dict(
         text_column=text_column, label_column=label_column, label_map=label_map, header=header,
-        tree_nodes=tree_nodes.value,
+        tree_nodes=tree_nodes.value, encoding=encoding,
     )  # fmt: skip
     datasets = [read_labelled(data[0], input_format, **options)]
     for more in data[1:]:
         datasets.append(read_labelled(more, input_format, **options, classes=datasets[0].classes))
     dataset = combine(datasets)
+    warn_about_classes(dataset, label_map)
 
     with output.status("Loading TensorFlow"):
         from ..training import train as fit
