@@ -35,12 +35,31 @@ def jsonl(text: str) -> list:
     return [json.loads(line) for line in text.splitlines()]
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The quick run (``-m 'not slow'``) does not import tests/system/'s modules (Spark, Hypothesis...): all slow."""
+    if config.option.markexpr.replace(" ", "") == "notslow" and collection_path == TESTS / "system":
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/system/ is slow (processes, signals, Spark, browsers, fuzzing): the quick run skips it."""
     system = TESTS / "system"
     for item in items:
         if system in item.path.parents:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module under tests/unit/ whose import imports TensorFlow fails to collect (the test below checks each test)."""
+    before = "tensorflow" in sys.modules
+    report = yield
+    unit = isinstance(collector, pytest.Module) and TESTS / "unit" in collector.path.parents
+    if unit and not before and "tensorflow" in sys.modules and report.passed:
+        report.outcome = "failed"
+        report.longrepr = f"{collector.path}: importing it imports TensorFlow; tests/unit runs without it"
+    return report
 
 
 @pytest.fixture(autouse=True)

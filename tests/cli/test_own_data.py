@@ -27,7 +27,6 @@ CLASSES = ["negative", "neutral", "positive"]
 # -- three classes ------------------------------------------------------------------------------
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_model_card_and_runtime(three_class_model):
     bundle = read_bundle(three_class_model)
     assert bundle.labels == tuple(CLASSES)
@@ -44,7 +43,6 @@ def test_three_class_model_card_and_runtime(three_class_model):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_predict_jsonl_and_csv(three_class_model, tmp_path):
     rows = make_three_class(9, seed=11)
     path = tmp_path / "reviews.txt"
@@ -71,7 +69,6 @@ def test_three_class_predict_jsonl_and_csv(three_class_model, tmp_path):
     assert result.exit_code == 2 and "two-class models" in result.stderr
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_model, tmp_path):
     rows = make_three_class(60, seed=12)
     data = write_jsonl(tmp_path / "test.jsonl", [{"text": t, "label": y.upper()} for t, y in rows])
@@ -90,7 +87,6 @@ def test_three_class_evaluate_reports_per_class_and_macro_recall(three_class_mod
     assert "macro recall" in table.stdout and "Per class" in table.stdout and "Confusion matrix" in table.stdout
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_inspect_and_explain(three_class_model):
     result = runner.invoke(app, ["inspect", str(three_class_model)])
     assert result.exit_code == 0, result.stderr

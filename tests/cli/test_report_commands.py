@@ -123,7 +123,6 @@ def test_evaluate_predictions_csv(evaluated: dict[str, Any], imdb_like: Path) ->
     assert rows[0]["source"] == truth.sources[0]
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_evaluate_three_classes_predictions_and_report(
     three_class_model: Path, three_class_data: Path, tmp_path: Path
 ) -> None:

@@ -5,7 +5,7 @@ saves and loads back to the same predictions."""
 import numpy as np
 import pytest
 
-from conftest import make_reviews
+from conftest import SHARED_ARCHIVE, make_reviews
 from sentiment_cli._tensorflow import keras
 from sentiment_cli.bundle import default_model_dir, read_bundle
 from sentiment_cli.metrics import sigmoid, softmax
@@ -62,3 +62,17 @@ def test_keras_save_and_load_round_trip(request, tmp_path, which):
     expected = first
     np.testing.assert_allclose(litert, expected, atol=1e-4)
     assert isinstance(again, keras.Model)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
+def test_shipped_model_parity_on_2000_imdb_test_reviews():
+    from sentiment_cli.data import load_dataset
+
+    texts = load_dataset(SHARED_ARCHIVE).split("test").texts[::12][:2000]
+    bundle = read_bundle(default_model_dir())
+    fast = Predictor(bundle).probabilities(texts)[:, 1]
+    reference = keras_probabilities(bundle, texts)
+    assert len(texts) == 2000
+    np.testing.assert_allclose(fast, reference, atol=1e-4)
+    assert ((fast >= 0.5) == (reference >= 0.5)).all()

@@ -176,7 +176,6 @@ def test_explain_is_the_occlusion_explanation(model):
     assert min(got.tokens, key=lambda t: t.weight).token == "wooden"
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_classes(three_class_model):
     model = sentiment_cli.load(three_class_model)
     assert model.labels == ("negative", "neutral", "positive")

@@ -60,7 +60,6 @@ def test_the_model_may_be_named_by_its_directory_or_left_out():
     assert score_table(str(default_model_dir()), table).equals(expected)
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_three_class_columns(tmp_path, three_class_model):
     texts = [t for t, _ in make_three_class(60, seed=8)] + [None]
     table = reviews_table(texts)
@@ -83,7 +82,6 @@ def test_bad_columns_are_named():
         score_table(model, reviews_table(["x"]).append_column("label", pa.array(["a"])))
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_a_threshold_out_of_range_or_for_three_classes_is_refused(three_class_model):
     table = reviews_table(["A wonderful film.", "Dull."])
     scored = score_table(sentiment_cli.load(), table, threshold=0.0)  # 0 and 1 are thresholds too

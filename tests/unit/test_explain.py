@@ -83,7 +83,6 @@ def test_exact_explanations_add_up_to_the_models_logit(tiny_model):
     assert e.phrases and all(text[x.start : x.end] == x.text and " " in x.text for x in e.phrases)
 
 
-@pytest.mark.slow  # trains the three-class model (15 s)
 def test_exact_explanations_for_three_classes_explain_the_predicted_class(three_class_model):
     import numpy as np
 

@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED_ARCHIVE, make_reviews
-from sentiment_cli._tensorflow import keras
 from sentiment_cli.bundle import default_model_dir, read_bundle
 from sentiment_cli.reviews import Review
 from sentiment_cli.runtime import Predictor
@@ -16,18 +15,6 @@ from sentiment_cli.text import tokenize, tokenize_with_offsets
 def classify(predictor, pairs):
     reviews = [Review(source, text) for source, text in pairs]
     return predictor.predictions(reviews, predictor.probabilities([r.text for r in reviews]))
-
-
-def keras_probabilities(bundle, texts):
-    """The reference: Keras on the same weights, every review padded to the training length."""
-    import sentiment_cli.model  # noqa: F401  (registers the hybrid's own layers)
-
-    model = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
-    encoder = bundle.encoder
-    arrays = encoder.batch([encoder.encode(t) for t in texts], length=encoder.max_length)
-    assert arrays["token_ids"].shape == (len(texts), encoder.max_length)
-    inputs = arrays if len(model.inputs) > 1 else arrays["token_ids"]
-    return model.predict(inputs, verbose=0).ravel()
 
 
 def test_result_does_not_depend_on_batching(tiny_model):
@@ -62,20 +49,6 @@ def test_shipped_model_gets_obvious_reviews_right():
     )
     assert [p.label for p in predictions] == ["positive", "negative"]
     assert predictions[0].probability > 0.8 and predictions[1].probability < 0.2
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
-def test_shipped_model_parity_on_2000_imdb_test_reviews():
-    from sentiment_cli.data import load_dataset
-
-    texts = load_dataset(SHARED_ARCHIVE).split("test").texts[::12][:2000]
-    bundle = read_bundle(default_model_dir())
-    fast = Predictor(bundle).probabilities(texts)[:, 1]
-    reference = keras_probabilities(bundle, texts)
-    assert len(texts) == 2000
-    np.testing.assert_allclose(fast, reference, atol=1e-4)
-    assert ((fast >= 0.5) == (reference >= 0.5)).all()
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""``sentiment predict --explain`` through Typer's CliRunner: JSON Lines, the table, and phrases."""
+"""``sentiment predict --explain`` through Typer's CliRunner: JSON Lines, the table, and phrases
+(the explanations themselves: tests/unit/test_explain.py)."""
 
 import json
 
