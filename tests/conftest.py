@@ -13,6 +13,7 @@ import random
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -205,3 +206,26 @@ def three_class_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny hybrid model trained on a 3-class JSON Lines file (negative/neutral/positive): tests/data/three-class,
     TINY_TRAIN_ARGS and ``--epochs 5`` on ``make_three_class(600, seed=3)`` as ``{"tweet", "sentiment"}`` rows."""
     return committed_model(tmp_path_factory, "three-class")
+
+
+@pytest.fixture(scope="module")
+def three_class_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """150 three-class rows to evaluate on, the first a formula and markup (the reports' tests)."""
+    folder = tmp_path_factory.mktemp("three-eval")
+    rows = [{"tweet": t, "sentiment": y} for t, y in make_three_class(150, seed=11)]
+    rows[0]["tweet"] = '=HYPERLINK("http://x") okay <script>x</script>'
+    return write_jsonl(folder / "test.jsonl", rows)
+
+
+@pytest.fixture(scope="module")
+def evaluated(tiny_model: Path, imdb_like: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``sentiment evaluate --report --predictions`` on the tiny binary model's test split."""
+    out = tmp_path_factory.mktemp("evaluated")
+    from sentiment_cli.cli import app
+
+    result = runner.invoke(
+        app, ["evaluate", str(imdb_like), "--model", str(tiny_model), "--format", "json",
+              "--report", str(out / "report.html"), "--predictions", str(out / "predictions.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return {"json": json.loads(result.stdout), "dir": out, "stderr": result.stderr}

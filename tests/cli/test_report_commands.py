@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import make_three_class, runner, write_jsonl
+from conftest import runner
 from sentiment_cli import reports
 from sentiment_cli.bundle import read_bundle
 from sentiment_cli.cli import app
@@ -73,26 +73,6 @@ def parse(html: str) -> _Page:
     page = _Page()
     page.feed(html)
     return page
-
-
-@pytest.fixture(scope="module")
-def three_class_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("three-eval")
-    rows = [{"tweet": t, "sentiment": y} for t, y in make_three_class(150, seed=11)]
-    rows[0]["tweet"] = '=HYPERLINK("http://x") okay <script>x</script>'
-    return write_jsonl(folder / "test.jsonl", rows)
-
-
-@pytest.fixture(scope="module")
-def evaluated(tiny_model: Path, imdb_like: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """``sentiment evaluate --report --predictions`` on the tiny binary model's test split."""
-    out = tmp_path_factory.mktemp("evaluated")
-    result = runner.invoke(
-        app, ["evaluate", str(imdb_like), "--model", str(tiny_model), "--format", "json",
-              "--report", str(out / "report.html"), "--predictions", str(out / "predictions.csv")],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return {"json": json.loads(result.stdout), "dir": out, "stderr": result.stderr}
 
 
 def test_evaluate_report_numbers_match_its_json(evaluated: dict[str, Any]) -> None:

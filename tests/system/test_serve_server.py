@@ -444,15 +444,12 @@ def test_a_taken_port_or_a_bad_token_file_is_one_line_and_exit_1(tmp_path: Path)
     assert done.returncode == 1 and "cannot read the token (No such file or directory)" in done.stderr
 
 
-# -- the request checks and the metrics format, without a server ----------------------------------------------------
-
-
 # -- the page, in Chromium ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
 def test_the_page_in_a_browser(server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from test_reports import Browser, _chromium
+    from test_browser import Browser, _chromium
 
     binary = _chromium()
     if binary is None:
