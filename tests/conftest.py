@@ -1,7 +1,7 @@
-"""Shared fixtures and helpers of the three layers (tests/unit, tests/cli, tests/system, and tests/keras).
+"""Shared fixtures and helpers of the layers: tests/unit, tests/cli, tests/keras and tests/system (tests/README.md).
 
 Small synthetic review data; the tiny models, committed under tests/data/ (rebuilt by tests/make_fixtures.py,
-checked for staleness by tests/system/test_fixtures.py) and copied once per session, so the quick run trains
+checked for staleness by tests/system/test_fixtures_fresh.py) and copied once per session, so the quick run trains
 nothing; one ``runner`` and ``invoke()``/``jsonl()`` for the CLI tests.
 """
 
@@ -53,7 +53,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector):
-    """A module under tests/unit/ whose import imports TensorFlow fails to collect (the test below checks each test)."""
+    """A module under tests/unit/ whose import imports TensorFlow fails to collect (the fixture below checks each
+    test). TensorFlow stays imported once anything imports it, so both checks bite when tests/unit runs alone."""
     before = "tensorflow" in sys.modules
     report = yield
     unit = isinstance(collector, pytest.Module) and TESTS / "unit" in collector.path.parents
