@@ -1,0 +1,287 @@
+"""Reports: the numbers behind each chart, the files evaluate/train/inspect write, and every report opened in a
+real headless Chromium (screenshot not blank, every chart drawn with its series and cells, no console error,
+no network request).
+
+The browser is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: JSON messages
+ending in NUL on file descriptors 3 and 4), so the test needs Debian's ``chromium`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sentiment_cli import reports
+from sentiment_cli.bundle import read_bundle
+from sentiment_cli.evaluation import Evaluation
+from sentiment_cli.metrics import classification_metrics
+
+pytest.importorskip("matplotlib", reason="reports need matplotlib (pip install 'sentiment-cli[report]')")
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+EVALUATION_CHARTS = {"confusion", "roc", "pr", "reliability", "histogram"}
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The report's charts (data-* attributes), facts beside them, tables and any script or external reference."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: dict[str, dict[str, str]] = {}
+        self.facts: dict[str, float | None] = {}
+        self.ids: list[str] = []
+        self.scripts = 0
+        self.external: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "script":
+            self.scripts += 1
+        for key in ("src", "href"):
+            if key in a and not a[key].startswith(("#", "data:")):
+                self.external.append(a[key])
+        if tag == "figure" and "data-chart" in a:
+            self.charts[a["data-chart"]] = a
+        if tag == "li" and "data-key" in a:
+            self.facts[a["data-key"]] = float(a["data-value"]) if a["data-value"] else None
+        if tag == "table":
+            self._table = a.get("id", "")
+            self.tables[self._table] = []
+        if tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        if tag in ("td", "th") and self._table is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self.tables[self._table][-1].append("".join(self._cell))
+            self._cell = None
+        if tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def made_up(k: int, n: int = 400, seed: int = 0) -> Evaluation:
+    """An evaluation of ``k`` classes on ``n`` made-up reviews, its metrics from metrics.py."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k))
+    logits[np.arange(n), y] += 1.2
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    classes = ("negative", "positive") if k == 2 else ("negative", "neutral", "positive")
+    metrics = classification_metrics(y, p[:, 1] if k == 2 else p, classes, threshold=0.5)
+    metrics |= {"source": "made-up.csv", "split": "test", "reviews_per_second": 1000.0, "threshold": 0.5 if k == 2
+                else None, "rows_skipped": {}, "skipped": [], "unreadable": 0}  # fmt: skip
+    texts = [f"review {i}" for i in range(n)]
+    return Evaluation(
+        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None
+    )
+
+
+# -- the numbers behind the pictures -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_confusion_cells_are_the_metrics_confusion_matrix(k: int) -> None:
+    evaluation = made_up(k)
+    report = reports.evaluation_report(evaluation)
+    chart = next(c for c in report.charts if c.name == "confusion")
+    assert chart.data["matrix"] == evaluation.metrics["confusion_matrix"]
+    assert chart.cells == k * k
+    predicted = evaluation.predicted
+    for i in range(k):
+        for j in range(k):
+            assert chart.data["matrix"][i][j] == int(np.sum((evaluation.labels == i) & (predicted == j)))
+    page = parse(report.html())
+    assert page.charts["confusion"]["data-cells"] == str(k * k)
+    assert len([x for x in page.ids if x.startswith("confusion-cell-")]) == k * k
+
+
+def test_binary_auc_shown_is_metrics_and_scikit_learn() -> None:
+    evaluation = made_up(2)
+    page = parse(reports.evaluation_report(evaluation).html())
+    y, p = evaluation.labels, evaluation.probabilities
+    assert page.facts["auc:positive"] == pytest.approx(evaluation.metrics["roc_auc"], abs=1e-12)
+    assert page.facts["auc:positive"] == pytest.approx(sklearn_metrics.roc_auc_score(y, p[:, 1]), abs=1e-12)
+    assert page.facts["ap:positive"] == pytest.approx(sklearn_metrics.average_precision_score(y, p[:, 1]))
+    assert page.facts["ece"] == pytest.approx(evaluation.metrics["ece"], abs=1e-12)
+    metrics_table = dict(page.tables["metrics-table"][1:])
+    assert metrics_table["ROC-AUC"] == f"{evaluation.metrics['roc_auc']:.4f}"
+    assert metrics_table["accuracy"] == f"{evaluation.metrics['accuracy']:.4f}"
+    assert page.charts["roc"]["data-series"] == "1"
+    assert page.charts["histogram"]["data-series"] == "2"
+
+
+def test_multiclass_auc_per_class_and_macro() -> None:
+    evaluation = made_up(3)
+    page = parse(reports.evaluation_report(evaluation).html())
+    y, p = evaluation.labels, evaluation.probabilities
+    per_class = []
+    for c, name in enumerate(evaluation.classes):
+        expected = sklearn_metrics.roc_auc_score(y == c, p[:, c])
+        assert page.facts[f"auc:{name}"] == pytest.approx(expected, abs=1e-12)
+        per_class.append(expected)
+    assert page.facts["auc:macro"] == pytest.approx(evaluation.metrics["roc_auc"], abs=1e-12)
+    assert evaluation.metrics["roc_auc"] == pytest.approx(np.mean(per_class), abs=1e-12)
+    assert sklearn_metrics.roc_auc_score(y, p, multi_class="ovr", average="macro") == pytest.approx(
+        evaluation.metrics["roc_auc"]
+    )
+    for chart in ("roc", "pr", "histogram"):
+        assert page.charts[chart]["data-series"] == "3"
+    per_class_table = {row[0]: row for row in page.tables["per-class-table"][1:]}
+    assert per_class_table["neutral"][5] == f"{page.facts['auc:neutral']:.4f}"
+
+
+def test_reliability_bins_and_ece_by_hand() -> None:
+    """Four reviews: confidences 0.95 (right), 0.95 (wrong), 0.65 (right), 0.55 (right)."""
+    labels = np.array([1, 0, 1, 0])
+    p1 = np.array([0.95, 0.95, 0.65, 0.45])
+    probabilities = np.column_stack([1 - p1, p1])
+    predicted = (p1 >= 0.5).astype(int)
+    calibration = reports.reliability(probabilities, labels, predicted)
+    bins = {round(b["low"], 1): b for b in calibration["bins"]}
+    assert set(bins) == {0.5, 0.6, 0.9}
+    assert bins[0.9]["count"] == 2 and bins[0.9]["accuracy"] == 0.5
+    # |0.95 - 0.5| * 2/4 + |0.65 - 1| * 1/4 + |0.55 - 1| * 1/4
+    assert calibration["ece"] == pytest.approx(0.45 * 0.5 + 0.35 * 0.25 + 0.45 * 0.25)
+
+
+def test_histogram_shares_add_up_per_true_class() -> None:
+    evaluation = made_up(3)
+    histograms = reports.probability_histograms(evaluation.labels, evaluation.probabilities, evaluation.classes)
+    for shares in histograms["shares"].values():
+        assert shares.sum() == pytest.approx(1.0)
+
+
+def test_confident_errors_are_escaped_and_surest_first() -> None:
+    evaluation = made_up(2, n=50)
+    i = int(np.flatnonzero(evaluation.predicted != evaluation.labels)[0])
+    evaluation.texts[i] = '<script>alert("x")</script> <img src="https://example.com/x.png"> & more'
+    evaluation.sources[i] = "<b>bold</b>.csv:1"
+    html = reports.evaluation_report(evaluation).html()
+    page = parse(html)
+    assert page.scripts == 0 and page.external == []
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;.csv:1" in html
+    rows = page.tables["errors-table"][1:]
+    sure = [float(row[4]) for row in rows]
+    assert sure == sorted(sure, reverse=True)
+    wrong = int(np.sum(evaluation.predicted != evaluation.labels))
+    assert len(rows) == min(wrong, reports.CONFIDENT_ERRORS)
+
+
+def test_class_names_with_markup_and_dollars_are_drawn_safely() -> None:
+    evaluation = made_up(3)
+    evaluation.classes = ("$bad$", "<i>meh</i>", "good & great")
+    evaluation.metrics["classes"] = list(evaluation.classes)
+    evaluation.metrics["per_class"] = dict(
+        zip(evaluation.classes, evaluation.metrics["per_class"].values(), strict=True)
+    )
+    html = reports.evaluation_report(evaluation).html()
+    assert "<i>meh" not in html and "&lt;i&gt;meh&lt;/i&gt;" in html
+
+
+def test_ids_are_unique_across_charts() -> None:
+    page = parse(reports.evaluation_report(made_up(3)).html())
+    assert len(page.ids) == len(set(page.ids))
+
+
+def test_report_targets(tmp_path: Path) -> None:
+    report = reports.evaluation_report(made_up(2, n=60))
+    (png,) = report.write(tmp_path / "r.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    written = report.write(tmp_path / "charts")
+    assert sorted(p.name for p in written) == sorted(f"{name}.png" for name in EVALUATION_CHARTS)
+    with pytest.raises(ValueError, match=r"\.html file, a \.png file or a folder"):  # a wrong argument
+        report.write(tmp_path / "r.pdf")
+    with pytest.raises(reports.OutputError, match="no such directory"):
+        report.write(tmp_path / "missing" / "r.html")
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+# -- the commands --------------------------------------------------------------------------------------
+
+
+def test_train_writes_a_hashed_report(tiny_model: Path) -> None:
+    bundle = read_bundle(tiny_model, purpose="evaluate")
+    assert reports.REPORT_FILE in bundle.card.files
+    assert (tiny_model / reports.REPORT_FILE).stat().st_size == bundle.card.files[reports.REPORT_FILE].bytes
+    summary = bundle.card.data["summary"]
+    assert set(summary["length_counts"]) == {"train", "validation", "test"}
+    assert sum(summary["length_counts"]["test"]) + summary["length_longer"]["test"] == 100
+    assert 0 < summary["vocabulary_coverage"]["train"] <= 1
+    page = parse((tiny_model / reports.REPORT_FILE).read_text(encoding="utf-8"))
+    history = bundle.card.history
+    assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
+    for i in range(len(history)):
+        assert page.charts[f"history-{i}"]["data-series"] == "4"
+    kept = [v for k, v in page.facts.items() if k == "kept"]
+    assert kept  # the last history chart's kept epoch
+    assert kept[-1] == bundle.card.training["best_epoch"][list(history)[-1]]
+    assert page.charts["balance"]["data-series"] == "3"
+
+
+def test_inspect_report_of_the_shipped_model(tmp_path: Path) -> None:
+    card = read_bundle(None, purpose="evaluate").card.to_dict()
+    (path,) = reports.training_report(card).write(tmp_path / "default.html")
+    page = parse(path.read_text(encoding="utf-8"))
+    assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
+    epochs = [len(history["val_loss"]) for history in card["history"].values()]
+    assert [c["data-series"] for c in page.charts.values()][:2] == ["4", "4"] and min(epochs) >= 2
+    table = {row[0]: row for row in page.tables["metrics-table"][1:]}
+    assert table["test"][2] == f"{card['metrics']['test']['accuracy']:.4f}"
+    assert "were not recorded in this model" not in path.read_text(encoding="utf-8")
+    # a card from before reports (no data summary): no length chart, and the page says why
+    card["data"].pop("summary")
+    (older,) = reports.training_report(card).write(tmp_path / "older.html")
+    assert set(parse(older.read_text(encoding="utf-8")).charts) == {"history-0", "history-1", "balance"}
+    assert "were not recorded in this model" in older.read_text(encoding="utf-8")
+
+
+# -- in a real browser ---------------------------------------------------------------------------------
+
+
+def test_the_balance_legend_covers_no_bar_and_the_training_png_has_no_empty_band():
+    """Issue 22 (13): the class-balance legend sat on the bars; the summary took a chart's height (4.2 in)."""
+    from matplotlib.figure import Figure
+
+    from sentiment_cli.bundle import default_model_dir
+
+    chart = reports.balance_chart({"train": [501, 499], "validation": [488, 512], "test": [500, 500]},
+                                  ["negative", "positive"])  # fmt: skip
+    figure = Figure(figsize=chart.size)
+    chart.draw(figure)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    legend = axes.get_legend().get_window_extent()
+    bars = [patch.get_window_extent() for patch in axes.patches]
+    assert len(bars) == 6 and not [bar for bar in bars if bar.overlaps(legend)]
+
+    card = json.loads((default_model_dir() / "card.json").read_text())
+    png = reports.training_report(card).png()
+    height = int.from_bytes(png[20:24], "big")  # the PNG header's IHDR height
+    charts = sum(c.size[1] for c in reports.training_report(card).charts if c.wide) + 4.2  # + the last row's
+    assert height <= (charts + 2.5) * 110  # at 110 dpi: the summary row is its 9 lines' height, not 4.2 in
+    html = reports.training_report(card).html()  # the data's source by file name (the command keeps its paths)
+    assert "<td>source</td><td>aclImdb_labeled.tar.gz + tweets_train_posneg.jsonl</td>" in html
