@@ -9,11 +9,11 @@ ending in NUL on file descriptors 3 and 4), so the test needs Debian's ``chromiu
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from reportpage import EVALUATION_CHARTS, parse
 
 from sentiment_cli import reports
 from sentiment_cli.bundle import read_bundle
@@ -23,63 +23,13 @@ from sentiment_cli.metrics import classification_metrics
 pytest.importorskip("matplotlib", reason="reports need matplotlib (pip install 'sentiment-cli[report]')")
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
 
-EVALUATION_CHARTS = {"confusion", "roc", "pr", "reliability", "histogram"}
 
 
 # -- helpers -------------------------------------------------------------------------------------------
 
 
-class _Page(HTMLParser):
-    """The report's charts (data-* attributes), facts beside them, tables and any script or external reference."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.charts: dict[str, dict[str, str]] = {}
-        self.facts: dict[str, float | None] = {}
-        self.ids: list[str] = []
-        self.scripts = 0
-        self.external: list[str] = []
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if "id" in a:
-            self.ids.append(a["id"])
-        if tag == "script":
-            self.scripts += 1
-        for key in ("src", "href"):
-            if key in a and not a[key].startswith(("#", "data:")):
-                self.external.append(a[key])
-        if tag == "figure" and "data-chart" in a:
-            self.charts[a["data-chart"]] = a
-        if tag == "li" and "data-key" in a:
-            self.facts[a["data-key"]] = float(a["data-value"]) if a["data-value"] else None
-        if tag == "table":
-            self._table = a.get("id", "")
-            self.tables[self._table] = []
-        if tag == "tr" and self._table is not None:
-            self.tables[self._table].append([])
-        if tag in ("td", "th") and self._table is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._table is not None:
-            self.tables[self._table][-1].append("".join(self._cell))
-            self._cell = None
-        if tag == "table":
-            self._table = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
 
 
-def parse(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    return page
 
 
 def made_up(k: int, n: int = 400, seed: int = 0) -> Evaluation:
