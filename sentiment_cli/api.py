@@ -18,7 +18,7 @@ import itertools
 import numbers
 import os
 import threading
-from collections.abc import Iterable, Iterator, KeysView, Mapping, Set, Sized
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence, Set, Sized
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,10 +44,11 @@ TRACE_LOADS_ENV = "SENTIMENT_CLI_TRACE_LOADS"
 to check that a cluster builds one model per worker process, not one per task."""
 
 
-class Result(Mapping[str, Any]):
-    """One text's prediction: ``label``, ``probability``, ``probabilities`` as attributes, and a flat record as a
-    mapping (``label``, ``probability``, ``p_<class>`` per class, as ``sentiment predict`` writes JSON lines), so
-    ``pandas.DataFrame(model.predict(texts))`` has one column per class.
+class Result(dict[str, Any]):
+    """One text's prediction: ``label``, ``probability``, ``probabilities`` as attributes, and a flat, read-only
+    record as a dict (``label``, ``probability``, ``p_<class>`` per class, as ``sentiment predict`` writes JSON
+    lines), so ``pandas.DataFrame(model.predict(texts))`` has one column per class, in that order (a dict, not
+    another mapping: pandas sorts the keys of those).
 
     - ``probability``: two classes, the probability of the second (positive) class, whatever the label (as the
       ``probability`` of ``sentiment predict``'s output); more, the probability of ``label``.
@@ -58,14 +59,23 @@ class Result(Mapping[str, Any]):
     vocabulary, no n-gram), or is missing (``None``/NaN in a pandas Series): the model does not guess.
     """
 
-    __slots__ = ("_record", "label", "probabilities", "probability")
+    __slots__ = ("label", "probabilities", "probability")
 
-    def __init__(self, label: str | None, probability: float | None, probabilities: dict[str, float]) -> None:
+    def __init__(
+        self,
+        label: str | None,
+        probability: float | None,
+        probabilities: dict[str, float],
+        classes: Sequence[str] = (),
+    ) -> None:
+        """``classes``: the model's, so that a result without a label still has every ``p_CLASS`` key (None), and
+        a DataFrame of results has the same columns whatever the rows."""
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "probability", probability)
         object.__setattr__(self, "probabilities", dict(probabilities))
-        record = {"label": label, "probability": probability}
-        object.__setattr__(self, "_record", record | {f"p_{name}": value for name, value in probabilities.items()})
+        names = list(probabilities) or list(classes)
+        record = {"label": label, "probability": probability} | {f"p_{n}": probabilities.get(n) for n in names}
+        dict.__init__(self, record)
 
     @property
     def label_probability(self) -> float | None:
@@ -75,14 +85,10 @@ class Result(Mapping[str, Any]):
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Result is read-only (cannot set {name!r})")
 
-    def __getitem__(self, key: str) -> Any:
-        return self._record[key]
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Result is read-only")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._record)
-
-    def __len__(self) -> int:
-        return len(self._record)
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore[assignment]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Result):
@@ -91,14 +97,19 @@ class Result(Mapping[str, Any]):
             )  # fmt: skip
         return NotImplemented
 
-    def __hash__(self) -> int:
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:  # type: ignore[override]
         return hash((self.label, self.probability, tuple(self.probabilities.items())))
 
     def __repr__(self) -> str:
         return f"Result(label={self.label!r}, probability={self.probability!r}, probabilities={self.probabilities!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Result, (self.label, self.probability, self.probabilities)
+        classes = [key[2:] for key in self if key.startswith("p_")]
+        return Result, (self.label, self.probability, self.probabilities, classes)
 
 
 def _trace_load() -> None:
@@ -228,7 +239,7 @@ class Model:
         classes = self.predictor.predicted_classes(probabilities, threshold)
         reported = reported_probabilities(probabilities, classes)
         return [
-            Result(None, None, {})
+            Result(None, None, {}, self.labels)
             if c < 0
             else Result(self.labels[c], float(p), dict(zip(self.labels, map(float, row), strict=True)))
             for row, c, p in zip(probabilities, classes, reported, strict=True)

@@ -50,6 +50,10 @@ def test_a_result_is_a_read_only_record(model):
                             "p_positive": result.probabilities["positive"]}  # fmt: skip
     with pytest.raises(AttributeError):
         result.label = "negative"
+    with pytest.raises(TypeError):
+        result["label"] = "negative"
+    with pytest.raises(TypeError):
+        result.update(label="negative")
     assert pickle.loads(pickle.dumps(result)) == result
     assert hash(result) == hash(Result(result.label, result.probability, result.probabilities))
 
