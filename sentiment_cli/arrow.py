@@ -15,22 +15,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from .config import PROBABILITY_DECIMALS
+from .errors import DataError
 from .metrics import reported_probabilities
+from .records import Column, check_columns, check_no_clash, predicted_columns, rounded
 
 if TYPE_CHECKING:
     from .api import Model
 
-DECIMALS = PROBABILITY_DECIMALS
-"""Probabilities are rounded as ``sentiment predict`` writes them."""
+
+def arrow_type(column: Column) -> pa.DataType:
+    """A prediction column's Arrow type: float64 for a probability, else string (the id and carried columns:
+    as text, unless the input's own type is kept)."""
+    return pa.float64() if column.number else pa.string()
 
 
 def prediction_fields(labels: tuple[str, ...]) -> list[pa.Field]:
-    """The prediction columns for a model with these classes, in output order."""
-    fields = [pa.field("label", pa.string()), pa.field("probability", pa.float64())]
-    if len(labels) > 2:
-        fields += [pa.field(f"p_{name}", pa.float64()) for name in labels]
-    return fields
+    """The prediction columns for a model with these classes (:func:`~sentiment_cli.records.predicted_columns`),
+    in output order."""
+    return [pa.field(c.name, arrow_type(c)) for c in predicted_columns(labels)]
 
 
 def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]) -> dict[str, pa.DataType]:
@@ -39,7 +41,6 @@ def carried_types(paths: list[str], id_column: str | None, keep: tuple[str, ...]
     is not (CSV, JSON Lines: their values are written as text). A column whose files disagree is text too."""
     import pyarrow.parquet as pq
 
-    from .errors import DataError
     from .tables import resolve_column
 
     found: dict[str, set[pa.DataType]] = {}
@@ -64,21 +65,16 @@ def output_schema(model: Model, schema: pa.Schema, text_column: str, id_column: 
     """The schema :func:`score_batch` gives for input ``schema``: the id column (when given, named ``id`` as
     ``predict`` names it) or every input column, then the prediction columns."""
     _check_columns(schema, text_column, id_column)
-    names = {f.name for f in prediction_fields(model.labels)}
     kept = [schema.field(id_column).with_name("id")] if id_column is not None else list(schema)
-    clash = sorted(names & {f.name for f in kept})
-    if clash:
-        raise ValueError(f"input column {', '.join(clash)} would be overwritten by the predictions; rename it")
+    check_no_clash([f.name for f in kept], model.labels)
     return pa.schema([*kept, *prediction_fields(model.labels)])
 
 
 def _check_columns(schema: pa.Schema, text_column: str, id_column: str | None) -> None:
-    for role, name in (("text", text_column), ("id", id_column)):
-        if name is not None and schema.get_field_index(name) < 0:
-            raise ValueError(f"no {role} column {name!r} (columns: {', '.join(schema.names)})")
+    check_columns(schema.names, text_column, id_column)
     kind = schema.field(text_column).type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
-        raise ValueError(f"the text column {text_column!r} is {kind}, not strings")
+        raise DataError(f"the text column {text_column!r} is {kind}, not strings")
 
 
 def prediction_arrays(model: Model, texts: list[Any], threshold: float | None = None) -> list[pa.Array]:
@@ -90,17 +86,21 @@ def prediction_arrays(model: Model, texts: list[Any], threshold: float | None = 
     labels = np.asarray(model.labels, dtype=object)[np.where(missing, 0, classes)]
     labels[missing] = None
     chosen = reported_probabilities(probabilities, classes)
-    arrays = [pa.array(labels, pa.string()), _rounded(chosen, missing)]
-    if len(model.labels) > 2:
-        arrays += [_rounded(probabilities[:, k], missing) for k in range(len(model.labels))]
+    arrays = []
+    for column in predicted_columns(model.labels):
+        if column.kind == "label":
+            arrays.append(pa.array(labels, pa.string()))
+        elif column.kind == "probability":
+            arrays.append(_rounded(chosen, missing))
+        else:
+            arrays.append(_rounded(probabilities[:, model.labels.index(column.of)], missing))
     return arrays
 
 
 def _rounded(values: np.ndarray, missing: np.ndarray) -> pa.Array:
-    """Python's ``round`` (correctly rounded, as the CLI's writers use), nulls where ``missing``."""
+    """Rounded as every output rounds (:func:`~sentiment_cli.records.rounded`), nulls where ``missing``."""
     return pa.array(
-        [None if gone else round(v, DECIMALS) for v, gone in zip(values.tolist(), missing.tolist(), strict=True)],
-        pa.float64(),
+        [None if gone else rounded(v) for v, gone in zip(values.tolist(), missing.tolist(), strict=True)], pa.float64()
     )
 
 

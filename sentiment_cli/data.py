@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import DataError, InputError, quoted
 from .files import file_sha256
+from .formats import table_format_of
 from .labels import DROP, LabelMap, LabelScheme, infer_scheme, normalize, scheme_for_classes
 from .textio import MAX_REVIEW_BYTES, decode, read_capped, shown_name, truncate
 
@@ -496,14 +497,12 @@ def _fingerprint(kind: str, path: Path, files: int, size: int, sha: str) -> dict
 
 TREES = "trees"
 """The input format of a file of bracketed sentiment trees, one per line (:mod:`sentiment_cli.trees`)."""
-_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
 
 def _holds_trees(path: Path) -> bool:
     from .trees import first_line, looks_like_trees
 
-    name = path.name.lower().removesuffix(".gz")
-    return not name.endswith(_TABLE_SUFFIXES) and path.is_file() and looks_like_trees(first_line(path))
+    return table_format_of(path) is None and path.is_file() and looks_like_trees(first_line(path))
 
 
 def _read_trees(path: Path, options: TableOptions, classes: Sequence[str] | None, scheme: Any = None) -> Dataset:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .errors import DataError, InputError, clip, os_message, quoted
+from .formats import table_format_of
 from .textio import (
     INVALID_HINT,
     MAX_REVIEW_BYTES,
@@ -72,16 +73,12 @@ class TableInput:
     header: bool | None = None
 
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
-
-
 def is_table(source: str, options: TableInput) -> bool:
     """Whether a source (a file, or - for standard input) is read as a table: by ``--input-format``, else by
     its extension."""
     if options.input_format is not None:
         return options.input_format != "text"
-    name = source.lower().removesuffix(".gz")
-    return name.endswith(TABLE_SUFFIXES)
+    return table_format_of(source) is not None
 
 
 @dataclass(frozen=True)

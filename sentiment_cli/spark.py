@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sentiment_cli._quiet import is_terminal as _is_terminal
 from sentiment_cli.errors import DataError, EngineError, InputError, MissingExtra, OutputError, OutputExists
 from sentiment_cli.files import check_writable, clash
+from sentiment_cli.formats import TableFormat, file_format_of, listed, table_format_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,11 +40,8 @@ PANDAS_WARNING = "PySpark does not yet fully support pandas"
 needs nothing it lacks (the ``spark`` extra asks for pandas below 3; an environment with 3 gets no warning)."""
 warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
 
-FORMATS = ("parquet", "csv", "tsv", "jsonl")
-_SUFFIXES = {
-    ".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-}  # fmt: skip
+FORMATS = tuple(f.value for f in listed(TableFormat.parquet))
+"""The formats read and written, Parquet (Spark's own, and the default) first."""
 _SHIPPED: dict[tuple[str, str], str] = {}
 """(application id, model sha256) -> the name the model directory was added to SparkFiles under."""
 _WORKER_MODELS: dict[str, Model] = {}
@@ -165,26 +163,20 @@ def score(
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     from sentiment_cli.api import Model, load
-    from sentiment_cli.arrow import prediction_fields
+    from sentiment_cli.records import check_columns, check_no_clash, predicted_columns
     from sentiment_cli.runtime import check_threshold
 
     model = model if isinstance(model, Model) else load(model)
-    columns = df.columns
-    for role, column in (("text", text_col), ("id", id_col)):
-        if column is not None and column not in columns:
-            raise DataError(f"no {role} column {column!r} (columns: {', '.join(columns)})")
+    check_columns(df.columns, text_col, id_col)
     if not isinstance(df.schema[text_col].dataType, StringType):
         raise DataError(f"the text column {text_col!r} is {df.schema[text_col].dataType.simpleString()}, not strings")
     check_threshold(threshold, model.labels)  # on the driver, before any task: as predict refuses it
     # the id column is written as 'id', the name predict and evaluate --predictions give it
     kept = [StructField("id", df.schema[id_col].dataType)] if id_col is not None else list(df.schema.fields)
     predicted = [
-        StructField(f.name, StringType() if f.name == "label" else DoubleType())
-        for f in prediction_fields(model.labels)
+        StructField(c.name, DoubleType() if c.number else StringType()) for c in predicted_columns(model.labels)
     ]
-    clash = sorted({f.name for f in kept} & {f.name for f in predicted})
-    if clash:
-        raise DataError(f"input column {', '.join(clash)} would be overwritten by the predictions; rename it")
+    check_no_clash([f.name for f in kept], model.labels)
     spark = df.sparkSession
     name, digest = _ship(spark, model)
     if spread:
@@ -221,10 +213,10 @@ def _format_of(path: str, given: str | None) -> str:
         names = [str(p) for p in Path(path).rglob("*") if p.is_file() and not p.name.startswith(("_", "."))]
         if not names:
             raise InputError(f"{path}: an empty folder")
-    found = {_SUFFIXES.get(Path(name.lower().removesuffix(".gz")).suffix) for name in names} - {None}
+    found = {table_format_of(name) for name in names} - {None}
     if len(found) > 1:
         raise InputError(f"{path}: holds files of several formats ({', '.join(sorted(found))})", "name one of them")
-    return found.pop() if found else "parquet"  # Spark's part files, unnamed remote folders
+    return found.pop().value if found else "parquet"  # Spark's part files, unnamed remote folders
 
 
 def read(spark: SparkSession, path: str, input_format: str | None = None) -> DataFrame:
@@ -284,7 +276,7 @@ def score_files(
 
     loaded = model if isinstance(model, Model) else load(model)  # a bad model is refused before Spark starts
     target = output.rstrip("/") or output
-    out_format = _SUFFIXES.get(Path(target.lower()).suffix, "parquet")
+    out_format = file_format_of(target) or TableFormat.parquet
     # the output folder is deleted before it is written (force=True): never one that is, holds or lies inside
     # the input or the model, whatever happens to exist when the job starts
     problem = clash(target, [("the input", source), ("the model", loaded.path)], folder=True)

@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import DataError, clip, os_message, quoted
+from .formats import TableFormat, table_format_of
 from .textio import INVALID_HINT, as_text, encoding
 
-FORMATS = ("csv", "tsv", "jsonl", "parquet")
+FORMATS = tuple(f.value for f in TableFormat)
+"""The formats read (:class:`~sentiment_cli.formats.TableFormat`), as text."""
 TEXT_NAMES = (
     "text",
     "review",
@@ -68,16 +70,6 @@ JSON_ARRAY_LIMIT = 256 << 20
 """Largest ``.json`` array accepted (it is read whole); JSON Lines has no limit."""
 SAMPLE_SIZE = 200
 
-_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 _DELIMITERS = (",", ";", "|")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
@@ -570,9 +562,9 @@ def _parquet_errors() -> tuple[type[BaseException], ...]:
 # -- format detection -------------------------------------------------------------------------
 
 
-def _suffix(path: Path) -> str:
-    name = path.name.lower().removesuffix(".gz")
-    return os.path.splitext(name)[1]
+def _is_json(path: Path) -> bool:
+    """Whether the file is named ``.json`` (``.json.gz``): lines of objects, or one array of them."""
+    return os.path.splitext(path.name.lower().removesuffix(".gz"))[1] == ".json"
 
 
 def _text_lines(data: bytes) -> list[str]:
@@ -605,9 +597,9 @@ def detect_format(path: Path, sample: bytes | None = None) -> str | None:
     ``sample`` is the start of the file as stored; without it the file is read.
     """
     path = Path(path)
-    suffix = _suffix(path)
-    if suffix in _SUFFIXES and suffix != ".json":
-        return _SUFFIXES[suffix]
+    named = table_format_of(path)
+    if named is not None and not _is_json(path):
+        return named.value
     if sample is None:
         sample = _read_prefix(path)
     if sample.startswith(_GZIP_MAGIC):
@@ -616,7 +608,7 @@ def detect_format(path: Path, sample: bytes | None = None) -> str | None:
         return "parquet"
     lines = _text_lines(sample)
     cut = len(sample) >= _SNIFF_BYTES
-    if suffix == ".json":
+    if named is not None:  # .json: lines of objects or one array of them, else not a table
         start = sample.removeprefix(codecs.BOM_UTF8).lstrip()
         return "jsonl" if start.startswith(b"[") or _first_json_object(lines, cut) else None
     if b"\0" in sample:
@@ -1102,7 +1094,7 @@ def _utf8(value: Any, row: int, tally: _Tally) -> Any:
 
 
 def _open_jsonl(path: Path, compressed: bool, lines: list[str]) -> Table:
-    array = _suffix(path) == ".json" and "".join(lines).lstrip().startswith("[")
+    array = _is_json(path) and "".join(lines).lstrip().startswith("[")
     table = Table(path, "jsonl", compressed=compressed, json_array=array)
     table._load_sample()
     if not table._sample:  # lines, but none an object: say why, not "no text column (columns: none)"

@@ -177,9 +177,8 @@ def write_predictions(path: Path, evaluation: Any) -> None:
 
     with_id = bool(evaluation.ids)  # the id column's values, as 'id' (predict's name for it)
     with output.result_file(path) as target, contextlib.ExitStack() as closing:
-        fields = output.PredictionWriter(output.PredictFormat.jsonl, classes, keep=keep, with_id=with_id)
         if fmt == "parquet":
-            writer: Any = output.ParquetPredictionWriter(str(target), fields)
+            writer: Any = output.ParquetPredictionWriter(str(target), classes, keep=keep, with_id=with_id)
             closing.callback(writer.close)
         else:
             stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))

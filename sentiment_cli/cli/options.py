@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..formats import TableFormat
+
 ModelOpt = Annotated[
     Path | None,
     typer.Option(
@@ -41,13 +43,10 @@ ThresholdOpt = Annotated[
 _DATA = "Reading your data"
 
 
-class InputFormat(StrEnum):
-    csv = "csv"
-    tsv = "tsv"
-    jsonl = "jsonl"
-    parquet = "parquet"
-    trees = "trees"
-    text = "text"
+InputFormat = StrEnum(  # type: ignore[misc]
+    "InputFormat", {**{f.value: f.value for f in TableFormat}, "trees": "trees", "text": "text"}
+)
+"""``--input-format``: every table format (:mod:`sentiment_cli.formats`), sentiment trees, or plain text."""
 
 
 InputFormatOpt = Annotated[

@@ -9,8 +9,6 @@ import contextlib
 import csv
 import errno
 import functools
-import json
-import math
 import os
 import re
 import signal
@@ -25,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .._quiet import is_terminal as _is_terminal
-from ..config import PROBABILITY_DECIMALS
 from ..errors import CheckpointMismatch, NoCheckpoint, OutputError, OutputExists, SentimentError, TrainingDiverged
+from ..formats import TABLE_SUFFIXES, TableFormat, file_format_of, listed
+from ..records import cell_text, json_record, json_text, prediction_columns, prediction_record, valid_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,20 +86,15 @@ EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
 
 
-class PredictFormat(StrEnum):
-    auto = "auto"
-    table = "table"
-    jsonl = "jsonl"
-    csv = "csv"
-    tsv = "tsv"
+_STREAMED = {f.value: f.value for f in listed(TableFormat.jsonl, streams=True)}
+PredictFormat = StrEnum("PredictFormat", {"auto": "auto", "table": "table", **_STREAMED})  # type: ignore[misc]
+"""``predict --format``: auto, a table for a terminal, then every table format a stream can carry (JSON lines
+first: what auto writes to a pipe)."""
 
 
 _ONE_FOR_ONE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
 """Control characters to U+FFFD, one for one, where offsets into the text must keep their meaning."""
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def inert(value: object) -> str:
@@ -116,67 +110,11 @@ def one_line(value: object) -> str:
     return inert(value).replace("\n", "\\x0a").replace("\t", "\\x09")
 
 
-def valid_text(value: str) -> str:
-    """A file name that was not valid UTF-8 (Python keeps its bytes as lone surrogates) with those bytes as
-    U+FFFD: JSON, CSV and Parquet output must be valid UTF-8, and a terminal must never get them raw (byte 0x9B
-    is an 8-bit CSI). Any other lone surrogate (``"\\ud800"`` in a JSON table) is U+FFFD as well."""
-    if value.isascii():
-        return value
-    try:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", value)
-
-
-def jsonable(value: Any) -> Any:
-    """A value (a carried id or column, a record, a metric) as JSON can hold it, so that every JSON written is
-    valid JSON: NaN and ±Infinity (a JSON ``NaN``, a Parquet double) become None (``null``), bytes (a Parquet
-    ``binary`` column) their UTF-8 text, NumPy scalars Python's, text valid UTF-8; other objects (a date, a
-    decimal) their text. Lists and objects are converted all through."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, str):
-        return valid_text(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {valid_text(str(k)): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).decode("utf-8", "replace")
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        return jsonable(value.item())
-    if getattr(value, "is_finite", None) is not None and not value.is_finite():  # Decimal('NaN')
-        return None
-    return valid_text(str(value))
-
-
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """The one way JSON is written for a user (JSON lines, ``--format json``, a carried object in CSV): through
-    :func:`jsonable`, and ``allow_nan=False`` so that nothing non-standard can slip through. The characters
-    that readers splitting on any line break (Python's ``splitlines``, JavaScript) take for one, U+0085, U+2028
-    and U+2029, are escaped, so a JSON line stays one line for them too."""
-    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, indent=indent)
-    return text if text.isascii() else text.translate(_LINE_BREAKS)
-
-
 def _cell(value: Any) -> str:
-    """A carried value (an id, a kept column) for a table cell: ``-`` for none (or NaN), else as :func:`_text`."""
-    text = _text(value)
+    """A carried value (an id, a kept column) for a table cell: ``-`` for none (or NaN), else as
+    :func:`~sentiment_cli.records.cell_text`."""
+    text = cell_text(value)
     return "-" if text is None else text
-
-
-def _text(value: Any) -> str | None:
-    """A carried value as text, None for none (or NaN): JSON for lists, objects and booleans (``true``, not
-    Python's ``True``), as JSON lines output writes them; bytes as their UTF-8 text; others as they are."""
-    value = jsonable(value)
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json_text(value)
 
 
 def plain(value: object, style: str = "") -> Any:
@@ -499,17 +437,13 @@ def redirected_file() -> tuple[str, str] | None:
         name = os.readlink(f"/proc/self/fd/{fd}")
     except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream), no /proc
         return None
-    fmt = {".csv": "csv", ".tsv": "tsv"}.get(Path(name).suffix.lower())
-    return None if fmt is None else (name, fmt)
+    fmt = file_format_of(name)
+    return (name, fmt.value) if fmt in (TableFormat.csv, TableFormat.tsv) else None
 
 
 def preview(text: str, width: int = 60) -> str:
     flat = inert(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _number(value: float | None, digits: int = PROBABILITY_DECIMALS) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -565,42 +499,12 @@ class PredictionWriter:
         self._header_done = False
 
     def columns(self) -> list[str]:
-        columns = ["source", *(["id"] if self.with_id else []), "label", "probability"]
-        if self.multiclass:
-            columns += [f"p_{name}" for name in self.classes]
-        return columns + list(self.keep)
-
-    def record(self, p: Any) -> dict[str, Any]:
-        """One prediction (or a row without text) as a flat dict, in :meth:`columns` order (JSON: nested)."""
-        record: dict[str, Any] = {"source": valid_text(p.source)}
-        if self.with_id:
-            record["id"] = p.id
-        label = getattr(p, "label", None)
-        record["label"] = label
-        record["probability"] = _number(getattr(p, "probability", None))
-        if self.multiclass:
-            values = getattr(p, "probabilities", None) or [None] * len(self.classes)
-            record["probabilities"] = {name: _number(v) for name, v in zip(self.classes, values, strict=True)}
-        for column in self.keep:
-            value = (p.extra or {}).get(column)
-            record[column] = json_text(value) if isinstance(value, dict | list) else value
-        return record
+        """The record's columns (:func:`~sentiment_cli.records.prediction_columns`), as CSV and TSV name them."""
+        return [c.name for c in prediction_columns(self.classes, with_id=self.with_id, keep=self.keep)]
 
     def json_record(self, p: Any, explanation: Explanation | None = None, *, explained: bool = False) -> dict[str, Any]:
-        """What JSON lines output writes for one prediction: :meth:`record`, and with ``explained`` (``--explain``)
-        the ``explanation`` (empty for a review the model cannot read), ``explanation_base``, ``explanation_logit``
-        and ``explanation_rest`` (base + the tokens' weights + rest = logit; null without an explanation) and
-        ``phrases`` fields. ``sentiment serve`` answers with these records too."""
-        record = self.record(p)
-        if explained:
-            tokens = explanation.tokens if explanation is not None else []
-            record["explanation"] = [{**t.to_dict(), "weight": round(t.weight, 6)} for t in tokens]
-            known = explanation is not None and explanation.probability is not None
-            for key in ("base", "logit", "rest"):
-                record[f"explanation_{key}"] = round(getattr(explanation, key), 6) if known else None
-            if explanation is not None and explanation.phrases:
-                record["phrases"] = [{**x.to_dict(), "weight": round(x.weight, 6)} for x in explanation.phrases]
-        return record
+        """What JSON lines output writes for one prediction (:func:`~sentiment_cli.records.json_record`)."""
+        return json_record(p, self.classes, explanation, with_id=self.with_id, keep=self.keep, explained=explained)
 
     def write(self, predictions: list[Any], explanations: list[Explanation] | None = None) -> None:
         if not predictions:
@@ -636,15 +540,14 @@ class PredictionWriter:
         out.flush()
 
     def _flat(self, p: Any) -> list[str]:
-        record = self.record(p)
-        probabilities = record.pop("probabilities", {})
+        record = prediction_record(p, self.classes, with_id=self.with_id, keep=self.keep, nested=False)
         cells = []
-        for key, value in record.items():
-            if key == "probability":
+        for column in prediction_columns(self.classes, with_id=self.with_id, keep=self.keep):
+            value = record[column.name]
+            if column.number:
                 cells.append("" if value is None else f"{value:.6f}")
-                cells.extend("" if v is None else f"{v:.6f}" for v in probabilities.values())
             else:
-                text = _text(value) or ""
+                text = cell_text(value) or ""
                 text = spreadsheet_safe(text) if self.formula_safe else text
                 cells.append(inert(text) if self.terminal else text)
         return cells
@@ -698,18 +601,25 @@ class PredictionWriter:
 class ParquetPredictionWriter:
     """Predictions to a Parquet file, one row group per chunk (pyarrow is imported only here)."""
 
-    def __init__(self, path: str, writer: PredictionWriter, carried: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        classes: tuple[str, ...],
+        *,
+        with_id: bool = False,
+        keep: tuple[str, ...] = (),
+        carried: dict[str, Any] | None = None,
+    ) -> None:
         """``carried``: Arrow types of the id and kept columns (as the input stores them); others are text."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from ..arrow import prediction_fields
+        from ..arrow import arrow_type
 
-        self.pa, self.path, self.fields, self.carried = pa, path, writer, dict(carried or {})
-        names = writer.columns()
-        types = {"source": pa.string(), **{f.name: f.type for f in prediction_fields(writer.classes)}}
-        types |= self.carried
-        self.schema = pa.schema([(name, types.get(name, pa.string())) for name in names])
+        self.pa, self.path, self.carried = pa, path, dict(carried or {})
+        self.classes, self.with_id, self.keep = classes, with_id, keep
+        columns = prediction_columns(classes, with_id=with_id, keep=keep)
+        self.schema = pa.schema([(c.name, self.carried.get(c.name) or arrow_type(c)) for c in columns])
         self._writer = pq.ParquetWriter(path, self.schema)
 
     def write(self, predictions: list[Any], explanations: Any = None) -> None:
@@ -717,16 +627,14 @@ class ParquetPredictionWriter:
             return
         rows = []
         for p in predictions:
-            record = self.fields.record(p)
-            probabilities = record.pop("probabilities", {})
-            record |= {f"p_{name}": value for name, value in probabilities.items()}
+            record = prediction_record(p, self.classes, with_id=self.with_id, keep=self.keep, nested=False)
             record |= {name: PredictionWriter._carried(p, name) for name in self.carried}  # as read, not as text
             rows.append(record)
         columns = {}
         for field in self.schema:
             values = [row[field.name] for row in rows]
             if field.type == self.pa.string():
-                values = [_text(v) for v in values]  # as CSV writes them: true, not True; NaN as null
+                values = [cell_text(v) for v in values]  # as CSV writes them: true, not True; NaN as null
             columns[field.name] = values
         self._writer.write_table(self.pa.table(columns, schema=self.schema))
 
@@ -775,19 +683,17 @@ def _explained(prediction: Prediction, explanation: Explanation, classes: tuple[
     return [*lines, Text("")]
 
 
-PREDICTION_FILE_FORMATS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet"
-}  # fmt: skip
-"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``). ``.json`` and
-``.ndjson`` are JSON lines too (one object per line), as Hugging Face datasets and BigQuery exports name them;
-a model's own ``card.json`` or ``tokenizer.json`` is refused by the check of every output, not by its name."""
+PREDICTION_FILE_FORMATS = TABLE_SUFFIXES
+"""What a prediction file's extension says it holds (``predict -o``, ``evaluate --predictions``): the extensions
+of :mod:`sentiment_cli.formats`. A model's own ``card.json`` or ``tokenizer.json`` is refused by the check of every
+output, not by its name."""
 
 
 def prediction_file_format(path: Path, option: str, other: str = "") -> str:
     """The format ``path``'s extension names, or a usage error naming ``option`` (``other``: what else to do)."""
-    suffix = path.suffix.lower()
-    if suffix in PREDICTION_FILE_FORMATS:
-        return PREDICTION_FILE_FORMATS[suffix]
+    fmt = file_format_of(path)
+    if fmt is not None:
+        return fmt.value
     raise typer.BadParameter(
         f"give the file a .jsonl (.json, .ndjson), .csv, .tsv or .parquet extension{', ' + other if other else ''}",
         param_hint=option,

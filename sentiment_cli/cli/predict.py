@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..formats import TableFormat, file_format_of
 from . import output
 from .options import (
     EncodingOpt,
@@ -142,8 +143,7 @@ def predict(
     keep = tuple(c.strip() for c in (keep_columns or "").split(",") if c.strip())
     file_format = None
     if output_file is not None:
-        suffix = output_file.suffix.lower()
-        if suffix == ".parquet":
+        if file_format_of(output_file) is TableFormat.parquet:
             if fmt is not PredictFormat.auto:
                 raise typer.BadParameter(
                     f"a .parquet file is written as Parquet, not {fmt.value}: drop --format or change the extension",
@@ -202,13 +202,13 @@ def predict(
         def make_writer() -> Any:
             with_id = carried["id"] is not None
             if file_format == "parquet":
-                fields = output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=with_id, keep=keep)
                 from ..arrow import carried_types
 
                 tables = [s for s in sources if s != "-" and is_table(s, table)]
                 made: Any = output.ParquetPredictionWriter(
-                    str(target), fields, carried_types(tables, carried["id"], keep)
-                )
+                    str(target), predictor.labels, with_id=with_id, keep=keep,
+                    carried=carried_types(tables, carried["id"], keep),
+                )  # fmt: skip
                 closing.callback(made.close)
                 return made
             stream = None

@@ -7,15 +7,12 @@ from typing import Annotated
 
 import typer
 
+from ..formats import TableFormat, listed
 from . import output, render
 from .options import ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
 
-
-class ScoreFormat(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
-    tsv = "tsv"
-    jsonl = "jsonl"
+ScoreFormat = StrEnum("ScoreFormat", {f.value: f.value for f in listed(TableFormat.parquet)})  # type: ignore[misc]
+"""``score --input-format``: every table format (:mod:`sentiment_cli.formats`), Parquet (the default) first."""
 
 
 def score(

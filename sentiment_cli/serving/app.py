@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..errors import SentimentError
+from ..records import json_record
 from . import Settings, page, read_token
 from .batcher import Batcher, Overloaded, Stopped
 from .metrics import Metrics
@@ -55,7 +56,6 @@ class Refused(Exception):
 def create_app(settings: Settings, model: Model | None = None) -> Starlette:
     """The application serving ``model`` (default: ``settings.model``, loaded and verified now)."""
     from ..api import load
-    from ..cli.output import PredictFormat, PredictionWriter
     from ..runtime import Predictor
 
     if model is None:
@@ -63,7 +63,6 @@ def create_app(settings: Settings, model: Model | None = None) -> Starlette:
     token = read_token(settings.token_file) if settings.token_file else None
     predictor = Predictor(model.bundle)
     labels = predictor.labels
-    writers = {with_id: PredictionWriter(PredictFormat.jsonl, labels, with_id=with_id) for with_id in (False, True)}
     metrics = Metrics()
     batcher = Batcher(predictor, metrics, max_batch=settings.max_batch, max_wait=settings.max_wait_ms / 1000,
                       max_queue=settings.max_queue)  # fmt: skip
@@ -92,8 +91,8 @@ def create_app(settings: Settings, model: Model | None = None) -> Starlette:
                 metrics.errors["disconnected"] += 1
                 return Response(status_code=499)  # nobody reads it (nginx's "client closed request")
             predictions, explanations = answered
-            writer = writers[ids is not None]
-            records = [writer.json_record(p, explanations[i] if explain and explanations else None, explained=explain)
+            records = [json_record(p, labels, explanations[i] if explain and explanations else None,
+                                   with_id=ids is not None, explained=explain)
                        for i, p in enumerate(predictions)]  # fmt: skip
             return _json({"predictions": records})
         except Refused as refused:

@@ -12,6 +12,7 @@ import sentiment_cli
 from conftest import make_reviews, make_three_class, runner
 from sentiment_cli.arrow import score_table
 from sentiment_cli.cli import app
+from sentiment_cli.errors import DataError
 
 
 def predicted_by_cli(table: pa.Table, tmp_path: Path, *model: str) -> dict[str, dict]:
@@ -73,12 +74,15 @@ def test_three_class_columns(tmp_path, three_class_model):
 
 
 def test_bad_columns_are_named():
+    """A DataError, as spark.score raises for the same columns and the API raises for bad data."""
     model = sentiment_cli.load()
-    with pytest.raises(ValueError, match="no text column 'review'"):
+    with pytest.raises(DataError, match="no text column 'review'"):
         score_table(model, reviews_table(["x"]), "review")
-    with pytest.raises(ValueError, match="not strings"):
+    with pytest.raises(DataError, match="no id column 'key'"):
+        score_table(model, reviews_table(["x"]), id_column="key")
+    with pytest.raises(DataError, match="not strings"):
         score_table(model, reviews_table(["x"]), "stars")
-    with pytest.raises(ValueError, match="label would be overwritten"):
+    with pytest.raises(DataError, match="label would be overwritten"):
         score_table(model, reviews_table(["x"]).append_column("label", pa.array(["a"])))
 
 
