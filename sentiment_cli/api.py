@@ -179,7 +179,7 @@ class Model:
 
     def __reduce__(self) -> tuple[Any, ...]:
         digest = self.card.files[LITERT_FILE].sha256 if LITERT_FILE in self.card.files else None
-        return _reopen, (None if self._reference is None else str(self._reference), digest)
+        return reopen, (None if self._reference is None else str(self._reference), digest)
 
     # -- classifying -----------------------------------------------------------------------------
 
@@ -302,8 +302,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Model:
     return Model(bundle, None if path is None else bundle.path.absolute())
 
 
-def _reopen(path: str | None, digest: str | None) -> Model:
-    """Unpickling: open the directory again (verified) and check it still holds the pickled model."""
+def reopen(path: str | None, digest: str | None) -> Model:
+    """Open a model directory again (verified) and check it still holds the model whose LiteRT file has the
+    sha256 ``digest``: what unpickling a :class:`Model` does, and a Spark worker opening the model shipped to it."""
     model = load(path)
     found = model.card.files[LITERT_FILE].sha256 if LITERT_FILE in model.card.files else None
     if digest is not None and found != digest:
@@ -311,6 +312,10 @@ def _reopen(path: str | None, digest: str | None) -> Model:
             f"{model.path}: holds another model than the one pickled ({LITERT_FILE} sha256 {found} instead of {digest})"
         )
     return model
+
+
+_reopen = reopen
+"""The name pickles made before :func:`reopen` was public refer to."""
 
 
 # -- training and evaluation ----------------------------------------------------------------------

@@ -105,6 +105,11 @@ def prediction_record(
     return record
 
 
+def carried(p: Any, name: str) -> Any:
+    """The value of a carried column (``id``, or a kept input column) of a prediction, as read."""
+    return getattr(p, "id", None) if name == "id" else (getattr(p, "extra", None) or {}).get(name)
+
+
 @functools.lru_cache(maxsize=64)
 def _columns(classes: tuple[str, ...], with_id: bool, keep: tuple[str, ...]) -> tuple[Column, ...]:
     return tuple(prediction_columns(classes, with_id=with_id, keep=keep))

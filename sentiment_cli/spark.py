@@ -121,9 +121,9 @@ def worker_model(name: str, digest: str | None = None) -> Model:
     if model is None:
         from pyspark import SparkFiles
 
-        from sentiment_cli.api import _reopen
+        from sentiment_cli.api import reopen
 
-        model = _WORKER_MODELS[name] = _reopen(SparkFiles.get(name), digest)
+        model = _WORKER_MODELS[name] = reopen(SparkFiles.get(name), digest)
     return model
 
 

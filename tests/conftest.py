@@ -237,7 +237,7 @@ def evaluated(tiny_model: Path, imdb_like: Path, tmp_path_factory: pytest.TempPa
 def terminal(monkeypatch: pytest.MonkeyPatch):
     """Rich's consoles as on a colour terminal 200 columns wide (where markup or a hyperlink would do harm), made
     afresh for the test and again after it."""
-    from sentiment_cli.cli import output
+    from sentiment_cli.cli import console as output
 
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
@@ -252,7 +252,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch):
 def wide_stdout(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """stdout's console made afresh at COLUMNS=200 (a table not folded to the 80 columns a pipe gets), then
     made afresh again after the test."""
-    from sentiment_cli.cli import output
+    from sentiment_cli.cli import console as output
 
     monkeypatch.setenv("COLUMNS", "200")
     output._out.cache_clear()

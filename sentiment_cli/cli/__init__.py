@@ -57,7 +57,7 @@ def build_app(commands: tuple[str, ...] = COMMANDS) -> typer.Typer:
     """The ``sentiment`` application with these subcommands (only their modules are imported)."""
     import importlib
 
-    from . import output
+    from . import errors as cli_errors
 
     application = typer.Typer(
         name="sentiment",
@@ -70,7 +70,7 @@ def build_app(commands: tuple[str, ...] = COMMANDS) -> typer.Typer:
     application.callback()(_root)
     for name in commands:
         module = importlib.import_module(f".{name}", __name__)
-        application.command(name, cls=Command)(output.reported(getattr(module, name)))
+        application.command(name, cls=Command)(cli_errors.reported(getattr(module, name)))
     return application
 
 

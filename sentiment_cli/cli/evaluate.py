@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from . import output, render
+from . import console, render, writers
+from . import errors as cli_errors
 from .options import (
     EncodingOpt,
     FormatOpt,
@@ -106,7 +107,7 @@ def evaluate(
             "evaluate needs labelled data: csv, tsv, jsonl or parquet", param_hint="--input-format"
         )
     if predictions is not None:
-        output.prediction_file_format(predictions, "--predictions")
+        writers.prediction_file_format(predictions, "--predictions")
     # before the long part: an output that would replace an input, or cannot be written, fails at once
     check_output("--predictions", predictions, [("the data", data)], model=model)
     if report is not None:
@@ -126,29 +127,29 @@ def evaluate(
         scheme=bundle.card.label_scheme,
     )  # fmt: skip
     reviews = len(dataset.split(split or default_split(dataset)))
-    with output.progress("Classifying", reviews) as update:
+    with console.progress("Classifying", reviews) as update:
         evaluation = score(dataset, bundle, split, threshold, progress=update)
     result = evaluation.metrics
     if fmt is ReportFormat.json:
-        output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
+        console.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
     else:
-        output.stdout.print(render.evaluation_table(result))
+        console.stdout.print(render.evaluation_table(result))
         if len(result["classes"]) > 2:
-            output.stdout.print(render.per_class_table(result))
-            output.stdout.print(render.confusion_table(result))
+            console.stdout.print(render.per_class_table(result))
+            console.stdout.print(render.confusion_table(result))
     if predictions is not None:
         write_predictions(predictions, evaluation)
-        output.note(f"Wrote {len(evaluation.texts):,} predictions to {predictions}")
+        console.note(f"Wrote {len(evaluation.texts):,} predictions to {predictions}")
     if report is not None:
         from ..reports import evaluation_report
 
-        with output.status(f"Drawing {report}"):
+        with console.status(f"Drawing {report}"):
             written = evaluation_report(evaluation, f"model {model}" if model else "the shipped model").write(report)
-        output.note(f"Wrote {report}" if len(written) == 1 else f"Wrote {len(written)} charts to {report}")
+        console.note(f"Wrote {report}" if len(written) == 1 else f"Wrote {len(written)} charts to {report}")
     if dataset.skipped:  # exit 1 says so in one error line, as every exit 1 does
         files = "1 file" if len(dataset.skipped) == 1 else f"{len(dataset.skipped):,} files"
-        output.error(f"{files} of the data could not be read (named above); the evaluation covers the others")
-        raise typer.Exit(output.EXIT_FAILURE)
+        console.error(f"{files} of the data could not be read (named above); the evaluation covers the others")
+        raise typer.Exit(cli_errors.EXIT_FAILURE)
 
 
 PREDICTION_CHUNK = 1024
@@ -161,7 +162,7 @@ def write_predictions(path: Path, evaluation: Any) -> None:
     from ..metrics import reported_probabilities
     from ..runtime import Prediction
 
-    fmt = output.prediction_file_format(path, "--predictions")
+    fmt = writers.prediction_file_format(path, "--predictions")
     classes, predicted = evaluation.classes, evaluation.predicted
     reported = reported_probabilities(evaluation.probabilities, predicted)
     keep = ("true_label", "text")
@@ -176,14 +177,7 @@ def write_predictions(path: Path, evaluation: Any) -> None:
         )  # fmt: skip
 
     with_id = bool(evaluation.ids)  # the id column's values, as 'id' (predict's name for it)
-    with output.result_file(path) as target, contextlib.ExitStack() as closing:
-        if fmt == "parquet":
-            writer: Any = output.ParquetPredictionWriter(str(target), classes, keep=keep, with_id=with_id)
-            closing.callback(writer.close)
-        else:
-            stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
-            writer = output.PredictionWriter(
-                output.PredictFormat(fmt), classes, keep=keep, stream=stream, formula_safe=True, with_id=with_id
-            )
+    with writers.result_file(path) as target, contextlib.ExitStack() as closing:
+        writer = writers.open_writer(target, fmt, classes, closing, with_id=with_id, keep=keep)
         for start in range(0, len(evaluation.texts), PREDICTION_CHUNK):
             writer.write([record(i) for i in range(start, min(start + PREDICTION_CHUNK, len(evaluation.texts)))])

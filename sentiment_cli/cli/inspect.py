@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import output, render
+from . import console, render
 from .options import FormatOpt, ReportFormat, check_output, report_target
 
 
@@ -81,28 +81,28 @@ def inspect(
     from ..extras import require_tensorflow
 
     require_tensorflow()
-    with output.status("Loading TensorFlow"):
+    with console.status("Loading TensorFlow"):
         from ..inspection import inspect_model
 
     report = inspect_model(model, input_length)
     if report_file is not None and report.card is not None:
         from ..reports import training_report
 
-        with output.status(f"Drawing {report_file}"):
+        with console.status(f"Drawing {report_file}"):
             written = training_report(report.card).write(report_file)
-        output.note(f"Wrote {report_file}" if len(written) == 1 else f"Wrote {len(written)} charts to {report_file}")
+        console.note(f"Wrote {report_file}" if len(written) == 1 else f"Wrote {len(written)} charts to {report_file}")
     from ..bundle import shipped_models
 
     shipped = list(shipped_models()) if model is None else []  # what else a name (--model NAME) can pick
     if fmt is ReportFormat.json:
-        output.print_json(report.to_dict() | ({"shipped_models": shipped} if shipped else {}), "inspect")
+        console.print_json(report.to_dict() | ({"shipped_models": shipped} if shipped else {}), "inspect")
         return
-    output.stdout.print(render.layers_table(report, expand, output.stdout.width))
+    console.stdout.print(render.layers_table(report, expand, console.stdout.width))
     for line in render.why(report):
-        output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
+        console.stdout.print(console.plain("Why: ", "bold") + console.plain(line), highlight=False)
     if report.card:
-        output.stdout.print(render.card_table(report.card))
+        console.stdout.print(render.card_table(report.card))
         for name, history in report.card.get("history", {}).items():
-            output.stdout.print(render.history_chart(name, history))
+            console.stdout.print(render.history_chart(name, history))
     if shipped:
-        output.stdout.print(output.plain(f"Shipped models: {', '.join(shipped)} (inspect NAME, --model NAME)"))
+        console.stdout.print(console.plain(f"Shipped models: {', '.join(shipped)} (inspect NAME, --model NAME)"))

@@ -227,14 +227,14 @@ def read_labelled(data: Path, input_format: InputFormat | None, **columns: Any) 
     and ``classes``/``scheme`` for a trained model), then say on stderr what was read and skipped."""
     from ..data import TableOptions, load_dataset
     from ..textio import reading_as
-    from . import output
+    from . import console
 
     model = {key: columns.pop(key) for key in ("classes", "scheme") if key in columns}
     encoding = columns.pop("encoding", None)
     options = TableOptions(input_format=None if input_format is None else input_format.value, **columns)
-    with output.status(f"Reading {data}"), reading_as(encoding):
+    with console.status(f"Reading {data}"), reading_as(encoding):
         dataset = load_dataset(data, options, **model)
-    output.report_dataset(dataset)
+    console.report_dataset(dataset)
     return dataset
 
 
@@ -274,11 +274,11 @@ def rating_label_map(classes: Sequence[str]) -> str | None:
 def warn_about_classes(dataset: Any, label_map: str | None) -> None:
     """The guesses ``train`` made about the classes, said on stderr with how to change them: ratings (1-5
     stars) taken as that many classes, and classes too small for the metrics to mean anything."""
-    from . import output
+    from . import console
 
     suggested = None if label_map else rating_label_map(dataset.classes)
     if suggested is not None:
-        output.note(
+        console.note(
             f"the labels are {len(dataset.classes)} ratings ({', '.join(dataset.classes)}), trained as "
             f"{len(dataset.classes)} classes; for positive and negative: --label-map '{suggested}'"
         )
@@ -290,7 +290,7 @@ def warn_about_classes(dataset: Any, label_map: str | None) -> None:
     counts = np.bincount(np.asarray(train.labels, dtype=np.int64), minlength=len(dataset.classes))
     small = [f"{name} {int(n):,}" for name, n in zip(dataset.classes, counts, strict=True) if n < FEW_PER_CLASS]
     if small:
-        output.warning(
+        console.warning(
             f"few training reviews per class ({', '.join(small)}; fewer than {FEW_PER_CLASS}): the model and its "
             "metrics will mean little"
         )

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .._quiet import is_terminal
 from ..formats import TableFormat, file_format_of
-from . import output
+from ..records import prediction_columns
+from . import console, writers
+from . import errors as cli_errors
 from .options import (
     EncodingOpt,
     HeaderOpt,
@@ -23,7 +26,7 @@ from .options import (
     check_output,
     check_threshold,
 )
-from .output import PredictFormat
+from .writers import PredictFormat
 
 if TYPE_CHECKING:
     from ..reviews import TableInput
@@ -138,7 +141,7 @@ def predict(
         end = "all of it is one review" if whole else "each line is one review"
         if table_on_stdin:
             end = f"a {input_format.value.upper()} table"
-        output.note(f"Reading reviews typed here ({end}); Ctrl-D on a line of its own ends.")
+        console.note(f"Reading reviews typed here ({end}); Ctrl-D on a line of its own ends.")
 
     keep = tuple(c.strip() for c in (keep_columns or "").split(",") if c.strip())
     file_format = None
@@ -153,15 +156,15 @@ def predict(
         elif fmt is not PredictFormat.auto:
             file_format = fmt.value
         else:
-            file_format = output.prediction_file_format(output_file, "--output", "or pass --format")
+            file_format = writers.prediction_file_format(output_file, "--output", "or pass --format")
         if file_format == "table":
             raise typer.BadParameter(
                 "a table is for a terminal; use jsonl, csv, tsv or .parquet", param_hint="--output"
             )
-    elif fmt is PredictFormat.auto and not explain and (redirected := output.redirected_file()) is not None:
+    elif fmt is PredictFormat.auto and not explain and (redirected := writers.redirected_file()) is not None:
         name, chosen_format = redirected
         fmt = PredictFormat(chosen_format)
-        output.note(f"Writing {chosen_format.upper()}: standard output is {name} (--format jsonl for JSON lines)")
+        console.note(f"Writing {chosen_format.upper()}: standard output is {name} (--format jsonl for JSON lines)")
     if explain and (fmt in (PredictFormat.csv, PredictFormat.tsv) or file_format not in (None, "jsonl")):
         raise typer.BadParameter("--explain needs --format table or jsonl", param_hint="--explain")
     check_output("--output", output_file, [("an input", source) for source in sources if source != "-"], model=model)
@@ -178,7 +181,7 @@ def predict(
 
     predictor = Predictor(read_bundle(model, purpose="predict"))
     check_threshold(threshold, predictor.labels)
-    reserved = set(output.PredictionWriter(PredictFormat.jsonl, predictor.labels, with_id=True).columns())
+    reserved = {c.name for c in prediction_columns(predictor.labels, with_id=True)}
     clash = sorted(set(keep) & (reserved | {"probabilities", "explanation"}))
     if clash or len(set(keep)) != len(keep):
         what = f"{', '.join(clash)} would overwrite the output's own fields" if clash else "a column is named twice"
@@ -196,28 +199,20 @@ def predict(
     carried: dict[str, Any] = {"id": table.id_column or None, "writer": None, "written": 0}
     from ..textio import reading_as
 
-    with output.result_file(output_file) as target, contextlib.ExitStack() as closing:
+    with writers.result_file(output_file) as target, contextlib.ExitStack() as closing:
         closing.enter_context(reading_as(encoding))
 
         def make_writer() -> Any:
-            with_id = carried["id"] is not None
+            types = None
             if file_format == "parquet":
                 from ..arrow import carried_types
 
                 tables = [s for s in sources if s != "-" and is_table(s, table)]
-                made: Any = output.ParquetPredictionWriter(
-                    str(target), predictor.labels, with_id=with_id, keep=keep,
-                    carried=carried_types(tables, carried["id"], keep),
-                )  # fmt: skip
-                closing.callback(made.close)
-                return made
-            stream = None
-            if target is not None:
-                stream = closing.enter_context(open(target, "w", encoding="utf-8", newline=""))
-            chosen = fmt if file_format is None else PredictFormat(file_format)
-            return output.PredictionWriter(
-                chosen, predictor.labels, with_id=with_id, keep=keep, stream=stream, formula_safe=csv_safe
-            )
+                types = carried_types(tables, carried["id"], keep)
+            return writers.open_writer(
+                target, file_format or fmt, predictor.labels, closing, with_id=carried["id"] is not None, keep=keep,
+                carried=types, csv_safe=csv_safe,
+            )  # fmt: skip
 
         def write(predictions: list) -> None:
             if not predictions:
@@ -237,9 +232,9 @@ def predict(
         unscored, first_unscored = 0, ""  # a count and the first name, not a list: memory bounded however long
         chunks = read_sources(sources, sys.stdin.buffer, per_line=per_line, whole=whole, table=table)
         progress, done, done_bytes = None, 0, 0
-        if output._is_terminal(sys.stderr) and (output_file is not None or not output._is_terminal(sys.stdout)):
+        if is_terminal(sys.stderr) and (output_file is not None or not is_terminal(sys.stdout)):
             # results to a file or pipe, a person watching stderr: a bar once the run takes more than a second
-            bar = output.progress("Classifying", _input_bytes(sources, table), by_bytes=True, delay=1.0)
+            bar = console.progress("Classifying", _input_bytes(sources, table), by_bytes=True, delay=1.0)
             progress = closing.enter_context(bar)
         for chunk in predictor.stream(chunks, threshold):
             if progress is not None:
@@ -252,24 +247,24 @@ def predict(
                 if isinstance(item, Note):
                     if item.id_column is not None and carried["writer"] is None:
                         carried["id"] = item.id_column
-                        output.note(f"{item.message}; its ids written as 'id' (--id-column NAME: another column; "
+                        console.note(f"{item.message}; its ids written as 'id' (--id-column NAME: another column; "
                                     "--id-column '': none)")
                     else:
-                        output.note(item.message)
+                        console.note(item.message)
                     if item.id_column is not None and carried["id"] is None:
-                        output.warning(f"{item.source}: its id column {item.id_column!r} is not carried: the "
+                        console.warning(f"{item.source}: its id column {item.id_column!r} is not carried: the "
                                        "records before it had none (give --id-column to carry it)")
                 elif isinstance(item, Problem):
                     write(predictions)  # in input order: the results before the problem, then the problem
                     predictions = []
-                    (output.error if item.fatal else output.warning)(item.message)
+                    (console.error if item.fatal else console.warning)(item.message)
                     failed = failed or item.fatal
                 else:
                     if hasattr(item, "text") and item.label is None:  # an Empty row (no text) has no label field
                         unscored += 1
                         first_unscored = first_unscored or item.source
                     if item.source in whole_files and _several_lines(item.text):
-                        output.note(_several_lines(item.text) + f" of {item.source} read as one review, as a plain "
+                        console.note(_several_lines(item.text) + f" of {item.source} read as one review, as a plain "
                                     "file is (--per-line: one review per line; --whole: one review, no notice)")
                         whole_files = set()  # said once a run, for the first such file
                     predictions.append(item)
@@ -277,14 +272,14 @@ def predict(
         if carried["writer"] is None:  # nothing to write: the file (-o) is made all the same, as before
             carried["writer"] = make_writer()
     if output_file is not None:  # as evaluate --predictions says it: the file is there, with this many records
-        output.note(f"Wrote {_predictions(carried['written'])} to {output_file}")
+        console.note(f"Wrote {_predictions(carried['written'])} to {output_file}")
     if unscored:
-        output.warning(
+        console.warning(
             f"{_reviews(unscored)} had no word or n-gram the model knows (first: {first_unscored}); "
             "the model does not guess: label and probability left empty"
         )
     if failed:
-        raise typer.Exit(output.EXIT_FAILURE)
+        raise typer.Exit(cli_errors.EXIT_FAILURE)
 
 
 def _input_bytes(sources: list[str], table: TableInput) -> int | None:
@@ -312,12 +307,12 @@ def _warn_unused(sources: list[str], table: TableInput, whole: bool, per_line: b
                  ("--keep-columns", table.keep_columns), ("--header/--no-header", table.header)) if value not in
                  (None, ())]  # fmt: skip
         if given:
-            output.warning(
+            console.warning(
                 f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to tables (.csv, .tsv, .jsonl, "
                 ".parquet, or --input-format), and no input is one: unused"
             )
     if per_line and all(source == "-" or is_table(source, table) for source in sources):
-        output.warning(
+        console.warning(
             "--per-line applies to plain text files; tables and standard input are read by row or line: unused"
         )
     return tables

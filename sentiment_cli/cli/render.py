@@ -1,7 +1,7 @@
 """Every Rich table and chart the commands print, built from result objects (no command logic here).
 
-User-supplied text (review text, file names, card fields, layer names) goes through ``output.plain`` (or
-``output.cell``, on one line): never read as markup, control characters shown escaped. The consoles read no
+User-supplied text (review text, file names, card fields, layer names) goes through ``console.plain`` (or
+``console.cell``, on one line): never read as markup, control characters shown escaped. The consoles read no
 markup at all, so a string that reaches Rich another way is shown as written too.
 """
 
@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..config import describe_window
-from . import output
+from ..records import carried, cell_text
+from . import console as output  # the consoles and inert text: output.cell, output.plain
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from ..explain import Explanation
+    from ..runtime import Prediction
 
 
 # -- evaluate ------------------------------------------------------------------------------------------
@@ -418,3 +422,113 @@ def score_summary(summary: Any) -> str:
         f"Scored {summary.rows:,} rows ({summary.text_column!r}{none}) into {summary.output} "
         f"in {summary.seconds:.1f} s ({rate:,.0f} rows/s, {summary.partitions} partitions)"
     )
+
+
+# -- predict ---------------------------------------------------------------------------------------------
+
+PREVIEW_WIDTH = 160
+"""Widest a prediction table grows to fill the console (its review column is a preview)."""
+
+_ONE_FOR_ONE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+"""Control characters to U+FFFD, one for one, where offsets into the text must keep their meaning."""
+
+
+def predictions_table(
+    predictions: list[Any],
+    classes: tuple[str, ...],
+    *,
+    with_id: bool = False,
+    keep: tuple[str, ...] = (),
+    show_header: bool = True,
+    width: int = 80,
+) -> Table:
+    """``predict``'s table on a terminal: source, the id and kept columns (each up to 20 characters wide), label,
+    probability and a preview of the review, fitted to ``width`` (up to :data:`PREVIEW_WIDTH`). Later chunks of one
+    run (lines typed one by one) continue the same table without its header."""
+    from rich.table import Table
+    from rich.text import Text
+
+    cell, one_line = output.cell, output.one_line
+    multiclass = len(classes) > 2
+    width = min(width, PREVIEW_WIDTH)
+    source_width = min(max(6, min(40, width // 3)), max(6, *(len(one_line(p.source)) for p in predictions)))
+    label_width = max(8, *(len(one_line(name)) for name in classes))
+    heading = cell("P(label)" if multiclass else f"P({classes[1]})")  # a class name: never markup
+    probability_width = max(11, len(heading))
+    # the id and the kept columns, as every other format carries them (each up to 20 characters wide)
+    names = (["id"] if with_id else []) + list(keep)
+    shown = {name: [_carried_cell(carried(p, name)) for p in predictions] for name in names}
+    carried_widths = {name: min(20, max(len(one_line(name)), *map(len, cells))) for name, cells in shown.items()}
+    used = source_width + label_width + probability_width + sum(carried_widths.values())
+    review_width = max(10, width - used - (4 + len(shown)) * 3)
+    table = Table(show_edge=False, header_style="bold", show_header=show_header)
+    table.add_column("source", min_width=source_width, max_width=source_width, overflow="fold")
+    if with_id:
+        table.add_column("id", width=carried_widths["id"], overflow="fold")
+    table.add_column("label", min_width=label_width, no_wrap=True)
+    table.add_column(heading, min_width=probability_width, justify="right", no_wrap=True)
+    for name in keep:
+        table.add_column(cell(name), width=carried_widths[name], overflow="fold")
+    table.add_column("review", width=review_width, no_wrap=True, overflow="ellipsis")
+    for i, p in enumerate(predictions):
+        label = getattr(p, "label", None)
+        style = {classes[0]: "red", classes[-1]: "green"}.get(label or "", "yellow")
+        probability = getattr(p, "probability", None)
+        table.add_row(
+            cell(p.source),
+            *([cell(shown["id"][i])] if with_id else []),
+            cell(label or "-", style=style),
+            "-" if probability is None else f"{probability:.3f}",
+            *(cell(shown[name][i]) for name in keep),
+            Text(output.preview(getattr(p, "text", ""), review_width)),
+        )
+    return table
+
+
+def _carried_cell(value: Any) -> str:
+    """A carried value (an id, a kept column) for a table cell: ``-`` for none (or NaN), else as
+    :func:`~sentiment_cli.records.cell_text`."""
+    text = cell_text(value)
+    return "-" if text is None else text
+
+
+def explained(prediction: Prediction, explanation: Explanation, classes: tuple[str, ...]) -> list[Any]:
+    """The review with each token coloured by its weight: green toward the second class (two classes) or the
+    predicted one (more), red away from it."""
+    from rich.text import Text
+
+    from ..text import NEGATED
+
+    cell, one_line = output.cell, output.one_line
+    text = prediction.text
+    top = max((abs(t.weight) for t in explanation.tokens), default=0.0) or 1.0
+    shown = Text(text.translate(_ONE_FOR_ONE))  # one for one, so the tokens' offsets still apply
+    for t in explanation.tokens:
+        strength = abs(t.weight) / top
+        if strength < 0.05:
+            continue
+        level = int(90 + 165 * strength)
+        colour = f"rgb(0,{level},0)" if t.weight > 0 else f"rgb({level},0,0)"
+        shown.stylize(f"bold white on {colour}", t.start, t.end)
+    style = "green" if prediction.label == classes[-1] else "red" if prediction.label == classes[0] else "yellow"
+    if len(classes) == 2:
+        heading, toward, away = f"P({classes[1]})", f"toward {classes[1]}", f"toward {classes[0]}"
+    else:
+        heading, toward, away = f"P({prediction.label})", f"toward {prediction.label}", f"away from {prediction.label}"
+    head = Text.assemble(
+        (one_line(prediction.source), "bold"), "  ", (one_line(prediction.label), style),
+        f"  {one_line(heading)} {prediction.probability:.3f}",
+    )  # fmt: skip
+    pushed_up, pushed_down = explanation.strongest()
+    words = sum(t.weight for t in explanation.tokens) + explanation.rest
+    about = "log-odds" if len(classes) == 2 else f"logit of {prediction.label}"
+    total = f"  {about} {explanation.logit:+.3f} = base {explanation.base:+.3f} + words {words:+.3f}"
+    lines = [head, shown, cell(total)]
+    for name, tokens in ((toward, pushed_up), (away, pushed_down)):
+        if tokens:
+            named = (f"{NEGATED if t.negated else ''}{t.token} ({t.weight:+.3f})" for t in tokens)
+            lines.append(cell(f"  {name}: " + ", ".join(named)))
+    if explanation.phrases:
+        shown_phrases = ", ".join(f'"{" ".join(x.text.split())}" ({x.weight:+.3f})' for x in explanation.phrases)
+        lines.append(cell(f"  phrases: {shown_phrases}"))
+    return [*lines, Text("")]

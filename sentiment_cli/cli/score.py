@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..formats import TableFormat, listed
-from . import output, render
+from . import console, render
 from .options import ModelOpt, TextColumnOpt, ThresholdOpt, check_threshold
 
 ScoreFormat = StrEnum("ScoreFormat", {f.value: f.value for f in listed(TableFormat.parquet)})  # type: ignore[misc]
@@ -84,4 +84,4 @@ def score(
         source, target, model=loaded, master=master, text_column=text_column, id_column=id_column,
         input_format=None if input_format is None else input_format.value, threshold=threshold, force=force,
     )  # fmt: skip
-    output.note(render.score_summary(summary))
+    console.note(render.score_summary(summary))

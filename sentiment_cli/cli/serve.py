@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import output
+from . import console
 from .options import ModelOpt
 
 GRACE_SECONDS = 8
@@ -82,7 +82,7 @@ def serve(
     )  # fmt: skip
     if token_file is not None:
         read_token(str(token_file))  # refused now, in one line, rather than in every worker
-    with output.status("Loading the model"):
+    with console.status("Loading the model"):
         from ..api import load
         from ..serving.app import create_app
 
@@ -93,9 +93,9 @@ def serve(
     url = f"http://{shown}:{sock.getsockname()[1]}"
     name = loaded.path.name if model is not None else "the shipped model"
     plural = "s" if workers > 1 else ""
-    output.note(f"Serving {name} at {url}/ (POST /predict, docs at /docs; {workers} worker{plural}); Ctrl-C stops")
+    console.note(f"Serving {name} at {url}/ (POST /predict, docs at /docs; {workers} worker{plural}); Ctrl-C stops")
     _run(application, settings, sock, workers, access_log)
-    output.note("Stopped")
+    console.note("Stopped")
 
 
 def _listen(host: str, port: int) -> Any:

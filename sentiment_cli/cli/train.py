@@ -22,7 +22,8 @@ from ..config import (
     ModelConfig,
     TrainConfig,
 )
-from . import output, render
+from . import console, render
+from . import errors as cli_errors
 from .options import (
     EncodingOpt,
     FormatOpt,
@@ -359,7 +360,7 @@ def train(
     dataset = combine(datasets)
     warn_about_classes(dataset, label_map)
 
-    with output.status("Loading TensorFlow"):
+    with console.status("Loading TensorFlow"):
         from ..training import train as fit
 
     from ..checkpoint import checkpoint_dir
@@ -371,22 +372,22 @@ def train(
                 command=_command_line(ctx), embeddings=embeddings, freeze_embeddings=freeze_embeddings,
                 sources=sources,
             )  # fmt: skip
-    except (KeyboardInterrupt, output.Terminated):
+    except (KeyboardInterrupt, cli_errors.Terminated):
         if checkpoint_dir(out).is_dir():
-            output.stderr.print(
+            console.stderr.print(
                 f"Checkpoint kept in {checkpoint_dir(out)}: add --resume to the same command to continue.",
                 soft_wrap=True,
             )
         raise
     if fmt is ReportFormat.json:
         card = result.card
-        output.print_json(
+        console.print_json(
             {"out": str(result.out), "labels": list(card.labels), "model": card.model.to_dict(),
              "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
         )  # fmt: skip
     else:
-        output.stdout.print(render.metrics_table(result.metrics, result.card.labels))
-    output.note(f"Wrote {result.out}" if result.chief else f"Done; the chief (worker 0) writes {result.out}")
+        console.stdout.print(render.metrics_table(result.metrics, result.card.labels))
+    console.note(f"Wrote {result.out}" if result.chief else f"Done; the chief (worker 0) writes {result.out}")
 
 
 def _read_sources(path: Path) -> list[dict[str, Any]]:
@@ -433,14 +434,14 @@ def _download(url: str | None, sha256: str | None) -> Path:
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
-        console=output.stderr,
+        console=console.stderr,
         transient=True,
     ) as progress:
         task = progress.add_task("download", total=None)
         path = fetch_dataset(
             url, sha256, progress=lambda done, total: progress.update(task, completed=done, total=total)
         )
-    output.note(f"Dataset: {path}")
+    console.note(f"Dataset: {path}")
     return path
 
 
@@ -453,7 +454,7 @@ class _EpochProgress:
     """
 
     def __init__(self) -> None:
-        self.live = output.stderr.is_terminal
+        self.live = console.stderr.is_terminal
         self.progress: Any = None
         self.task: Any = None
         self.stage = ""
@@ -471,18 +472,18 @@ class _EpochProgress:
             self.progress = None
 
     def on_stage(self, message: str) -> None:
-        output.raise_pending()
+        cli_errors.raise_pending()
         self._stop()
         self.stage = message.removeprefix("Training ")
-        output.note(message)
+        console.note(message)
 
     def on_warning(self, message: str) -> None:
         """Something went wrong that does not stop training (the report could not be drawn)."""
         self._stop()
-        output.warning(message)
+        console.warning(message)
 
     def on_epoch_begin(self, epoch: int, epochs: int, steps: int) -> None:
-        output.raise_pending()
+        cli_errors.raise_pending()
         self.epochs = epochs
         if not self.live:
             return
@@ -497,14 +498,14 @@ class _EpochProgress:
                 TimeElapsedColumn(table_column=Column(no_wrap=True)),
                 # the metrics wrap onto a second line on a narrow terminal, never cut
                 TextColumn("{task.fields[metrics]}", table_column=Column(overflow="fold")),
-                console=output.stderr,
+                console=console.stderr,
             )
             self.progress.start()
-        label = output.plain(f"  {self.stage}, epoch {epoch}/{epochs}")
+        label = console.plain(f"  {self.stage}, epoch {epoch}/{epochs}")
         self.task = self.progress.add_task(label, total=steps, metrics="")
 
     def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
-        output.raise_pending()
+        cli_errors.raise_pending()
         if self.progress is not None:
             self.progress.update(self.task, completed=step, metrics=_fmt(logs))
 
@@ -512,7 +513,7 @@ class _EpochProgress:
         if self.progress is not None:
             self.progress.update(self.task, metrics=_fmt(logs))
         else:
-            output.note(f"  {self.stage}, epoch {epoch}/{self.epochs}: {_fmt(logs)}")
+            console.note(f"  {self.stage}, epoch {epoch}/{self.epochs}: {_fmt(logs)}")
 
 
 def _fmt(logs: dict[str, float]) -> str:

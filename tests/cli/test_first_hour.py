@@ -108,7 +108,7 @@ def test_an_id_like_column_is_carried_as_id_in_every_output(tmp_path):
 
 def test_star_ratings_and_tiny_classes_are_said_before_training(tmp_path, capsys):
     """A 1-5 stars column trained a 5-class model without a word, and 3 rows trained with no warning."""
-    from sentiment_cli.cli import output
+    from sentiment_cli.cli import console as output
     from sentiment_cli.cli.options import rating_label_map, warn_about_classes
     from sentiment_cli.data import TableOptions, load_dataset
 

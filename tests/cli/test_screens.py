@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from sentiment_cli.cli import COMMANDS, app, output
+from sentiment_cli.cli import COMMANDS, app
+from sentiment_cli.cli import console as output
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -436,7 +436,7 @@ def shipped_copy(tmp_path_factory):
 @FUZZ
 @given(labels=st.lists(class_names, min_size=2, max_size=2, unique=True))
 def test_class_names_with_markup_are_printed_inert(shipped_copy, terminal, labels):
-    from sentiment_cli.cli.output import one_line
+    from sentiment_cli.cli.console import one_line
 
     model = edited(shipped_copy, "card.json", [(("labels",), labels)])
     for args in (["-f", "table"], ["--explain", "-f", "table"], ["-f", "csv"], ["-f", "jsonl"]):

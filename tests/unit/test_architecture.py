@@ -26,6 +26,16 @@ EXCEPTIONS: dict[tuple[str, str], str] = {}
 """Edges that break the layers on purpose, each with why. The package root (``sentiment_cli``, for
 ``__version__`` and the lazy exports) may be imported from anywhere."""
 
+CLI_LAYERS: list[tuple[str, set[str]]] = [
+    ("commands", {"cli", "cli.predict", "cli.train", "cli.evaluate", "cli.inspect", "cli.score", "cli.serve",
+                  "cli.spark_submit"}),
+    ("steps", {"cli.options", "cli.writers", "cli.errors"}),
+    ("tables", {"cli.render"}),
+    ("console", {"cli.console"}),
+]
+"""Within cli/, top to bottom: the commands; their shared steps, the prediction writers and the error boundary;
+the Rich tables; the consoles (which import nothing of cli/, so that everything can say something)."""
+
 ONLY_IN_CLI = ("typer", "rich", "click")
 ONLY_IN_SERVING = ("starlette", "uvicorn")
 
@@ -90,6 +100,15 @@ def test_every_import_runs_down_the_layers():
             if target and _layer(target) < _layer(module) and (module, target) not in EXCEPTIONS:
                 wrong.append(f"{module} -> {target}")
     assert not wrong, "imports up the layers: " + ", ".join(sorted(wrong))
+
+
+def test_every_import_within_cli_runs_down_its_layers():
+    ranks = {module: rank for rank, (_, members) in enumerate(CLI_LAYERS) for module in members}
+    graph = {m: t for m, t in _imports().items() if m.split(".")[0] == "cli"}
+    unplaced = sorted(set(graph) - set(ranks))
+    assert not unplaced, f"cli modules in no layer of CLI_LAYERS (and docs/architecture.md): {unplaced}"
+    wrong = [f"{m} -> {t}" for m, targets in graph.items() for t in targets if t in ranks and ranks[t] < ranks[m]]
+    assert not wrong, "imports up the cli layers: " + ", ".join(sorted(wrong))
 
 
 def test_no_import_circle():

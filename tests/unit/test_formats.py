@@ -14,8 +14,8 @@ import typer
 
 from sentiment_cli import spark, tables
 from sentiment_cli.cli.options import InputFormat
-from sentiment_cli.cli.output import PredictFormat, prediction_file_format
 from sentiment_cli.cli.score import ScoreFormat
+from sentiment_cli.cli.writers import PredictFormat, prediction_file_format
 from sentiment_cli.formats import TABLE_SUFFIXES, TableFormat, file_format_of, table_format_of
 from sentiment_cli.reviews import TableInput, is_table
 

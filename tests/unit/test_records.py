@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sentiment_cli.arrow import prediction_fields
-from sentiment_cli.cli.output import ParquetPredictionWriter, PredictFormat, PredictionWriter
+from sentiment_cli.cli.writers import ParquetPredictionWriter, PredictFormat, PredictionWriter
 from sentiment_cli.errors import DataError
 from sentiment_cli.records import (
     check_columns,

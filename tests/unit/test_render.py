@@ -6,7 +6,8 @@ import json
 from rich.console import Console
 
 from sentiment_cli.cli import render
-from sentiment_cli.cli.output import PredictFormat, PredictionWriter, inert
+from sentiment_cli.cli.console import inert
+from sentiment_cli.cli.writers import PredictFormat, PredictionWriter
 from sentiment_cli.reviews import Empty
 from sentiment_cli.runtime import Prediction
 
@@ -83,7 +84,7 @@ def test_inert_text_shows_control_characters_and_keeps_markup_literal():
 
 
 def test_a_prediction_table_written_in_chunks_has_one_header(monkeypatch):
-    import sentiment_cli.cli.output as output
+    import sentiment_cli.cli.console as output
 
     console = Console(file=io.StringIO(), width=80, color_system=None)
     monkeypatch.setattr(output, "_out", lambda: console)
