@@ -165,3 +165,26 @@ def test_a_missing_or_clashing_column_is_a_data_error():
     with pytest.raises(DataError, match="p_neutral would be overwritten"):
         check_no_clash(["p_neutral"], THREE)
     check_no_clash(["p_neutral", "source", "id"], TWO)  # not columns a two-class model adds
+
+
+def test_the_commands_make_their_writers_with_open_writer(tmp_path):
+    """predict and evaluate --predictions get their writers from cli.writers.open_writer, not each its own copy."""
+    import contextlib
+
+    import sentiment_cli.cli
+    from sentiment_cli.cli.writers import open_writer
+
+    cli = Path(sentiment_cli.cli.__file__).parent
+    made = {p.name for p in cli.glob("*.py") if p.name != "writers.py" and "PredictionWriter(" in p.read_text()}
+    assert made == set(), made
+    users = {p.name for p in cli.glob("*.py") if "open_writer(" in p.read_text()}
+    assert users == {"writers.py", "predict.py", "evaluate.py"}
+    with contextlib.ExitStack() as closing:
+        csv_writer = open_writer(tmp_path / "p.csv", "csv", TWO, closing, keep=("stars",))
+        csv_writer.write(items()[1:])
+        parquet = open_writer(tmp_path / "p.parquet", "parquet", THREE, closing, with_id=True)
+        parquet.write(items())
+    assert (tmp_path / "p.csv").read_text() == "source,label,probability,stars\nt.csv:3,,,\n"
+    assert pq.read_table(tmp_path / "p.parquet").column_names == [
+        "source", "id", "label", "probability", "p_negative", "p_neutral", "p_positive"
+    ]
