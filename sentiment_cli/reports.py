@@ -27,16 +27,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .config import describe_window
+from .bundle import REPORT_FILE
 from .errors import MissingExtra, OutputError
+from .facts import card_facts
 from .files import check_writable, replacing
 from .metrics import ECE_BINS
 
 if TYPE_CHECKING:
+    from .bundle import Card
     from .evaluation import Evaluation
+    from .metrics import Metrics
 
-REPORT_FILE = "report.html"
-"""The training report's name inside a model directory."""
+__all__ = ["REPORT_FILE", "evaluation_report", "training_report"]
 INSTALL_HINT = "pip install 'sentiment-cli[report]', or from a clone: pip install '.[report]'"
 CALIBRATION_BINS = ECE_BINS
 """Equal-width probability bins of the reliability diagram and its expected calibration error (the metrics')."""
@@ -528,79 +530,62 @@ def evaluation_report(evaluation: Evaluation, model: str = "") -> Report:
     calibration = reliability(probabilities, labels, evaluation.predicted[scored])
     histograms = probability_histograms(labels, probabilities, classes)
 
-    rows = [("accuracy", _f(metrics["accuracy"]))]
+    run = evaluation.run
+    rows = [(f"{row.label} ({row.of})" if row.of else row.label, _f(row.value)) for row in metrics.headline()]
+    rows.append(("reviews scored", f"{metrics.n:,}"))
+    if run.unreadable:
+        rows.append(("not scored: no word or n-gram the model knows", f"{run.unreadable:,}"))
     if binary:
-        rows += [
-            (f"precision ({classes[1]})", _f(metrics["precision"])),
-            (f"recall ({classes[1]})", _f(metrics["recall"])),
-            (f"F1 ({classes[1]})", _f(metrics["f1"])),
-            ("ROC-AUC", _f(metrics["roc_auc"])),
-        ]
-    else:
-        rows += [
-            ("macro precision", _f(metrics["macro_precision"])),
-            ("macro recall", _f(metrics["macro_recall"])),
-            ("macro F1", _f(metrics["macro_f1"])),
-            ("weighted F1", _f(metrics["weighted_f1"])),
-            ("ROC-AUC (one vs rest, macro)", _f(metrics["roc_auc"])),
-        ]
-    rows += [
-        ("log loss", _f(metrics["log_loss"])),
-        (f"expected calibration error ({CALIBRATION_BINS} bins)", _f(metrics.get("ece", calibration["ece"]))),
-        ("reviews scored", f"{metrics['n']:,}"),
-    ]
-    if metrics.get("unreadable"):
-        rows.append(("not scored: no word or n-gram the model knows", f"{metrics['unreadable']:,}"))
-    if binary:
-        rows.append((f"threshold (P({classes[1]}))", _f(metrics["threshold"], ".2f")))
-    for reason, count in (metrics.get("rows_skipped") or {}).items():
+        rows.append((f"threshold (P({classes[1]}))", _f(evaluation.threshold, ".2f")))
+    for reason, count in run.rows_skipped.items():
         rows.append((f"rows skipped {reason}", f"{count:,}"))
-    if metrics.get("skipped"):
-        rows.append(("files skipped (unreadable)", f"{len(metrics['skipped']):,}"))
-    rate = metrics.get("reviews_per_second")
+    if run.skipped:
+        rows.append(("files skipped (unreadable)", f"{len(run.skipped):,}"))
+    rate = run.reviews_per_second
     rows.append(("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s"))
-    for key, why in (metrics.get("undefined") or {}).items():
+    for key, why in metrics.undefined.items():
         rows.append((f"{key} undefined", str(why)))
 
     per_class_rows = []
     auc_of = {curve["class"]: curve["auc"] for curve in every_roc}
     ap_of = {curve["class"]: curve["ap"] for curve in every_pr}
-    for name, values in metrics["per_class"].items():
+    for name, scores in metrics.per_class.items():
         per_class_rows.append(
             [
                 name,
-                _f(values["precision"]),
-                _f(values["recall"]),
-                _f(values["f1"]),
-                f"{values['support']:,}",
+                _f(scores.precision),
+                _f(scores.recall),
+                _f(scores.f1),
+                _f(scores.support, ","),
                 _f(auc_of.get(name)),
                 _f(ap_of.get(name)),
             ]
         )
-    for average in ("macro", "weighted"):
-        per_class_rows.append(
-            [
-                f"{average} average",
-                *(_f(metrics[f"{average}_{k}"]) for k in ("precision", "recall", "f1")),
-                f"{metrics['n']:,}",
-                "",
-                "",
-            ]
-        )
+    for average, scores in (("macro", metrics.macro), ("weighted", metrics.weighted)):
+        if scores is not None:
+            per_class_rows.append(
+                [
+                    f"{average} average",
+                    *(_f(v) for v in (scores.precision, scores.recall, scores.f1)),
+                    f"{metrics.n:,}",
+                    "",
+                    "",
+                ]
+            )
 
     errors = confident_errors(evaluation)
     error_rows = [
         [str(i), e["source"], e["true"], e["predicted"], _f(e["probability"], ".3f"), _cut(e["text"])]
         for i, e in enumerate(errors, 1)
     ]
-    evaluated = metrics.get("evaluated") or f"{metrics['split']} split"
-    subtitle = f"{metrics['source']}, {evaluated}"
-    subtitle += "" if evaluated.startswith("all ") else f", {metrics['n']:,} reviews"
+    evaluated = run.evaluated or f"{run.split} split"
+    subtitle = f"{run.source}, {evaluated}"
+    subtitle += "" if evaluated.startswith("all ") else f", {metrics.n:,} reviews"
     if model:
         subtitle = f"{model}; {subtitle}"
     charts = [
         confusion_chart(metrics),
-        roc_chart(roc, metrics, binary),
+        roc_chart(roc, metrics, binary, evaluation.threshold),
         pr_chart(pr),
         reliability_chart(calibration),
         histogram_chart(histograms, evaluation.threshold if binary else None),
@@ -639,10 +624,10 @@ def _cut(text: str, limit: int = ERROR_TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def confusion_chart(metrics: dict[str, Any]) -> Chart:
+def confusion_chart(metrics: Metrics) -> Chart:
     """The confusion matrix as a heat map: counts, coloured by the share of the true class (each row)."""
-    classes = list(metrics["classes"])
-    matrix = np.asarray(metrics["confusion_matrix"], dtype=np.int64)
+    classes = list(metrics.classes)
+    matrix = np.asarray(metrics.confusion, dtype=np.int64)
     k = len(classes)
     rows = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
@@ -691,7 +676,7 @@ def confusion_chart(metrics: dict[str, Any]) -> Chart:
     )
 
 
-def roc_chart(curves: list[dict[str, Any]], metrics: dict[str, Any], binary: bool) -> Chart:
+def roc_chart(curves: list[dict[str, Any]], metrics: Metrics, binary: bool, threshold: float | None = None) -> Chart:
     drawn = [c for c in curves if c["auc"] is not None]
 
     def draw(figure: Any) -> None:
@@ -703,9 +688,9 @@ def roc_chart(curves: list[dict[str, Any]], metrics: dict[str, Any], binary: boo
             axes.plot(
                 x, y, color=PALETTE[curve["index"] % len(PALETTE)], linewidth=1.6, label=_m(label), gid=f"series-{k}"
             )
-        if binary and drawn and metrics.get("threshold") is not None:
+        if binary and drawn and threshold is not None:
             curve = drawn[0]
-            at = int(np.searchsorted(-curve["thresholds"], -metrics["threshold"], side="right")) - 1
+            at = int(np.searchsorted(-curve["thresholds"], -threshold, side="right")) - 1
             at = min(max(at, 0), curve["fpr"].size - 1)
             axes.plot(
                 curve["fpr"][at],
@@ -714,7 +699,7 @@ def roc_chart(curves: list[dict[str, Any]], metrics: dict[str, Any], binary: boo
                 color="#1b1f24",
                 markersize=5,
                 gid="operating-point",
-                label=f"threshold {metrics['threshold']:.2f}",
+                label=f"threshold {threshold:.2f}",
             )
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1.01)
@@ -724,7 +709,7 @@ def roc_chart(curves: list[dict[str, Any]], metrics: dict[str, Any], binary: boo
 
     facts = [Fact(f"{c['class']}{'' if binary else ' vs rest'}: AUC", c["auc"], f"auc:{c['class']}") for c in curves]
     if not binary:
-        facts.append(Fact("macro average (the ROC-AUC of the metrics)", metrics.get("roc_auc"), "auc:macro"))
+        facts.append(Fact("macro average (the ROC-AUC of the metrics)", metrics.roc_auc, "auc:macro"))
     missing = [c["class"] for c in curves if c["auc"] is None]
     note = f"No curve for {', '.join(missing)}: the class is absent from the data, or alone." if missing else ""
     title = "ROC curve" if binary else "ROC curves, one class against the rest"
@@ -902,77 +887,56 @@ def _numbers(value: Any) -> list[float]:
     return [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)]
 
 
-def training_report(card: dict[str, Any]) -> Report:
-    """The training report of a model card (``Card.to_dict()``): loss and accuracy per epoch of each branch
-    with the kept epoch marked, metrics of every split, class balance, review lengths and vocabulary coverage
-    (when the card recorded them), rows skipped. Card fields are shown as text, never trusted."""
-    labels = [str(x) for x in card.get("labels") or ("negative", "positive")]
-    binary = len(labels) == 2
-    training, data, metrics = _dict(card.get("training")), _dict(card.get("data")), _dict(card.get("metrics"))
-    model = _dict(card.get("model"))
-    history = _dict(card.get("history"))
-    best = _dict(training.get("best_epoch"))
+def training_report(card: Card) -> Report:
+    """The training report of a model card: loss and accuracy per epoch of each branch with the kept epoch
+    marked, metrics of every split, class balance, review lengths and vocabulary coverage (when the card
+    recorded them), rows skipped. Card fields are shown as text, never trusted."""
+    labels = list(card.labels)
+    training, data, metrics = card.training, card.data, card.metrics
 
-    charts = [history_chart(name, _dict(curves), best.get(name), k) for k, (name, curves) in enumerate(history.items())]
+    charts = [
+        history_chart(name, curves, training.kept(name, curves), k)
+        for k, (name, curves) in enumerate(card.history.items())
+    ]
     balance = {
-        split: [_dict(_dict(values.get("per_class")).get(name)).get("support", 0) for name in labels]
+        split: [values.per_class[name].support or 0 if name in values.per_class else 0 for name in labels]
         for split, values in metrics.items()
-        if split != "branches" and isinstance(values, dict) and "per_class" in values
+        if values.per_class
     }
     if balance:
         charts.append(balance_chart(balance, labels))
-    summary = _dict(data.get("summary"))
+    summary = data.summary or {}
     if summary.get("length_counts"):
         charts.append(length_chart(summary))
 
-    keys = ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")
-    names = (
-        "accuracy",
-        "log loss",
-        f"precision ({labels[-1]})",
-        f"recall ({labels[-1]})",
-        f"F1 ({labels[-1]})",
-        "ROC-AUC",
-    )
-    if not binary:
-        keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
-        names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (one vs rest)")
+    headline = next(iter(metrics.values())).headline() if metrics else []
+    names = [f"{row.label} ({row.of})" if row.of else row.label for row in headline]
     metric_rows = []
     for split, values in metrics.items():
-        if split == "branches" or not isinstance(values, dict):
-            continue
-        metric_rows.append([split, _f(values.get("n"), ","), *(_f(values.get(k)) for k in keys)])
-    for branch, scores in _dict(metrics.get("branches")).items():
-        for split, accuracy in _dict(scores).items():
-            metric_rows.append(
-                [
-                    f"{split}, {branch} branch alone",
-                    _f(_dict(metrics.get(split)).get("n"), ","),
-                    _f(accuracy),
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
+        metric_rows.append([split, _f(values.n, ","), *(_f(row.value) for row in values.headline())])
+    for branch, scores in card.branches.items():
+        for split, accuracy in scores.items():
+            reviews = metrics[split].n if split in metrics else None
+            blanks = [""] * (len(names) - 1)
+            metric_rows.append([f"{split}, {branch} branch alone", _f(reviews, ","), _f(accuracy), *blanks])
 
     # the data's file names: the folders of the machine it was built on mean nothing to a reader
-    source = " + ".join(os.path.basename(s.rstrip("/")) or s for s in str(data.get("source", "?")).split(" + "))
+    source = " + ".join(os.path.basename(s.rstrip("/")) or s for s in str(data.source or "?").split(" + "))
     data_rows = [["source", source]]
-    if "files" in data:
-        data_rows.append(["files", f"{_f(data.get('files'), ',')} ({_f(data.get('bytes'), ',')} bytes)"])
-    for split, size in _dict(data.get("splits")).items():
+    if "files" in data.fingerprint:
+        files, size = data.fingerprint.get("files"), data.fingerprint.get("bytes")
+        data_rows.append(["files", f"{_f(files, ',')} ({_f(size, ',')} bytes)"])
+    for split, size in (data.splits or {}).items():
         data_rows.append([f"{split} reviews in the data", _f(size, ",")])
-    data_rows.append(["training reviews (after the validation split)", _f(training.get("train_reviews"), ",")])
-    data_rows.append(["validation reviews", _f(training.get("validation_reviews"), ",")])
-    data_rows.append(["rows read", _f(data.get("rows_read"), ",")])
-    skipped = _dict(data.get("rows_skipped"))
+    data_rows.append(["training reviews (after the validation split)", _f(training.train_reviews, ",")])
+    data_rows.append(["validation reviews", _f(training.validation_reviews, ",")])
+    data_rows.append(["rows read", _f(data.rows_read, ",")])
+    skipped = data.rows_skipped or {}
     data_rows += [[f"rows skipped {reason}", _f(count, ",")] for reason, count in skipped.items()]
     if not skipped:
         data_rows.append(["rows skipped", "0"])
-    if data.get("files_skipped"):
-        data_rows.append(["files skipped (unreadable)", _f(data.get("files_skipped"), ",")])
+    if data.files_skipped:
+        data_rows.append(["files skipped (unreadable)", _f(data.files_skipped, ",")])
     for split, share in _dict(summary.get("vocabulary_coverage")).items():
         data_rows.append([f"vocabulary coverage, {split}", "n/a" if share is None else f"{share:.2%}"])
     for split, median in _dict(summary.get("length_median")).items():
@@ -984,31 +948,12 @@ def training_report(card: dict[str, Any]) -> Report:
             "reports existed); class balance comes from the metrics' supports."
         )
 
-    model_rows = [
-        ["architecture", str(model.get("arch", "?"))],
-        ["classes", ", ".join(labels)],
-        ["vocabulary", f"{_f(model.get('vocab_size'), ',')} {model.get('tokenizer', '')}"],
-        ["sequence length", describe_window(model.get("max_length"), model.get("head_length"))],
-        [
-            "embedding / LSTM / dense units",
-            " / ".join(_f(model.get(k), ",") for k in ("embedding_dim", "lstm_units", "dense_units")),
-        ],
-    ]
-    if model.get("arch") == "hybrid":
-        model_rows.append(
-            ["n-gram bag", f"{_f(model.get('ngram_vocab_size'), ',')} n-grams up to {model.get('ngram_order')}"]
-        )
-    epochs, seconds = _dict(training.get("epochs_run")), _dict(training.get("fit_seconds"))
-    for name in history:
-        model_rows.append(
-            [
-                f"trained {name}",
-                f"{epochs.get(name, '?')} epochs, kept {best.get(name, '?')}, {_f(seconds.get(name), ',')} s",
-            ]
-        )
-    if isinstance(card.get("command"), list) and card["command"]:
-        model_rows.append(["command", " ".join(str(x) for x in card["command"])])
-    model_rows.append(["created", str(card.get("created", "?"))])
+    model = card.model
+    model_rows = [[fact, value] for fact, value in card_facts(card)]
+    units = " / ".join(_f(v, ",") for v in (model.embedding_dim, model.lstm_units, model.dense_units))
+    model_rows.append(["embedding / LSTM / dense units", units])
+    if card.command:
+        model_rows.append(["command", " ".join(card.command)])
 
     metric_headers = ["split", "reviews", *names]
     sections = [
@@ -1017,26 +962,24 @@ def training_report(card: dict[str, Any]) -> Report:
         Section("Data", "data", tables=[Table(["fact", "value"], data_rows, "data-table", 2)], notes=notes),
         Section("Model", "model", tables=[Table(["fact", "value"], model_rows, "model-table", 2)]),
     ]
-    name = str(card.get("name") or "model")
-    validation = _dict(metrics.get("validation"))
-    headline = [(row[0], row[1]) for row in model_rows[:2]]
+    name = card.name or "model"
+    facts = dict(card_facts(card))
+    headline_facts = [("architecture", facts["architecture"]), ("classes", ", ".join(labels))]
     for split in ("train", "validation", "test"):
-        if split in metrics and isinstance(metrics[split], dict):
-            headline.append((f"{split} accuracy", _f(metrics[split].get("accuracy"))))
-    if validation:
-        headline.append(("validation log loss", _f(validation.get("log_loss"))))
-    headline += [(row[0], row[1]) for row in data_rows[:1]]
-    subtitle = f"{card.get('description') or 'sentiment model'}; created {card.get('created', '?')}"
-    return Report("training", f"Training report: {name}", subtitle, sections, headline)
+        if split in metrics:
+            headline_facts.append((f"{split} accuracy", _f(metrics[split].accuracy)))
+    if "validation" in metrics:
+        headline_facts.append(("validation log loss", _f(metrics["validation"].log_loss)))
+    headline_facts += [(row[0], row[1]) for row in data_rows[:1]]
+    subtitle = f"{card.description or 'sentiment model'}; created {card.created or '?'}"
+    return Report("training", f"Training report: {name}", subtitle, sections, headline_facts)
 
 
-def history_chart(name: str, history: dict[str, Any], kept: Any, index: int) -> Chart:
-    """Loss and accuracy per epoch, training and validation, with the kept epoch marked."""
+def history_chart(name: str, history: dict[str, Any], kept: int | None, index: int) -> Chart:
+    """Loss and accuracy per epoch, training and validation, with the kept epoch
+    (:meth:`sentiment_cli.bundle.TrainingRecord.kept`) marked."""
     curves = {key: _numbers(history.get(key)) for key in ("loss", "val_loss", "accuracy", "val_accuracy")}
     curves = {key: values for key, values in curves.items() if values}
-    if not isinstance(kept, int) or isinstance(kept, bool):
-        validation = curves.get("val_loss") or curves.get("loss") or []
-        kept = int(np.argmin(validation)) + 1 if validation else None
     labels = {"loss": "training", "val_loss": "validation", "accuracy": "training", "val_accuracy": "validation"}
 
     def draw(figure: Any) -> None:

@@ -29,14 +29,6 @@ from .options import (
     report_target,
 )
 
-JSON_KEYS = (
-    "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision", "macro_recall",
-    "macro_f1",
-    "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "classes", "confusion_matrix", "n",
-    "reviews_per_second", "threshold", "split", "evaluated", "source", "skipped", "rows_skipped", "unreadable",
-    "undefined",
-)  # fmt: skip
-
 
 def evaluate(
     data: Annotated[
@@ -128,14 +120,14 @@ def evaluate(
     reviews = len(dataset.split(split or default_split(dataset)))
     with output.progress("Classifying", reviews) as update:
         evaluation = score(dataset, bundle, split, threshold, progress=update)
-    result = evaluation.metrics
+    result = evaluation.result
     if fmt is ReportFormat.json:
-        output.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
+        output.print_json(result.to_dict(), "evaluate")
     else:
         output.stdout.print(render.evaluation_table(result))
-        if len(result["classes"]) > 2:
-            output.stdout.print(render.per_class_table(result))
-            output.stdout.print(render.confusion_table(result))
+        if not result.metrics.binary:
+            output.stdout.print(render.per_class_table(result.metrics))
+            output.stdout.print(render.confusion_table(result.metrics))
     if predictions is not None:
         write_predictions(predictions, evaluation)
         output.note(f"Wrote {len(evaluation.texts):,} predictions to {predictions}")

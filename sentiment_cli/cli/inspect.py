@@ -102,7 +102,7 @@ def inspect(
         output.stdout.print(output.plain("Why: ", "bold") + output.plain(line), highlight=False)
     if report.card:
         output.stdout.print(render.card_table(report.card))
-        for name, history in report.card.get("history", {}).items():
-            output.stdout.print(render.history_chart(name, history))
+        for name, history in report.card.history.items():
+            output.stdout.print(render.history_chart(name, history, report.card.training.kept(name, history)))
     if shipped:
         output.stdout.print(output.plain(f"Shipped models: {', '.join(shipped)} (inspect NAME, --model NAME)"))

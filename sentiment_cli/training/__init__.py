@@ -21,15 +21,25 @@ from typing import Any
 import numpy as np
 
 from .._tensorflow import keras
-from ..bundle import KERAS_FILE, LITERT_FILE, Card, LiteRTInfo, check_sources, staged
+from ..bundle import (
+    KERAS_FILE,
+    LITERT_FILE,
+    REPORT_FILE,
+    Card,
+    DataRecord,
+    LiteRTInfo,
+    TrainingRecord,
+    check_sources,
+    staged,
+)
 from ..checkpoint import Checkpoint, State, checkpoint_dir, fingerprint
 from ..config import LITERT_BATCH_SIZE, SHORT_TEXT_TOKENS, ModelConfig, TrainConfig, head_length_of, logit_width
 from ..data import Dataset, Split, data_paths
 from ..embeddings import check_vectors_source, read_vectors, vectors_dim, vectors_matrix
 from ..errors import DataError, SentimentError, TrainingDiverged
-from ..metrics import classification_metrics, predicted_classes, sigmoid, softmax
+from ..metrics import Metrics, classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
-from ..reports import REPORT_FILE, data_summary
+from ..reports import data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, mark_negation, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
 from .distributed import describe, start_strategy, worker_checkpoint, worker_output
@@ -49,7 +59,8 @@ class TrainResult:
     """False on the other workers of a multi-worker run: they train, but only the chief writes ``out``."""
 
     @property
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> dict[str, Metrics]:
+        """Per split; a hybrid's branches alone are ``card.branches``."""
         return self.card.metrics
 
 
@@ -225,11 +236,7 @@ def _train(
             }
         for name, p in probabilities.items():
             _check_outputs(p, f"{name} split's probabilities")
-        metrics: dict[str, Any] = {
-            name: classification_metrics(splits[name].labels, p, classes) for name, p in probabilities.items()
-        }
-        if branches:
-            metrics["branches"] = branches
+        metrics = {name: classification_metrics(splits[name].labels, p, classes) for name, p in probabilities.items()}
 
         listener.on_stage("Writing the model directory")
         clean = build_model(model_config, num_classes)  # same weights, no optimizer state: a smaller file
@@ -245,26 +252,29 @@ def _train(
             label_scheme=dict(dataset.label_scheme),
             threshold=0.5 if num_classes == 2 else None,
             model=model_config,
-            training={
-                **cfg.to_dict(),
-                **session.summary(),
-                "combiner": combiner,
-                **({"embeddings": pretrained} if pretrained else {}),
-                "train_reviews": len(train_split),
-                "validation_reviews": 0 if val_split is None else len(val_split),
-                "total_seconds": round(time.monotonic() - started, 1),
+            training=TrainingRecord(
+                settings=cfg.to_dict(),
+                epochs_run=session.epochs_run(),
+                kept_epoch=session.kept_epochs(),
+                fit_seconds=session.seconds,
+                combiner=combiner,
+                embeddings=pretrained or None,
+                train_reviews=len(train_split),
+                validation_reviews=0 if val_split is None else len(val_split),
+                total_seconds=round(time.monotonic() - started, 1),
                 **describe(strategy),
-            },
+            ),
             metrics=metrics,
+            branches=branches,
             history=session.history,
-            data={
-                "source": dataset.source,
-                **dataset.fingerprint,
-                "splits": dataset.sizes(),
+            data=DataRecord(
+                source=dataset.source,
+                fingerprint=dict(dataset.fingerprint),
+                splits=dataset.sizes(),
                 **dataset.report(),
-                "summary": data_summary(splits, encoded, model_config.tokenizer),
-                **({"sources": sources} if sources else {}),
-            },
+                summary=data_summary(splits, encoded, model_config.tokenizer),
+                sources=sources or None,
+            ),
             litert=LiteRTInfo(LITERT_BATCH_SIZE, encoder.input_names, "logit" if num_classes == 2 else "logits"),
             versions=versions(),
             command=list(command or []),
@@ -319,7 +329,7 @@ def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:
     from ..reports import training_report
 
     try:
-        training_report(card.to_dict()).write(folder / REPORT_FILE)
+        training_report(card).write(folder / REPORT_FILE)
     except Exception as exc:  # the model matters more than its pictures
         reason = str(exc) if isinstance(exc, SentimentError) else f"{type(exc).__name__}: {exc}"
         listener.on_warning(f"{REPORT_FILE} not written: {reason}")

@@ -8,6 +8,7 @@ ending in NUL on file descriptors 3 and 4), so the test needs Debian's ``chromiu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import pytest
 from reportpage import EVALUATION_CHARTS, parse
 
 from sentiment_cli import reports
-from sentiment_cli.bundle import read_bundle
-from sentiment_cli.evaluation import Evaluation
+from sentiment_cli.bundle import Card, read_bundle
+from sentiment_cli.evaluation import Evaluation, Run
 from sentiment_cli.metrics import classification_metrics
 
 pytest.importorskip("matplotlib", reason="reports need matplotlib (pip install 'sentiment-cli[report]')")
@@ -41,11 +42,10 @@ def made_up(k: int, n: int = 400, seed: int = 0) -> Evaluation:
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     classes = ("negative", "positive") if k == 2 else ("negative", "neutral", "positive")
     metrics = classification_metrics(y, p[:, 1] if k == 2 else p, classes, threshold=0.5)
-    metrics |= {"source": "made-up.csv", "split": "test", "reviews_per_second": 1000.0, "threshold": 0.5 if k == 2
-                else None, "rows_skipped": {}, "skipped": [], "unreadable": 0}  # fmt: skip
     texts = [f"review {i}" for i in range(n)]
     return Evaluation(
-        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None
+        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None,
+        run=Run(source="made-up.csv", split="test", reviews_per_second=1000.0),
     )
 
 
@@ -144,9 +144,10 @@ def test_confident_errors_are_escaped_and_surest_first() -> None:
 def test_class_names_with_markup_and_dollars_are_drawn_safely() -> None:
     evaluation = made_up(3)
     evaluation.classes = ("$bad$", "<i>meh</i>", "good & great")
-    evaluation.metrics["classes"] = list(evaluation.classes)
-    evaluation.metrics["per_class"] = dict(
-        zip(evaluation.classes, evaluation.metrics["per_class"].values(), strict=True)
+    evaluation.metrics = dataclasses.replace(
+        evaluation.metrics,
+        classes=evaluation.classes,
+        per_class=dict(zip(evaluation.classes, evaluation.metrics.per_class.values(), strict=True)),
     )
     html = reports.evaluation_report(evaluation).html()
     assert "<i>meh" not in html and "&lt;i&gt;meh&lt;/i&gt;" in html
@@ -193,17 +194,21 @@ def test_train_writes_a_hashed_report(tiny_model: Path) -> None:
 
 
 def test_inspect_report_of_the_shipped_model(tmp_path: Path) -> None:
-    card = read_bundle(None, purpose="evaluate").card.to_dict()
+    card = read_bundle(None, purpose="evaluate").card
     (path,) = reports.training_report(card).write(tmp_path / "default.html")
     page = parse(path.read_text(encoding="utf-8"))
     assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
-    epochs = [len(history["val_loss"]) for history in card["history"].values()]
+    epochs = [len(history["val_loss"]) for history in card.history.values()]
     assert [c["data-series"] for c in page.charts.values()][:2] == ["4", "4"] and min(epochs) >= 2
     table = {row[0]: row for row in page.tables["metrics-table"][1:]}
-    assert table["test"][2] == f"{card['metrics']['test']['accuracy']:.4f}"
+    assert table["test"][2] == f"{card.metrics['test'].accuracy:.4f}"
+    # the columns are the metrics' one headline list, as the terminal's tables walk it
+    headers = page.tables["metrics-table"][0][2:]
+    assert headers == [f"{r.label} ({r.of})" if r.of else r.label for r in card.metrics["test"].headline()]
+    assert headers[:4] == ["accuracy", "precision (positive)", "recall (positive)", "F1 (positive)"]
     assert "were not recorded in this model" not in path.read_text(encoding="utf-8")
     # a card from before reports (no data summary): no length chart, and the page says why
-    card["data"].pop("summary")
+    card = dataclasses.replace(card, data=dataclasses.replace(card.data, summary=None))
     (older,) = reports.training_report(card).write(tmp_path / "older.html")
     assert set(parse(older.read_text(encoding="utf-8")).charts) == {"history-0", "history-1", "balance"}
     assert "were not recorded in this model" in older.read_text(encoding="utf-8")
@@ -228,7 +233,7 @@ def test_the_balance_legend_covers_no_bar_and_the_training_png_has_no_empty_band
     bars = [patch.get_window_extent() for patch in axes.patches]
     assert len(bars) == 6 and not [bar for bar in bars if bar.overlaps(legend)]
 
-    card = json.loads((default_model_dir() / "card.json").read_text())
+    card = Card.from_dict(json.loads((default_model_dir() / "card.json").read_text()))
     png = reports.training_report(card).png()
     height = int.from_bytes(png[20:24], "big")  # the PNG header's IHDR height
     charts = sum(c.size[1] for c in reports.training_report(card).charts if c.wide) + 4.2  # + the last row's
