@@ -39,7 +39,6 @@ from ..embeddings import check_vectors_source, read_vectors, vectors_dim, vector
 from ..errors import DataError, SentimentError, TrainingDiverged
 from ..metrics import Metrics, classification_metrics, predicted_classes, sigmoid, softmax
 from ..model import branch, build_model, head_name, length_gate
-from ..reports import data_summary
 from ..text import Encoded, Encoder, NgramTable, Vocabulary, mark_negation, scripts_of, tokenize, units_of
 from .batches import balanced_weights, check_trainable, encode_texts, in_parallel, split_validation, tokenize_texts
 from .distributed import describe, start_strategy, worker_checkpoint, worker_output
@@ -47,6 +46,7 @@ from .export import export_litert, versions
 from .fitting import Session as _Session
 from .fitting import SilentListener, TrainingListener
 from .hybrid import average_combiner, fit_combiner, naive_bayes_weights
+from .summary import data_summary
 
 __all__ = ["SilentListener", "TrainResult", "TrainingListener", "checkpoint_dir", "train"]
 

@@ -23,6 +23,7 @@ import pytest
 
 from conftest import runner
 from sentiment_cli import reports
+from sentiment_cli.bundle import REPORT_FILE
 from sentiment_cli.cli import app
 from sentiment_cli.evaluation import Evaluation, Run
 from sentiment_cli.metrics import classification_metrics
@@ -209,7 +210,7 @@ def test_reports_in_a_browser(
     assert charts["confusion"]["cells"] == 9
     assert charts["roc"]["series"] == charts["pr"]["series"] == charts["histogram"]["series"] == 3
 
-    charts = _look(browser, tiny_model / reports.REPORT_FILE, tmp_path)
+    charts = _look(browser, tiny_model / REPORT_FILE, tmp_path)
     assert set(charts) == {"history-0", "history-1", "balance", "lengths"}
     assert charts["history-0"]["series"] == 4 and charts["lengths"]["series"] == 3
 
