@@ -34,7 +34,7 @@ import numpy as np
 from .config import ModelConfig, is_count, window_head
 from .errors import DataError, ModelError, OutputError, OutputExists
 from .files import clash, hold, release, remove_stale
-from .metrics import JsonRecord, Metrics
+from .metrics import JsonRecord, Metrics, got
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -98,7 +98,7 @@ def _typed(section: dict[str, Any], key: str, check: Any, what: str, where: str)
     """``section[key]`` (None when absent) if ``check`` accepts it, else ``ValueError`` naming the field."""
     value = section.get(key)
     if value is not None and not check(value):
-        raise ValueError(f"{where}.{key} must be {what}, got {value!r}")
+        raise ValueError(f"{where}.{key} must be {what}{got(value)}")
     return value
 
 

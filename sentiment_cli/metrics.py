@@ -170,7 +170,7 @@ class Metrics(JsonRecord):
         def number(key: str, source: dict[str, Any] = data, at: str = where) -> float | None:
             value = source.get(key)
             if value is not None and not _real(value):
-                raise ValueError(f"{at}.{key} must be a number, got {value!r}")
+                raise ValueError(f"{at}.{key} must be a number{got(value)}")
             return value
 
         def scores(prefix: str) -> Scores | None:
@@ -190,7 +190,7 @@ class Metrics(JsonRecord):
             per[name] = Scores(*(number(k, values, at) for k in ("precision", "recall", "f1")), support)  # type: ignore[arg-type]
         n, undefined = data.get("n"), data.get("undefined", {})
         if not _count(n):
-            raise ValueError(f"{where}.n must be a count, got {n!r}")
+            raise ValueError(f"{where}.n must be a count{got(n)}")
         if not isinstance(undefined, dict) or not all(isinstance(v, str) for v in undefined.values()):
             raise ValueError(f"{where}.undefined must map metric names to reasons")
         accuracy = number("accuracy")
@@ -201,6 +201,12 @@ class Metrics(JsonRecord):
             ece=number("ece"), per_class=per, macro=scores("macro_"), weighted=scores("weighted_"),
             confusion=tuple(tuple(row) for row in confusion), positive=scores(""), undefined=dict(undefined),
         )  # fmt: skip
+
+
+def got(value: Any, limit: int = 60) -> str:
+    """``, got VALUE`` for an error message, or nothing when the value is too long to be worth a line."""
+    shown = repr(value)
+    return f", got {shown}" if len(shown) <= limit else ""
 
 
 def _real(value: Any) -> bool:
