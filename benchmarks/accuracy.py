@@ -55,7 +55,7 @@ def main() -> int:
             for epoch, (loss, acc) in enumerate(zip(history["val_loss"], history["val_accuracy"], strict=True), 1)
         )
         print(f"  {name} validation loss/accuracy by epoch: {curve}")
-    for name, scores in result.card.metrics.get("branches", {}).items():
+    for name, scores in result.card.branches.items():
         print(f"  {name} branch alone: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     print(f"  combiner: {result.card.training['combiner']}")
     scored = evaluate(dataset, read_bundle(out, purpose="evaluate"), "test")

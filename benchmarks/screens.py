@@ -63,8 +63,9 @@ def screens(model: Path, files: dict[str, Path]) -> dict[str, str]:
     m = f"--model {shlex.quote(str(model))}"
     card = shlex.quote(str(model / "card.json"))
     metrics = (
-        "import json, sys; from sentiment_cli.cli import console, render; "
-        "c = json.load(open(sys.argv[1])); console.stdout.print(render.metrics_table(c['metrics'], tuple(c['labels'])))"
+        "import json, sys; from sentiment_cli.bundle import Card; from sentiment_cli.cli import console, render; "
+        "c = Card.from_dict(json.load(open(sys.argv[1]))); "
+        "console.stdout.print(render.metrics_table(c.metrics, c.branches))"
     )
     return {
         "train-metrics": f"{python} -c {shlex.quote(metrics)} {card}",

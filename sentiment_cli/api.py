@@ -33,6 +33,7 @@ from .runtime import check_threshold
 if TYPE_CHECKING:
     from .bundle import Bundle, Card
     from .data import Dataset
+    from .evaluation import EvaluationResult
     from .explain import Explanation
     from .runtime import Predictor
     from .training import TrainResult
@@ -397,10 +398,12 @@ def evaluate(
     split: str | None = None,
     threshold: float | None = None,
     **options: Any,
-) -> dict[str, Any]:
+) -> EvaluationResult:
     """Score a model (a :class:`Model`, a directory, or None for the shipped one) on labelled data, as
     ``sentiment evaluate`` does, and return its result: accuracy, per-class and averaged
-    precision/recall/F1, ROC-AUC, log loss, the confusion matrix, throughput, rows skipped.
+    precision/recall/F1, ROC-AUC, log loss, the confusion matrix, throughput, rows skipped. It reads as the
+    JSON document ``sentiment evaluate --format json`` prints (``result["accuracy"]``, ``result.to_dict()``);
+    ``result.metrics`` is the typed :class:`~sentiment_cli.metrics.Metrics` and ``result.run`` what was scored.
 
     ``split``: ``test`` (the default when the data has one) or ``train``. ``options``: how to read the
     data (``input_format``, ``text_column``, ``label_column``, ``id_column``, ``label_map``, ``header``).

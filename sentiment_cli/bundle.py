@@ -7,11 +7,13 @@ Layout (no pickles anywhere)::
     ngrams.npy       (hybrid models) the n-gram table: sorted uint32 keys, loaded with allow_pickle=False
     model.keras      the Keras model (loaded with safe_mode=True)
     model.tflite     the LiteRT flatbuffer used by ``predict``
+    report.html      the training report (written by ``sentiment train``; older models may lack it)
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import hashlib
 import io
@@ -32,6 +34,7 @@ import numpy as np
 from .config import ModelConfig, is_count, window_head
 from .errors import DataError, ModelError, OutputError, OutputExists
 from .files import clash, hold, release, remove_stale
+from .metrics import JsonRecord, Metrics, got
 from .text import Encoder
 
 CARD_FORMAT = 2
@@ -43,6 +46,7 @@ TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
 LITERT_FILE = "model.tflite"
 NGRAMS_FILE = "ngrams.npy"
+REPORT_FILE = "report.html"
 REQUIRED_FILES = (TOKENIZER_FILE, KERAS_FILE, LITERT_FILE)
 PURPOSES = {
     "predict": (TOKENIZER_FILE, LITERT_FILE, NGRAMS_FILE),
@@ -75,14 +79,156 @@ class LiteRTInfo:
     """``logit``: one log-odds per review (two classes); ``logits``: one logit per class."""
 
 
+History = dict[str, list[float]]
+"""One fitted network's curves per epoch: ``loss``, ``accuracy`` and, with a validation split, ``val_loss`` and
+``val_accuracy``."""
+
+
+def kept_epoch(history: History) -> int | None:
+    """The epoch whose weights a fit kept (1-based): with a validation split, the first with the lowest
+    validation loss (early stopping restores it); without one, the last (nothing is restored). None for no
+    epochs. The one rule: training writes it to the card, and the charts read it from there."""
+    if history.get("val_loss"):
+        losses = history["val_loss"]
+        return min(range(len(losses)), key=losses.__getitem__) + 1
+    return len(history["loss"]) if history.get("loss") else None
+
+
+def _typed(section: dict[str, Any], key: str, check: Any, what: str, where: str) -> Any:
+    """``section[key]`` (None when absent) if ``check`` accepts it, else ``ValueError`` naming the field."""
+    value = section.get(key)
+    if value is not None and not check(value):
+        raise ValueError(f"{where}.{key} must be {what}{got(value)}")
+    return value
+
+
+def _counts(value: Any) -> bool:
+    return isinstance(value, dict) and all(is_count(v) for v in value.values())
+
+
+def _numbers(value: Any) -> bool:
+    return isinstance(value, dict) and all(_finite(v) for v in value.values())
+
+
+def _object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+_TRAINING_KEYS = (
+    "epochs_run", "best_epoch", "fit_seconds", "combiner", "embeddings", "train_reviews", "validation_reviews",
+    "total_seconds", "workers", "replicas",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingRecord(JsonRecord):
+    """The card's ``training`` section: how the model was fitted. Readable as the JSON object it is."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The run's :class:`~sentiment_cli.config.TrainConfig` as it was (``epochs``, ``batch_size``...)."""
+    epochs_run: dict[str, int] | None = None
+    """Per fitted network (``the BiLSTM``, ``the n-gram bag``): epochs run."""
+    kept_epoch: dict[str, int] | None = None
+    """Per fitted network: the epoch whose weights were kept (:func:`kept_epoch`; ``best_epoch`` on disk)."""
+    fit_seconds: dict[str, float] | None = None
+    combiner: dict[str, Any] | None = None
+    """A hybrid's combiner: ``bilstm_weight``, ``ngram_weight``, ``bias`` (and the gated weights), or for more
+    classes ``kernel`` and ``bias``; empty for a seed model."""
+    embeddings: dict[str, Any] | None = None
+    """Where the embedding started, when it started from pretrained vectors."""
+    train_reviews: int | None = None
+    validation_reviews: int | None = None
+    total_seconds: float | None = None
+    workers: int | None = None
+    replicas: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        values = {key: getattr(self, "kept_epoch" if key == "best_epoch" else key) for key in _TRAINING_KEYS}
+        return copy.deepcopy(self.settings) | {key: copy.deepcopy(v) for key, v in values.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingRecord:
+        w = "training"
+        return cls(
+            settings={key: value for key, value in data.items() if key not in _TRAINING_KEYS},
+            epochs_run=_typed(data, "epochs_run", _counts, "an object of counts", w),
+            kept_epoch=_typed(data, "best_epoch", _counts, "an object of counts", w),
+            fit_seconds=_typed(data, "fit_seconds", _numbers, "an object of numbers", w),
+            combiner=_typed(data, "combiner", _object, "an object", w),
+            embeddings=_typed(data, "embeddings", _object, "an object", w),
+            train_reviews=_typed(data, "train_reviews", is_count, "a count", w),
+            validation_reviews=_typed(data, "validation_reviews", is_count, "a count", w),
+            total_seconds=_typed(data, "total_seconds", _finite, "a number", w),
+            workers=_typed(data, "workers", is_count, "a count", w),
+            replicas=_typed(data, "replicas", is_count, "a count", w),
+        )
+
+    def kept(self, name: str, history: History) -> int | None:
+        """The kept epoch of the network ``name``: as the card says, or by :func:`kept_epoch` for a card
+        without it."""
+        recorded = (self.kept_epoch or {}).get(name)
+        return recorded if recorded is not None else kept_epoch(history)
+
+
+_DATA_KEYS = ("source", "splits", "rows_read", "rows_used", "rows_skipped", "columns", "files_skipped", "summary",
+              "sources")  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class DataRecord(JsonRecord):
+    """The card's ``data`` section: what the model was trained on. Readable as the JSON object it is."""
+
+    source: str | None = None
+    """The data as it was named (folders of the machine it was trained on included)."""
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    """What identifies the data: ``kind``, ``path``, ``files``, ``bytes``, ``sha256``, or ``parts`` (one per
+    data set combined)."""
+    splits: dict[str, int] | None = None
+    rows_read: int | None = None
+    rows_used: int | None = None
+    rows_skipped: dict[str, int] | None = None
+    """Rows read but not used, by reason."""
+    columns: dict[str, Any] | None = None
+    files_skipped: int | None = None
+    summary: dict[str, Any] | None = None
+    """Review lengths and vocabulary coverage per split (:func:`sentiment_cli.training.summary.data_summary`)."""
+    sources: list[dict[str, Any]] | None = None
+    """Where the data came from, as the user said (:func:`check_sources`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        values = {key: copy.deepcopy(getattr(self, key)) for key in _DATA_KEYS}
+        head = {"source": values.pop("source")} if self.source is not None else {}
+        rest = {key: value for key, value in values.items() if value is not None}
+        return head | copy.deepcopy(self.fingerprint) | rest
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataRecord:
+        w = "data"
+        listed = lambda v: isinstance(v, list) and all(map(_object, v))  # noqa: E731
+        sources = _typed(data, "sources", listed, "a list of objects", w)
+        return cls(
+            source=_typed(data, "source", lambda v: isinstance(v, str), "text", w),
+            fingerprint={key: value for key, value in data.items() if key not in _DATA_KEYS},
+            splits=_typed(data, "splits", _counts, "an object of counts", w),
+            rows_read=_typed(data, "rows_read", is_count, "a count", w),
+            rows_used=_typed(data, "rows_used", is_count, "a count", w),
+            rows_skipped=_typed(data, "rows_skipped", _counts, "an object of counts", w),
+            columns=_typed(data, "columns", _object, "an object", w),
+            files_skipped=_typed(data, "files_skipped", is_count, "a count", w),
+            summary=_typed(data, "summary", _object, "an object", w),
+            sources=sources,
+        )
+
+
 @dataclass(frozen=True)
 class Card:
     """The model card (``card.json``): the one typed record of what a model directory is.
 
     Written by :class:`Stage` and read by :func:`read_bundle` only; :meth:`from_dict` validates every
     field the program uses (types, ranges, required keys) and raises ``ValueError`` naming the field.
-    Descriptive sections (``training``, ``metrics``, ``history``, ``data``, ``versions``) are kept as
-    JSON objects.
+    The sections are typed too (:class:`TrainingRecord`, :class:`DataRecord`, a
+    :class:`~sentiment_cli.metrics.Metrics` per split, histories) and :meth:`to_dict` writes them back as they
+    were read, byte for byte; ``label_scheme`` and ``versions`` stay JSON objects.
     """
 
     labels: tuple[str, ...]
@@ -94,10 +240,15 @@ class Card:
     description: str = ""
     created: str = ""
     label_scheme: dict[str, Any] = field(default_factory=dict)
-    training: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    history: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
+    training: TrainingRecord = field(default_factory=TrainingRecord)
+    metrics: dict[str, Metrics] = field(default_factory=dict)
+    """Per split (``train``, ``validation``, ``test``)."""
+    branches: dict[str, dict[str, float]] = field(default_factory=dict)
+    """A hybrid's branches alone: per branch (``bilstm``, ``ngram``), accuracy per split (``metrics.branches``
+    on disk)."""
+    history: dict[str, History] = field(default_factory=dict)
+    """Per fitted network (``the BiLSTM``, ``the n-gram bag``), its curves."""
+    data: DataRecord = field(default_factory=DataRecord)
     versions: dict[str, str] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     files: dict[str, FileEntry] = field(default_factory=dict)
@@ -108,11 +259,27 @@ class Card:
         return len(self.labels) == 2
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["model"] = self.model.to_dict()
-        data["labels"] = list(self.labels)
-        data["litert"]["inputs"] = list(self.litert.inputs)
-        return data
+        metrics: dict[str, Any] = {split: values.to_dict() for split, values in self.metrics.items()}
+        if self.branches:
+            metrics["branches"] = copy.deepcopy(self.branches)
+        return {
+            "labels": list(self.labels),
+            "model": self.model.to_dict(),
+            "litert": {**asdict(self.litert), "inputs": list(self.litert.inputs)},
+            "threshold": self.threshold,
+            "name": self.name,
+            "description": self.description,
+            "created": self.created,
+            "label_scheme": copy.deepcopy(self.label_scheme),
+            "training": self.training.to_dict(),
+            "metrics": metrics,
+            "history": copy.deepcopy(self.history),
+            "data": self.data.to_dict(),
+            "versions": dict(self.versions),
+            "command": list(self.command),
+            "files": {name: asdict(entry) for name, entry in self.files.items()},
+            "format_version": self.format_version,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Card:
@@ -183,6 +350,15 @@ class Card:
                 isinstance(values, list) and all(_finite(v) for v in values) for values in curves.values()
             ):
                 raise ValueError(f"history.{phase} must map metric names to lists of finite numbers")
+        branches = sections["metrics"].get("branches", {})
+        if not isinstance(branches, dict) or not all(_numbers(v) for v in branches.values()):
+            raise ValueError("metrics.branches must map branches to accuracies per split")
+        metrics = {
+            split: Metrics.from_dict(values, f"metrics.{split}")
+            for split, values in sections["metrics"].items()
+            if split != "branches"
+        }
+        training, described = TrainingRecord.from_dict(sections["training"]), DataRecord.from_dict(sections["data"])
         command = data.get("command", [])
         if not isinstance(command, list) or not all(isinstance(x, str) for x in command):
             raise ValueError("command must be a list of strings")
@@ -198,8 +374,14 @@ class Card:
             command=command,
             files=entries,
             format_version=version,
+            label_scheme=sections["label_scheme"],
+            training=training,
+            metrics=metrics,
+            branches=branches,
+            history=sections["history"],
+            data=described,
+            versions=sections["versions"],
             **texts,
-            **sections,
         )
 
 

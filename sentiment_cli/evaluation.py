@@ -12,7 +12,7 @@ import numpy as np
 from .bundle import Bundle
 from .data import Dataset, split_name
 from .errors import DataError
-from .metrics import classification_metrics, predicted_classes
+from .metrics import JsonRecord, Metrics, classification_metrics, predicted_classes
 from .reviews import Review
 from .runtime import Predictor
 
@@ -24,13 +24,58 @@ def default_split(dataset: Dataset) -> str:
     return "test" if "test" in dataset.splits else next(iter(dataset.splits))
 
 
+@dataclass(frozen=True)
+class Run:
+    """What was scored and how: the data, the split, the speed, and what was left out."""
+
+    source: str = ""
+    split: str = "test"
+    evaluated: str = ""
+    """What was scored, in words: ``test split``, or ``all N reviews (no test split in the data)``."""
+    seconds: float = 0.0
+    reviews_per_second: float | None = None
+    skipped: tuple[str, ...] = ()
+    """Files of the data that could not be read (each a one-line reason)."""
+    rows_skipped: dict[str, int] = field(default_factory=dict)
+    """Rows read but not used, by reason."""
+    unreadable: int = 0
+    """Reviews the model could not score (no word or n-gram it knows): not in the metrics."""
+
+
+@dataclass(frozen=True, eq=False)
+class EvaluationResult(JsonRecord):
+    """What ``sentiment evaluate`` prints and :func:`sentiment_cli.evaluate` returns: the :class:`Metrics`, the
+    threshold and the :class:`Run`. Readable as its JSON document (``result["accuracy"]``)."""
+
+    metrics: Metrics
+    threshold: float | None
+    run: Run
+
+    def to_dict(self) -> dict[str, Any]:
+        """``evaluate --format json``'s document: every key always there (None when it does not apply)."""
+        metrics, run = self.metrics.to_dict(), self.run
+        keys = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision",
+                "macro_recall", "macro_f1", "weighted_precision", "weighted_recall", "weighted_f1", "per_class",
+                "classes", "confusion_matrix", "n")  # fmt: skip
+        return {key: metrics.get(key) for key in keys} | {
+            "reviews_per_second": run.reviews_per_second,
+            "threshold": self.threshold,
+            "split": run.split,
+            "evaluated": run.evaluated,
+            "source": run.source,
+            "skipped": list(run.skipped),
+            "rows_skipped": dict(run.rows_skipped),
+            "unreadable": run.unreadable,
+            "undefined": metrics.get("undefined"),
+        }
+
+
 @dataclass
 class Evaluation:
     """What :func:`score` found: the metrics, and every review of the split they were computed from (in data
     order), for reports and per-review prediction files."""
 
-    metrics: dict[str, Any]
-    """What :func:`evaluate` returns."""
+    metrics: Metrics
     classes: tuple[str, ...]
     sources: list[str]
     """Where each review came from: ``FILE:LINE`` or its file."""
@@ -43,6 +88,12 @@ class Evaluation:
     """Two classes: the probability of the second at or above which it is predicted; None for more."""
     ids: list[Any] = field(default_factory=list)
     """Each review's id (the table's id column), as ``predict`` writes it; empty without an id column."""
+    run: Run = field(default_factory=Run)
+
+    @property
+    def result(self) -> EvaluationResult:
+        """What :func:`evaluate` returns."""
+        return EvaluationResult(self.metrics, self.threshold, self.run)
 
     @property
     def scored(self) -> np.ndarray:
@@ -57,13 +108,13 @@ class Evaluation:
 
 def evaluate(
     dataset: Dataset, bundle: Bundle, split: str | None = None, threshold: float | None = None
-) -> dict[str, Any]:
+) -> EvaluationResult:
     """Accuracy, per-class and averaged precision/recall/F1, ROC-AUC, log loss, the confusion matrix,
     throughput, and how many rows of the data were skipped and why.
 
     ``dataset`` must have been read with the model's classes (``load_dataset(..., classes=bundle.labels)``).
     """
-    return score(dataset, bundle, split, threshold).metrics
+    return score(dataset, bundle, split, threshold).result
 
 
 def score(
@@ -93,7 +144,7 @@ def score(
     binary = len(bundle.labels) == 2
     cut = bundle.threshold if threshold is None else threshold
     evaluation = Evaluation(
-        metrics={},
+        metrics=None,  # type: ignore[arg-type]  # set below, from the reviews that were scored
         classes=tuple(bundle.labels),
         sources=list(reviews.sources) or [str(i) for i in range(len(reviews))],
         ids=list(reviews.ids),
@@ -109,14 +160,13 @@ def score(
     probabilities = evaluation.probabilities[scored]
     scores = probabilities[:, 1] if binary else probabilities
     evaluation.metrics = classification_metrics(evaluation.labels[scored], scores, bundle.labels, threshold=cut)
-    evaluation.metrics.update(
-        reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
-        seconds=seconds,
-        threshold=evaluation.threshold,
+    evaluation.run = Run(
+        source=dataset.source,
         split=name,
         evaluated=_evaluated(dataset, name, split),
-        source=dataset.source,
-        skipped=list(dataset.skipped),
+        seconds=seconds,
+        reviews_per_second=len(reviews) / seconds if seconds > 0 else None,
+        skipped=tuple(dataset.skipped),
         rows_skipped={skip.reason: skip.count for skip in dataset.row_skips if skip.count},
         unreadable=int((~scored).sum()),
     )

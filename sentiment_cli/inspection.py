@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,54 +12,9 @@ from . import model as _layers  # noqa: F401  (registers our own layers, LengthG
 from ._tensorflow import keras
 from .bundle import KERAS_FILE, read_bundle
 from .errors import ModelError
+from .model_report import LayerInfo, ModelReport, WeightInfo
 
-
-@dataclass
-class WeightInfo:
-    name: str
-    shape: list[int]
-    params: int
-    role: str
-    """What the matrix does, e.g. "input → the 4 gates (i, f, c, o), 64 columns each"."""
-
-
-@dataclass
-class LayerInfo:
-    name: str
-    type: str
-    output_shape: str
-    params: int
-    trainable: bool
-    formula: str
-    """Expression whose value is ``params``, e.g. ``128×64 + 64``; empty when there are no weights."""
-    note: str = ""
-    macs: int = 0
-    """Multiply-adds for one review of ``ModelReport.sequence_length`` tokens."""
-    weights: list[WeightInfo] = field(default_factory=list)
-    children: list[LayerInfo] = field(default_factory=list)
-    """The layers inside a wrapper (the forward and backward RNNs of a Bidirectional)."""
-
-
-@dataclass
-class ModelReport:
-    name: str
-    layers: list[LayerInfo]
-    total_params: int
-    trainable_params: int
-    non_trainable_params: int
-    weight_bytes: int
-    source: str
-    card: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-    sequence_length: int = 1
-    """Tokens per review behind ``macs`` (the card's training length, ``input_length``, or 1 = per token)."""
-    total_macs: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.card is None:
-            data.pop("card")
-        return data
+__all__ = ["LayerInfo", "ModelReport", "WeightInfo", "check_keras_zip", "inspect_model", "load_keras"]
 
 
 MAX_KERAS_INFLATED = 256 << 20
@@ -219,7 +173,7 @@ def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int 
             raise ModelError(f"{keras_path}: expected a model directory or a .keras file")
     else:
         bundle = read_bundle(path, purpose="inspect")
-        keras_path, card = bundle.keras_path, bundle.card.to_dict()
+        keras_path, card = bundle.keras_path, bundle.card
         keras_bytes = bundle.contents[KERAS_FILE]  # the bytes that were hashed, not the path again
     model = load_keras(keras_path, keras_bytes)
     if not model.built:
@@ -227,7 +181,7 @@ def inspect_model(path: str | os.PathLike[str] | None = None, input_length: int 
             model.build((None, input_length))
         except Exception as exc:
             raise ModelError(f"{keras_path}: the model has no input shape and could not be built ({exc})") from None
-    length = input_length or (card or {}).get("model", {}).get("max_length") or 1
+    length = input_length or (card.model.max_length if card is not None else None) or 1
     layers = [_layer_info(layer, length) for layer in model.layers]
     trainable = sum(_count(w) for w in model.trainable_weights)
     total = model.count_params()

@@ -30,14 +30,6 @@ from .options import (
     report_target,
 )
 
-JSON_KEYS = (
-    "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision", "macro_recall",
-    "macro_f1",
-    "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "classes", "confusion_matrix", "n",
-    "reviews_per_second", "threshold", "split", "evaluated", "source", "skipped", "rows_skipped", "unreadable",
-    "undefined",
-)  # fmt: skip
-
 
 def evaluate(
     data: Annotated[
@@ -129,14 +121,14 @@ def evaluate(
     reviews = len(dataset.split(split or default_split(dataset)))
     with console.progress("Classifying", reviews) as update:
         evaluation = score(dataset, bundle, split, threshold, progress=update)
-    result = evaluation.metrics
+    result = evaluation.result
     if fmt is ReportFormat.json:
-        console.print_json({key: result.get(key) for key in JSON_KEYS}, "evaluate")
+        console.print_json(result.to_dict(), "evaluate")
     else:
         console.stdout.print(render.evaluation_table(result))
-        if len(result["classes"]) > 2:
-            console.stdout.print(render.per_class_table(result))
-            console.stdout.print(render.confusion_table(result))
+        if not result.metrics.binary:
+            console.stdout.print(render.per_class_table(result.metrics))
+            console.stdout.print(render.confusion_table(result.metrics))
     if predictions is not None:
         write_predictions(predictions, evaluation)
         console.note(f"Wrote {len(evaluation.texts):,} predictions to {predictions}")

@@ -102,7 +102,7 @@ def inspect(
         console.stdout.print(console.plain("Why: ", "bold") + console.plain(line), highlight=False)
     if report.card:
         console.stdout.print(render.card_table(report.card))
-        for name, history in report.card.get("history", {}).items():
-            console.stdout.print(render.history_chart(name, history))
+        for name, history in report.card.history.items():
+            console.stdout.print(render.history_chart(name, history, report.card.training.kept(name, history)))
     if shipped:
         console.stdout.print(console.plain(f"Shipped models: {', '.join(shipped)} (inspect NAME, --model NAME)"))

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..config import describe_window
+from ..facts import card_facts
 from ..records import carried, cell_text
 from . import console as output  # the consoles and inert text: output.cell, output.plain
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from ..bundle import Card
+    from ..evaluation import EvaluationResult
     from ..explain import Explanation
+    from ..metrics import Metrics
+    from ..model_report import LayerInfo, ModelReport
     from ..runtime import Prediction
 
 
@@ -27,69 +31,63 @@ def _value(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def evaluation_table(result: dict[str, Any]) -> Table:
+def evaluation_table(result: EvaluationResult) -> Table:
     from rich.table import Table
 
-    binary = len(result["classes"]) == 2
+    metrics, run = result.metrics, result.run
     table = Table(show_header=False)
     table.add_column("metric", style="bold", no_wrap=True)
     table.add_column("value", justify="right", overflow="fold")
-    evaluated = result.get("evaluated") or f"{result['split']} split"
-    table.add_row("data", output.cell(f"{result['source']}, {evaluated}"))
-    rows = [("accuracy", "accuracy")]
-    if binary:
-        rows += [("precision", "precision"), ("recall", "recall"), ("F1", "f1"), ("ROC-AUC", "roc_auc")]
-    else:
-        rows += [
-            ("macro recall", "macro_recall"), ("macro precision", "macro_precision"), ("macro F1", "macro_f1"),
-            ("weighted F1", "weighted_f1"), ("ROC-AUC (one vs rest, macro)", "roc_auc"),
-        ]  # fmt: skip
-    rows += [("log loss", "log_loss"), ("calibration error (ECE, 10 bins)", "ece")]
-    for label, key in rows:
-        table.add_row(label, _value(result[key]))
-    table.add_row("reviews", f"{result['n']:,}")
-    if binary:
-        (tn, fp), (fn, tp) = result["confusion_matrix"]
+    evaluated = run.evaluated or f"{run.split} split"
+    table.add_row("data", output.cell(f"{run.source}, {evaluated}"))
+    for row in metrics.headline():
+        table.add_row(row.label, _value(row.value))
+    table.add_row("reviews", f"{metrics.n:,}")
+    if metrics.binary:
+        (tn, fp), (fn, tp) = metrics.confusion
         table.add_row("true negative / false positive", f"{tn:,} / {fp:,}")
         table.add_row("false negative / true positive", f"{fn:,} / {tp:,}")
-        table.add_row("threshold", f"{result['threshold']:.2f}")
-    for reason, count in result.get("rows_skipped", {}).items():
+        table.add_row("threshold", f"{result.threshold:.2f}")
+    for reason, count in run.rows_skipped.items():
         table.add_row(output.cell(f"rows skipped {reason}"), f"{count:,}")
-    if result.get("unreadable"):
-        table.add_row("not scored: no word or n-gram the model knows", f"{result['unreadable']:,}")
-    rate = result["reviews_per_second"]
+    if run.unreadable:
+        table.add_row("not scored: no word or n-gram the model knows", f"{run.unreadable:,}")
+    rate = run.reviews_per_second
     table.add_row("throughput", "n/a" if rate is None else f"{rate:,.0f} reviews/s")
-    for key, why in result.get("undefined", {}).items():
+    for key, why in metrics.undefined.items():
         table.add_row(f"{key} undefined", output.plain(why))
     return table
 
 
-def per_class_table(result: dict[str, Any]) -> Table:
+def per_class_table(metrics: Metrics) -> Table:
     from rich.table import Table
 
     table = Table(title="Per class", header_style="bold")
     table.add_column("class", no_wrap=True)
     for column in ("precision", "recall", "F1", "support"):
         table.add_column(column, justify="right")
-    for name, values in result["per_class"].items():
+    for name, scores in metrics.per_class.items():
         table.add_row(
-            output.cell(name), *(f"{values[k]:.4f}" for k in ("precision", "recall", "f1")), f"{values['support']:,}"
+            output.cell(name),
+            *(f"{v:.4f}" for v in (scores.precision, scores.recall, scores.f1)),
+            f"{scores.support:,}",
         )
     table.add_section()
-    for average in ("macro", "weighted"):
-        cells = [f"{result[f'{average}_{k}']:.4f}" for k in ("precision", "recall", "f1")]
-        table.add_row(f"{average} average", *cells, f"{result['n']:,}")
+    for average, scores in (("macro", metrics.macro), ("weighted", metrics.weighted)):
+        if scores is not None:
+            cells = [f"{v:.4f}" for v in (scores.precision, scores.recall, scores.f1)]
+            table.add_row(f"{average} average", *cells, f"{metrics.n:,}")
     return table
 
 
-def confusion_table(result: dict[str, Any]) -> Table:
+def confusion_table(metrics: Metrics) -> Table:
     from rich.table import Table
 
     table = Table(title="Confusion matrix (rows true, columns predicted)", header_style="bold")
     table.add_column("true \\ predicted", no_wrap=True)
-    for name in result["classes"]:
+    for name in metrics.classes:
         table.add_column(output.cell(name), justify="right")
-    for name, row in zip(result["classes"], result["confusion_matrix"], strict=True):
+    for name, row in zip(metrics.classes, metrics.confusion, strict=True):
         table.add_row(output.cell(name), *(f"{v:,}" for v in row))
     return table
 
@@ -101,7 +99,7 @@ FORMULA_MIN_WIDTH = 24
 """Narrowest the formula column may be before ``inspect`` stacks each layer's facts instead."""
 
 
-def layers_table(report: Any, expand: bool = False, width: int | None = None) -> Table:
+def layers_table(report: ModelReport, expand: bool = False, width: int | None = None) -> Table:
     """The layer table; on a console narrower than its columns need (``width``), each layer's facts stacked
     under its name, one to a line, so that no number is ever folded."""
     from rich.table import Table
@@ -125,7 +123,7 @@ def layers_table(report: Any, expand: bool = False, width: int | None = None) ->
     return table
 
 
-def _rows(layers: list[Any], expand: bool, indent: str = "") -> list[tuple[str, Any]]:
+def _rows(layers: list[LayerInfo], expand: bool, indent: str = "") -> list[tuple[str, LayerInfo]]:
     """Every layer (and with ``expand`` its inner layers), with the indent it is shown at."""
     rows = []
     for layer in layers:
@@ -135,7 +133,7 @@ def _rows(layers: list[Any], expand: bool, indent: str = "") -> list[tuple[str, 
     return rows
 
 
-def _columns_width(report: Any) -> int:
+def _columns_width(report: ModelReport) -> int:
     """What the layer table needs: its fixed columns at their widest, the formula at its narrowest, borders."""
     rows = [layer for _, layer in _rows(report.layers, True)]
     names = max(len(f"    {layer.name} (frozen)") for layer in rows)
@@ -144,7 +142,7 @@ def _columns_width(report: Any) -> int:
     return max(names, 12) + max(shapes, 12) + numbers + FORMULA_MIN_WIDTH + 5 * 3 + 1
 
 
-def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
+def _stacked_layers(report: ModelReport, expand: bool, title: Any, per: str) -> Table:
     from rich.table import Table
 
     table = Table(title=title, caption=f"mult-adds: {per}", header_style="bold", show_lines=True)
@@ -164,7 +162,7 @@ def _stacked_layers(report: Any, expand: bool, title: Any, per: str) -> Table:
     return table
 
 
-def _layer_name(layer: Any, indent: str) -> Any:
+def _layer_name(layer: LayerInfo, indent: str) -> Any:
     """A layer's name (marked when frozen) over its type, dimmed."""
     name = output.cell(f"{indent}{layer.name}")
     if not layer.trainable:
@@ -174,7 +172,7 @@ def _layer_name(layer: Any, indent: str) -> Any:
     return name
 
 
-def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
+def _add_layer(table: Table, layer: LayerInfo, expand: bool, indent: str) -> None:
     table.add_row(
         _layer_name(layer, indent),
         output.plain(layer.output_shape),
@@ -194,157 +192,24 @@ def _add_layer(table: Table, layer: Any, expand: bool, indent: str) -> None:
         )  # fmt: skip
 
 
-def why(report: Any) -> list[str]:
+def why(report: ModelReport) -> list[str]:
     lines = [f"{layer.name}: {layer.note}" for layer in report.layers if layer.note]
     if report.sequence_length == 1:
         lines.append("mult-adds are per token here: pass --input-length N for a whole review")
     return lines + list(report.notes)
 
 
-def _number(value: Any, spec: str) -> str:
-    """``value`` formatted when it is a number; a card's descriptive fields are shown, never trusted."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return format(value, spec)
-    return "?" if value is None else str(value)
-
-
-def _section(card: dict[str, Any], key: str) -> dict[str, Any]:
-    value = card.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def card_table(card: dict[str, Any]) -> Table:
-    """The facts of a model card; every value is shown as plain text (a card is user-editable JSON)."""
+def card_table(card: Card) -> Table:
+    """The facts of a model card (:func:`sentiment_cli.facts.card_facts`); every value is shown as plain text
+    (a card is user-editable JSON)."""
     from rich.table import Table
 
     table = Table(title="Model card", show_header=False)
     table.add_column("fact", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
-
-    def row(fact: str, value: str) -> None:
+    for fact, value in card_facts(card):
         table.add_row(output.cell(fact), output.cell(value))
-
-    model, training, data = _section(card, "model"), _section(card, "training"), _section(card, "data")
-    row("architecture", str(model.get("arch", "seed")))
-    row("vocabulary", f"{_number(model.get('vocab_size'), ',')} entries (+1 padding id), {model.get('tokenizer')}")
-    if model.get("arch") == "hybrid":
-        chars = ", and character 1-4-grams" if model.get("char_ngrams") == "on" else ""
-        row(
-            "n-gram bag",
-            f"{_number(model.get('ngram_vocab_size'), ',')} n-grams of 1 to {model.get('ngram_order')} words{chars} "
-            "(+2 ids)",
-        )
-    row("sequence length", describe_window(model.get("max_length"), model.get("head_length")))
-    for fact, value in data_rows(card):
-        row(fact, value)
-    skipped = data.get("rows_skipped")
-    if isinstance(skipped, dict) and skipped:
-        row("rows skipped", "; ".join(f"{_number(count, ',')} {reason}" for reason, count in skipped.items()))
-    epochs, best = _section(training, "epochs_run"), _section(training, "best_epoch")
-    for name, seconds in _section(training, "fit_seconds").items():
-        row(f"trained {name}", f"{epochs.get(name)} epochs (best {best.get(name)}), {seconds} s")
-    labels = card.get("labels", ["negative", "positive"])
-    row("classes", ", ".join(f"{i}: {name}" for i, name in enumerate(labels)))
-    combiner = _section(training, "combiner")
-    if "kernel" in combiner:
-        n = len(labels)
-        row("combiner", f"Dense({n}, softmax) over the {2 * n} branch logits, fitted on the validation split")
-    elif combiner:
-        row("combiner", combiner_formula(combiner, model.get("length_gate")))
-    for fact, value in embedding_rows(training):
-        row(fact, value)
-    metrics = _section(card, "metrics")
-    for split, values in metrics.items():
-        if isinstance(values, dict) and "accuracy" in values:
-            row(f"{split} accuracy", f"{_number(values['accuracy'], '.4f')} on {_number(values.get('n'), ',')} reviews")
-    for name, scores in _section(metrics, "branches").items():
-        if isinstance(scores, dict):
-            row(f"{name} branch alone", ", ".join(f"{split} {_number(v, '.4f')}" for split, v in scores.items()))
-    row("created", str(card.get("created", "?")))
     return table
-
-
-def _file_name(value: Any) -> str:
-    """A path the card holds, as its file name: the build machine's folders mean nothing to a reader."""
-    import os
-
-    text = str(value)
-    return text if "://" in text else os.path.basename(text.rstrip("/\\")) or text
-
-
-def _sha(value: Any) -> str | None:
-    return f"sha256 {value[:12]}…" if isinstance(value, str) and value else None
-
-
-def data_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the card says of the training data, exactly and only that: each part (its file name, kind, files,
-    bytes, hash and split sizes), the splits, and the named sources (name, file, licence). Nothing the card
-    does not hold is shown (no '?' placeholders), and no build machine's folders."""
-    data = _section(card, "data")
-    fingerprint = _section(data, "fingerprint")
-    parts = data.get("parts") or fingerprint.get("parts") or ([data] if data.get("source") else [])
-    rows: list[tuple[str, str]] = []
-    for n, part in enumerate(p for p in parts if isinstance(p, dict)):
-        source = part.get("path") or part.get("source")
-        if not source:
-            continue
-        facts = [str(part["kind"])] if part.get("kind") else []
-        if isinstance(part.get("files"), int) and part["files"] != 1:
-            facts.append(f"{part['files']:,} files")
-        if isinstance(part.get("bytes"), int):
-            facts.append(f"{part['bytes']:,} bytes")
-        facts += [s for s in [_sha(part.get("sha256"))] if s]
-        splits = part.get("splits")
-        if isinstance(splits, dict) and splits:
-            facts.append(", ".join(f"{name} {_number(count, ',')}" for name, count in splits.items()))
-        names = " + ".join(_file_name(s) for s in str(source).split(" + "))
-        rows.append(("data" if n == 0 else "", names + (f" ({'; '.join(facts)})" if facts else "")))
-    splits = data.get("splits")
-    if isinstance(splits, dict) and splits and len(rows) != 1:
-        rows.append(("data splits", ", ".join(f"{name} {_number(count, ',')}" for name, count in splits.items())))
-    sources = data.get("sources")
-    for n, entry in enumerate(s for s in (sources if isinstance(sources, list) else []) if isinstance(s, dict)):
-        said = [str(entry["name"])] if entry.get("name") else []
-        said += [_file_name(entry["file"])] if entry.get("file") else []
-        said += [f"licence {entry['licence']}"] if entry.get("licence") else []
-        rows.append(("data sources" if n == 0 else "", ", ".join(said)))
-    return rows
-
-
-def combiner_formula(combiner: dict[str, Any], length_gate: Any = None) -> str:
-    """The hybrid's combiner as the model computes it: with the length gate (``bilstm_gated_weight``,
-    ``ngram_gated_weight`` and the model's ``length_gate`` tau), logit = a·BiLSTM + b·bag + g·(c·BiLSTM + d·bag)
-    + e with g = 1/(1 + n/tau), n the review's n-gram ids; without it, logit = a·BiLSTM + b·bag + e."""
-    def term(key: str, first: bool = False) -> str:
-        """``0.201`` first, else ``+ 0.201`` or ``- 1.578``: each weight with its own sign, once."""
-        value = combiner.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return ("" if first else "+ ") + _number(value, "")
-        return f"{value:.3f}" if first else f"{'-' if value < 0 else '+'} {abs(value):.3f}"
-
-    main = f"{term('bilstm_weight', True)}·BiLSTM {term('ngram_weight')}·bag"
-    gated = "bilstm_gated_weight" in combiner or "ngram_gated_weight" in combiner
-    if gated and isinstance(length_gate, int | float) and length_gate > 0:
-        inner = f"{term('bilstm_gated_weight', True)}·BiLSTM {term('ngram_gated_weight')}·bag"
-        return (f"logit = {main} + g·({inner}) {term('bias')}, g = 1/(1 + n/{length_gate:g}), n the review's "
-                "n-gram ids; p = sigmoid(logit), fitted on the validation split")  # fmt: skip
-    return f"logit = {main} {term('bias')}; p = sigmoid(logit), fitted on the validation split"
-
-
-def embedding_rows(training: dict[str, Any]) -> list[tuple[str, str]]:
-    """Where the embedding started: ``R of V rows from SOURCE (sha256 …), token coverage X%``."""
-    vectors = training.get("embeddings")
-    if not isinstance(vectors, dict):
-        return []
-    found, rows = vectors.get("rows_from_vectors"), vectors.get("vocabulary_rows")
-    said = f"{_number(found, ',')} of {_number(rows, ',')} rows" if found is not None and rows is not None else "rows"
-    said += f" from {_file_name(vectors['source'])}" if vectors.get("source") else ""
-    said += f" ({sha})" if (sha := _sha(vectors.get("sha256"))) else ""
-    if isinstance(vectors.get("token_coverage"), int | float):
-        said += f", token coverage {100 * vectors['token_coverage']:.1f}%"
-    if vectors.get("frozen") or vectors.get("freeze_embeddings"):
-        said += ", frozen"
-    return [("embedding", said)]
 
 
 def _bar(value: float, top: float, width: int = 16) -> str:
@@ -352,15 +217,15 @@ def _bar(value: float, top: float, width: int = 16) -> str:
     return "█" * cells + "·" * (width - cells)
 
 
-def history_chart(name: str, history: dict[str, list[float]]) -> Table:
-    """Loss and accuracy per epoch, training against validation, as bars: over-fitting shows at a glance."""
+def history_chart(name: str, history: dict[str, list[float]], kept: int | None) -> Table:
+    """Loss and accuracy per epoch, training against validation, as bars: over-fitting shows at a glance;
+    ``kept`` (1-based, :meth:`sentiment_cli.bundle.TrainingRecord.kept`) is marked."""
     from rich.table import Table
     from rich.text import Text
 
     losses = history.get("loss", [])
     val_losses = history.get("val_loss", [])
     top = max(losses + val_losses, default=0.0)
-    best = min(range(len(val_losses)), key=val_losses.__getitem__) if val_losses else None
     table = Table(title=output.cell(f"Training history: {name}"), header_style="bold", show_edge=False)
     table.add_column("epoch", justify="right")
     table.add_column("loss (train)")
@@ -370,10 +235,10 @@ def history_chart(name: str, history: dict[str, list[float]]) -> Table:
         val_loss = val_losses[epoch] if epoch < len(val_losses) else None
         accuracy = history.get("accuracy", [None] * len(losses))[epoch]
         val_accuracy = (history.get("val_accuracy") or [None] * len(losses))[epoch]
-        marker = (" ← kept", "bold green") if epoch == best else ""
+        marker = (" ← kept", "bold green") if epoch + 1 == kept else ""
         table.add_row(
             str(epoch + 1),
-            Text.assemble((_bar(loss, top), "cyan"), f" {loss:.3f}"),
+            Text.assemble((_bar(loss, top), "cyan"), f" {loss:.3f}", *([marker] if val_loss is None else [])),
             "" if val_loss is None else Text.assemble((_bar(val_loss, top), "magenta"), f" {val_loss:.3f}", marker),
             " / ".join("-" if a is None else f"{a:.3f}" for a in (accuracy, val_accuracy)),
         )
@@ -383,30 +248,25 @@ def history_chart(name: str, history: dict[str, list[float]]) -> Table:
 # -- train ---------------------------------------------------------------------------------------------
 
 
-def metrics_table(metrics: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> Table:
-    """Metrics as rows and splits as columns (each branch's accuracy a row of its own): a few narrow columns
-    that fit an 80-column terminal, numbers never cut (a metric per column needed about 100)."""
+def metrics_table(metrics: dict[str, Metrics], branches: dict[str, dict[str, float]] | None = None) -> Table:
+    """Metrics as rows (:meth:`sentiment_cli.metrics.Metrics.headline`) and splits as columns (each branch's
+    accuracy a row of its own): a few narrow columns that fit an 80-column terminal, numbers never cut (a metric
+    per column needed about 100)."""
     from rich.table import Table
 
-    binary = len(labels) == 2
-    keys = ("accuracy", "log_loss", "precision", "recall", "f1", "roc_auc")
-    names = ("accuracy", "log loss", "precision", "recall", "F1", "ROC-AUC")
-    if not binary:
-        keys = ("accuracy", "log_loss", "macro_precision", "macro_recall", "macro_f1", "roc_auc")
-        names = ("accuracy", "log loss", "macro precision", "macro recall", "macro F1", "ROC-AUC (OvR)")
-    splits = [split for split, values in metrics.items() if split != "branches" and isinstance(values, dict)]
+    splits = list(metrics)
     table = Table(title="Metrics", header_style="bold")
     table.add_column("metric", overflow="fold")
     for split in splits:
         table.add_column(output.cell(split), justify="right", no_wrap=True)
-    table.add_row("reviews", *(f"{metrics[split].get('n', 0):,}" for split in splits))
-    for key, name in zip(keys, names, strict=True):
-        values = [metrics[split].get(key) for split in splits]
-        table.add_row(name, *("" if v is None else f"{v:.4f}" for v in values))
-    branches = metrics.get("branches", {})
+    table.add_row("reviews", *(f"{metrics[split].n:,}" for split in splits))
+    values = {split: {row.key: row.value for row in metrics[split].headline()} for split in splits}
+    for row in metrics[splits[0]].headline() if splits else ():
+        cells = [values[split].get(row.key) for split in splits]
+        table.add_row(row.label, *("" if v is None else f"{v:.4f}" for v in cells))
     if branches:
         table.add_section()
-    for name, scores in branches.items():
+    for name, scores in (branches or {}).items():
         table.add_row(
             output.cell(f"{name} alone, accuracy"),
             *("" if scores.get(split) is None else f"{scores[split]:.4f}" for split in splits),

@@ -380,13 +380,13 @@ def train(
             )
         raise
     if fmt is ReportFormat.json:
-        card = result.card
+        card = result.card.to_dict()
         console.print_json(
-            {"out": str(result.out), "labels": list(card.labels), "model": card.model.to_dict(),
-             "metrics": card.metrics, "data": card.data, "training": card.training}, "train",
+            {"out": str(result.out), "labels": card["labels"], "model": card["model"],
+             "metrics": card["metrics"], "data": card["data"], "training": card["training"]}, "train",
         )  # fmt: skip
     else:
-        console.stdout.print(render.metrics_table(result.metrics, result.card.labels))
+        console.stdout.print(render.metrics_table(result.card.metrics, result.card.branches))
     console.note(f"Wrote {result.out}" if result.chief else f"Done; the chief (worker 0) writes {result.out}")
 
 

@@ -353,12 +353,11 @@ def _error(status: int, reason: str, message: str, headers: dict[str, str] | Non
 def model_summary(model: Model) -> dict[str, Any]:
     """``GET /model``: what the model is (the card's summary; no path of the server's files)."""
     card = model.card
-    data = card.data or {}
+    data = card.data
     metrics = {}
-    for split, values in (card.metrics or {}).items():
-        if isinstance(values, dict) and "accuracy" in values:
-            keep = ("accuracy", "f1", "macro_f1", "roc_auc", "log_loss", "ece", "n")
-            metrics[split] = {k: values[k] for k in keep if k in values and _finite(values[k])}
+    for split, values in card.metrics.items():
+        keep = ("accuracy", "f1", "macro_f1", "roc_auc", "log_loss", "ece", "n")
+        metrics[split] = {k: values[k] for k in keep if k in values and _finite(values[k])}
     return {
         "name": card.name,
         "description": card.description,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .._tensorflow import keras
+from ..bundle import kept_epoch
 from ..checkpoint import Checkpoint, State
 from ..data import Split
 from ..errors import TrainingDiverged
@@ -192,12 +193,12 @@ class Session:
         result[rows] = out  # batches come sorted by length; put rows back in input order
         return result[:, 0] if result.shape[1] == 1 else result
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "epochs_run": {name: len(h.get("loss", [])) for name, h in self.history.items()},
-            "best_epoch": {name: best_epoch(h) for name, h in self.history.items() if h.get("loss")},
-            "fit_seconds": self.seconds,
-        }
+    def epochs_run(self) -> dict[str, int]:
+        return {name: len(h.get("loss", [])) for name, h in self.history.items()}
+
+    def kept_epochs(self) -> dict[str, int]:
+        """Per fitted network, the epoch whose weights were kept (:func:`sentiment_cli.bundle.kept_epoch`)."""
+        return {name: kept for name, h in self.history.items() if (kept := kept_epoch(h)) is not None}
 
 
 class _EarlyStopping(keras.callbacks.EarlyStopping):
@@ -238,8 +239,3 @@ class _SaveEachEpoch(keras.callbacks.Callback):
 def single_input(net: keras.Model) -> str | None:
     """The name of a model's only input, or None for a model that takes the dict of all inputs."""
     return None if len(net.inputs) > 1 else net.inputs[0].name
-
-
-def best_epoch(history: dict[str, list[float]]) -> int:
-    key = "val_loss" if "val_loss" in history else "loss"
-    return int(np.argmin(history[key])) + 1

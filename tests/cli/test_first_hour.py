@@ -144,20 +144,21 @@ def test_inspect_shows_what_the_shipped_card_holds_and_the_real_combiner():
 
     from rich.console import Console
 
-    from sentiment_cli.bundle import default_model_dir
+    from sentiment_cli.bundle import Card, default_model_dir
     from sentiment_cli.cli import render
+    from sentiment_cli.facts import combiner_formula, data_rows
 
-    card = json.loads((default_model_dir() / "card.json").read_text())
+    card = Card.from_dict(json.loads((default_model_dir() / "card.json").read_text()))
     console = Console(file=io.StringIO(), width=200, color_system=None)
     console.print(render.card_table(card))
     shown = console.file.getvalue()
     assert "?" not in shown and "/work/" not in shown and "/tmp/" not in shown
-    facts = dict(render.data_rows(card)[:1])
+    facts = dict(data_rows(card)[:1])
     assert facts["data"].startswith(
         "aclImdb_labeled.tar.gz (archive; 50,000 files; 28,379,859 bytes; sha256 8071fe7cc17d…"
     )
-    combiner, tau = card["training"]["combiner"], card["model"]["length_gate"]
-    formula = render.combiner_formula(combiner, tau)
+    combiner, tau = card.training.combiner, card.model.length_gate
+    formula = combiner_formula(combiner, tau)
     assert formula.startswith(
         f"logit = {combiner['bilstm_weight']:.3f}·BiLSTM + {combiner['ngram_weight']:.3f}·bag + "
         f"g·({combiner['bilstm_gated_weight']:.3f}·BiLSTM - {-combiner['ngram_gated_weight']:.3f}·bag) "
@@ -166,10 +167,19 @@ def test_inspect_shows_what_the_shipped_card_holds_and_the_real_combiner():
     assert formula in shown
 
     # a card with named sources and pretrained vectors (the fields train --data-sources and --embeddings write)
-    card["data"]["sources"] = [{"name": "IMDB", "file": "/build/aclImdb_v1.tar.gz", "licence": "research only"}]
-    card["training"]["embeddings"] = {"source": "/home/x/glove.6B.50d.txt", "sha256": "ab" * 32,
-                                      "vocabulary_rows": 10000, "rows_from_vectors": 9512, "token_coverage": 0.9731}
-    rows = dict(render.data_rows(card)) | dict(render.embedding_rows(card["training"]))
+    import dataclasses
+
+    from sentiment_cli.facts import embedding_rows
+
+    sources = [{"name": "IMDB", "file": "/build/aclImdb_v1.tar.gz", "licence": "research only"}]
+    vectors = {"source": "/home/x/glove.6B.50d.txt", "sha256": "ab" * 32,
+               "vocabulary_rows": 10000, "rows_from_vectors": 9512, "token_coverage": 0.9731}  # fmt: skip
+    card = dataclasses.replace(
+        card,
+        data=dataclasses.replace(card.data, sources=sources),
+        training=dataclasses.replace(card.training, embeddings=vectors),
+    )
+    rows = dict(data_rows(card)) | dict(embedding_rows(card.training))
     assert rows["data sources"] == "IMDB, aclImdb_v1.tar.gz, licence research only"
     assert rows["embedding"] == (
         "9,512 of 10,000 rows from glove.6B.50d.txt (sha256 abababababab…), token coverage 97.3%"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import runner
-from sentiment_cli.bundle import default_model_dir
+from sentiment_cli.bundle import Card, default_model_dir
 from sentiment_cli.cli import app
 
 
@@ -291,7 +291,7 @@ def test_a_report_with_a_very_long_class_name_leaks_no_matplotlib_warning(model,
     from sentiment_cli.reports import training_report
 
     with_labels(model, ["negative", "positive" * 40])
-    card = json.loads((model / "card.json").read_text())
+    card = Card.from_dict(json.loads((model / "card.json").read_text()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         training_report(card).write(tmp_path / "r.png")

@@ -14,8 +14,7 @@ import pytest
 from reportpage import EVALUATION_CHARTS, parse
 
 from conftest import runner
-from sentiment_cli import reports
-from sentiment_cli.bundle import read_bundle
+from sentiment_cli.bundle import REPORT_FILE, read_bundle
 from sentiment_cli.cli import app
 from sentiment_cli.data import TableOptions, load_dataset
 
@@ -123,6 +122,6 @@ def test_train_without_matplotlib_still_writes_the_model(
                                  "--ngram-epochs", "1"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "warning: report.html not written: reports need matplotlib" in result.stderr
-    assert not (out / reports.REPORT_FILE).exists()
+    assert not (out / REPORT_FILE).exists()
     card = read_bundle(out).card
-    assert reports.REPORT_FILE not in card.files and "summary" in card.data
+    assert REPORT_FILE not in card.files and "summary" in card.data

@@ -94,8 +94,9 @@ def test_not_a_keras_file(tmp_path):
 
 def test_model_directory_carries_its_card(tiny_model):
     report = inspect_model(tiny_model)
-    assert report.card["model"]["lstm_units"] == 4
+    assert report.card.model.lstm_units == 4
     data = json.loads(json.dumps(report.to_dict()))
+    assert data["card"] == json.loads((tiny_model / "card.json").read_text())  # inspect --format json: the card
     assert set(data["layers"][0]) >= {"name", "type", "output_shape", "params", "trainable"}
     assert data["total_params"] == sum(layer["params"] for layer in data["layers"])
 

@@ -23,8 +23,9 @@ import pytest
 
 from conftest import runner
 from sentiment_cli import reports
+from sentiment_cli.bundle import REPORT_FILE
 from sentiment_cli.cli import app
-from sentiment_cli.evaluation import Evaluation
+from sentiment_cli.evaluation import Evaluation, Run
 from sentiment_cli.metrics import classification_metrics
 
 EVALUATION_CHARTS = {"confusion", "roc", "pr", "reliability", "histogram"}
@@ -39,11 +40,10 @@ def made_up(k: int, n: int = 400, seed: int = 0) -> Evaluation:
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     classes = ("negative", "positive") if k == 2 else ("negative", "neutral", "positive")
     metrics = classification_metrics(y, p[:, 1] if k == 2 else p, classes, threshold=0.5)
-    metrics |= {"source": "made-up.csv", "split": "test", "reviews_per_second": 1000.0, "threshold": 0.5 if k == 2
-                else None, "rows_skipped": {}, "skipped": [], "unreadable": 0}  # fmt: skip
     texts = [f"review {i}" for i in range(n)]
     return Evaluation(
-        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None
+        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None,
+        run=Run(source="made-up.csv", split="test", reviews_per_second=1000.0),
     )
 
 
@@ -210,7 +210,7 @@ def test_reports_in_a_browser(
     assert charts["confusion"]["cells"] == 9
     assert charts["roc"]["series"] == charts["pr"]["series"] == charts["histogram"]["series"] == 3
 
-    charts = _look(browser, tiny_model / reports.REPORT_FILE, tmp_path)
+    charts = _look(browser, tiny_model / REPORT_FILE, tmp_path)
     assert set(charts) == {"history-0", "history-1", "balance", "lengths"}
     assert charts["history-0"]["series"] == 4 and charts["lengths"]["series"] == 3
 

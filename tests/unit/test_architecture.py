@@ -13,7 +13,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("applications", {"cli", "serving", "__main__"}),
     ("engines", {"api", "arrow", "spark"}),
     ("recipe", {"training"}),
-    ("results", {"reports", "evaluation", "explain", "inspection"}),
+    ("results", {"reports", "evaluation", "explain", "inspection", "facts", "model_report", "curves"}),
     ("core", {"runtime", "bundle", "data", "reviews", "model", "download"}),
     ("readers", {"tables", "textio", "trees", "text", "labels", "files", "checkpoint", "embeddings",
                  "_tensorflow", "extras"}),

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,47 @@ def test_the_shipped_model_verifies():
     assert all(len(part["sha256"]) == 64 for part in parts)
     assert bundle.card.metrics["test"]["n"] == 25_000
     assert bundle.card.command[:2] == ["sentiment", "train"] and len(bundle.card.command) >= 4
+
+
+CARDS = [default_model_dir() / "card.json", *sorted((Path(__file__).parents[1] / "data").glob("*/card.json"))]
+
+
+@pytest.mark.parametrize("path", CARDS, ids=lambda p: p.parent.name)
+def test_the_typed_card_writes_back_the_shipped_cards_byte_for_byte(path):
+    """Card.from_dict(...).to_dict() of the shipped model's card and the test fixtures' is the same dict, and
+    written as Stage.commit writes it, the same bytes: typing the sections changed nothing on disk."""
+    text = path.read_text(encoding="utf-8")
+    card = Card.from_dict(json.loads(text))
+    assert card.to_dict() == json.loads(text)
+    assert json.dumps(card.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n" == text
+    assert type(card.training).__name__ == "TrainingRecord" and type(card.data).__name__ == "DataRecord"
+    assert all(type(m).__name__ == "Metrics" for m in card.metrics.values())
+
+
+def test_typed_card_sections_refuse_values_of_the_wrong_kind_naming_the_field():
+    card = json.loads((default_model_dir() / "card.json").read_text())
+    for section, key, value, field in [
+        ("training", "best_epoch", {"the BiLSTM": "two"}, "training.best_epoch"),
+        ("data", "rows_skipped", [], "data.rows_skipped"),
+        ("metrics", "test", {"accuracy": "high"}, "metrics.test"),
+    ]:
+        broken = json.loads(json.dumps(card))
+        broken[section][key] = value
+        with pytest.raises(ValueError, match=field.replace(".", r"\.")):
+            Card.from_dict(broken)
+
+
+def test_one_kept_epoch_rule():
+    """With a validation split, the epoch early stopping restores (the first lowest validation loss); without,
+    the last (nothing is restored; the old rule said the lowest training loss). A card's own value wins."""
+    from sentiment_cli.bundle import TrainingRecord, kept_epoch
+
+    assert kept_epoch({"loss": [0.9, 0.5, 0.4, 0.3], "val_loss": [0.8, 0.6, 0.6, 0.7]}) == 2
+    assert kept_epoch({"loss": [0.9, 0.3, 0.4]}) == 3
+    assert kept_epoch({}) is None
+    history = {"loss": [0.9, 0.5], "val_loss": [0.4, 0.6]}
+    assert TrainingRecord(kept_epoch={"b": 2}).kept("b", history) == 2
+    assert TrainingRecord().kept("b", history) == 1
 
 
 def test_missing_path_file_and_foreign_directory(tmp_path):

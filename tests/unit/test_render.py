@@ -8,6 +8,8 @@ from rich.console import Console
 from sentiment_cli.cli import render
 from sentiment_cli.cli.console import inert
 from sentiment_cli.cli.writers import PredictFormat, PredictionWriter
+from sentiment_cli.metrics import Metrics
+from sentiment_cli.model_report import LayerInfo, ModelReport, WeightInfo
 from sentiment_cli.reviews import Empty
 from sentiment_cli.runtime import Prediction
 
@@ -53,7 +55,8 @@ def test_binary_tsv_keeps_its_three_columns():
 
 
 def test_confusion_and_per_class_tables():
-    result = {
+    result = Metrics.from_dict({
+        "accuracy": 0.75, "roc_auc": None,
         "classes": list(THREE),
         "confusion_matrix": [[5, 1, 0], [2, 3, 1], [0, 0, 4]],
         "per_class": {
@@ -63,7 +66,7 @@ def test_confusion_and_per_class_tables():
         },
         "macro_precision": 0.7547619048, "macro_recall": 0.7777777778, "macro_f1": 0.7527065527,
         "weighted_precision": 0.7455357143, "weighted_recall": 0.75, "weighted_f1": 0.7356837607, "n": 16,
-    }  # fmt: skip
+    })  # fmt: skip
     assert rendered(render.confusion_table(result), width=60) == (
         "  Confusion matrix (rows true, columns predicted)   \n"
         "┏━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
@@ -97,14 +100,12 @@ def test_a_prediction_table_written_in_chunks_has_one_header(monkeypatch):
 
 
 def test_the_layer_table_stacks_on_a_narrow_console_and_never_folds_a_number():
-    from types import SimpleNamespace
-
     def layer(name, kind, shape, params, formula, macs, children=(), weights=()):
-        return SimpleNamespace(name=name, type=kind, output_shape=shape, params=params, formula=formula, macs=macs,
-                               trainable=True, children=list(children), weights=list(weights), note="")  # fmt: skip
+        return LayerInfo(name=name, type=kind, output_shape=shape, params=params, formula=formula, macs=macs,
+                         trainable=True, children=list(children), weights=list(weights), note="")  # fmt: skip
 
-    kernel = SimpleNamespace(name="kernel", shape=(128, 64), params=8192, role="inputs → units")
-    report = SimpleNamespace(
+    kernel = WeightInfo(name="kernel", shape=[128, 64], params=8192, role="inputs → units")
+    report = ModelReport(
         name="m", source="m.keras", sequence_length=200, total_params=66_048 + 8_256, trainable_params=74_304,
         non_trainable_params=0, weight_bytes=297_216, total_macs=16_785_408,
         layers=[
@@ -127,16 +128,49 @@ def test_the_layer_table_stacks_on_a_narrow_console_and_never_folds_a_number():
 def test_the_train_metrics_table_fits_80_columns_with_every_number_whole():
     """Issue 22 (1): a metric per column cut every number to '0.9…' at 80 columns; metrics are rows now."""
     metrics = {
-        split: {"n": n, "accuracy": 0.91234, "log_loss": 0.21391, "precision": 0.9198, "recall": 0.9106,
-                "f1": 0.9151, "roc_auc": 0.97204}
+        split: Metrics.from_dict({"n": n, "accuracy": 0.91234, "log_loss": 0.21391, "precision": 0.9198,
+                                  "recall": 0.9106, "f1": 0.9151, "roc_auc": 0.97204, "ece": 0.0123,
+                                  "classes": ["negative", "positive"]})
         for split, n in (("train", 36380), ("validation", 4042), ("test", 25000))
-    } | {"branches": {"bilstm": {"train": 0.9131, "validation": 0.8315, "test": 0.86128},
-                      "ngram": {"train": 0.991, "validation": 0.8741, "test": 0.91276}}}  # fmt: skip
+    }  # fmt: skip
+    branches = {"bilstm": {"train": 0.9131, "validation": 0.8315, "test": 0.86128},
+                "ngram": {"train": 0.991, "validation": 0.8741, "test": 0.91276}}  # fmt: skip
     for width in (80, 60):
-        text = rendered(render.metrics_table(metrics, ("negative", "positive")), width)
+        text = rendered(render.metrics_table(metrics, branches), width)
         assert "…" not in text and max(map(len, text.splitlines())) <= width
         rows = {line.split("│")[1].strip(): line.split("│")[2:-1] for line in text.splitlines() if "│" in line}
         assert [cell.strip() for cell in rows["accuracy"]] == ["0.9123"] * 3
         assert [cell.strip() for cell in rows["reviews"]] == ["36,380", "4,042", "25,000"]
         assert [cell.strip() for cell in rows["ngram alone, accuracy"]] == ["0.9910", "0.8741", "0.9128"]
         assert [cell.strip() for cell in rows["ROC-AUC"]] == ["0.9720"] * 3
+
+
+def test_evaluate_table_html_report_and_train_table_walk_one_headline_list():
+    """Issue 23: the metric rows were written in five places, and two orders of the macro rows disagreed
+    (the terminal said recall first, the report precision). Every presenter now walks Metrics.headline()."""
+    import numpy as np
+
+    from sentiment_cli.evaluation import EvaluationResult, Run
+    from sentiment_cli.metrics import classification_metrics
+
+    y = np.array([0, 1, 2, 2, 1, 0, 2, 1])
+    p = np.eye(3)[[0, 1, 2, 1, 1, 0, 2, 0]] * 0.7 + 0.1
+    metrics = classification_metrics(y, p, THREE)
+    labels = [row.label for row in metrics.headline()]
+    assert labels == ["accuracy", "macro precision", "macro recall", "macro F1", "weighted F1",
+                      "ROC-AUC (one vs rest, macro)", "log loss", "calibration error (ECE, 10 bins)"]  # fmt: skip
+    result = EvaluationResult(metrics, None, Run(source="t.csv", split="test", reviews_per_second=10.0))
+    lines = rendered(render.evaluation_table(result), width=100).splitlines()
+    shown = [line.split("│")[1].strip() for line in lines if "│" in line]
+    assert shown[1 : 1 + len(labels)] == labels
+    train = rendered(render.metrics_table({"train": metrics, "test": metrics}), width=100).splitlines()
+    assert [line.split("│")[1].strip() for line in train if "│" in line] == ["reviews", *labels]
+    document = result.to_dict()  # evaluate --format json: the keys, in the order they always had
+    assert list(document) == [
+        "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece", "macro_precision", "macro_recall",
+        "macro_f1", "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "classes",
+        "confusion_matrix", "n", "reviews_per_second", "threshold", "split", "evaluated", "source", "skipped",
+        "rows_skipped", "unreadable", "undefined",
+    ]  # fmt: skip
+    assert document["precision"] is None and document["macro_f1"] == metrics["macro_f1"] == metrics.macro.f1
+    assert result["accuracy"] == document["accuracy"] and dict(result) == document  # still reads as the dict

@@ -8,6 +8,7 @@ ending in NUL on file descriptors 3 and 4), so the test needs Debian's ``chromiu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,10 +16,12 @@ import numpy as np
 import pytest
 from reportpage import EVALUATION_CHARTS, parse
 
-from sentiment_cli import reports
-from sentiment_cli.bundle import read_bundle
-from sentiment_cli.evaluation import Evaluation
+from sentiment_cli import curves, reports
+from sentiment_cli.bundle import REPORT_FILE, Card, read_bundle
+from sentiment_cli.errors import OutputError
+from sentiment_cli.evaluation import Evaluation, Run
 from sentiment_cli.metrics import classification_metrics
+from sentiment_cli.reports import charts
 
 pytest.importorskip("matplotlib", reason="reports need matplotlib (pip install 'sentiment-cli[report]')")
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
@@ -41,11 +44,10 @@ def made_up(k: int, n: int = 400, seed: int = 0) -> Evaluation:
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     classes = ("negative", "positive") if k == 2 else ("negative", "neutral", "positive")
     metrics = classification_metrics(y, p[:, 1] if k == 2 else p, classes, threshold=0.5)
-    metrics |= {"source": "made-up.csv", "split": "test", "reviews_per_second": 1000.0, "threshold": 0.5 if k == 2
-                else None, "rows_skipped": {}, "skipped": [], "unreadable": 0}  # fmt: skip
     texts = [f"review {i}" for i in range(n)]
     return Evaluation(
-        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None
+        metrics, classes, [f"made-up.csv:{i + 2}" for i in range(n)], texts, y, p, 0.5 if k == 2 else None,
+        run=Run(source="made-up.csv", split="test", reviews_per_second=1000.0),
     )
 
 
@@ -109,7 +111,7 @@ def test_reliability_bins_and_ece_by_hand() -> None:
     p1 = np.array([0.95, 0.95, 0.65, 0.45])
     probabilities = np.column_stack([1 - p1, p1])
     predicted = (p1 >= 0.5).astype(int)
-    calibration = reports.reliability(probabilities, labels, predicted)
+    calibration = curves.reliability(probabilities, labels, predicted)
     bins = {round(b["low"], 1): b for b in calibration["bins"]}
     assert set(bins) == {0.5, 0.6, 0.9}
     assert bins[0.9]["count"] == 2 and bins[0.9]["accuracy"] == 0.5
@@ -119,7 +121,7 @@ def test_reliability_bins_and_ece_by_hand() -> None:
 
 def test_histogram_shares_add_up_per_true_class() -> None:
     evaluation = made_up(3)
-    histograms = reports.probability_histograms(evaluation.labels, evaluation.probabilities, evaluation.classes)
+    histograms = curves.probability_histograms(evaluation.labels, evaluation.probabilities, evaluation.classes)
     for shares in histograms["shares"].values():
         assert shares.sum() == pytest.approx(1.0)
 
@@ -138,15 +140,16 @@ def test_confident_errors_are_escaped_and_surest_first() -> None:
     sure = [float(row[4]) for row in rows]
     assert sure == sorted(sure, reverse=True)
     wrong = int(np.sum(evaluation.predicted != evaluation.labels))
-    assert len(rows) == min(wrong, reports.CONFIDENT_ERRORS)
+    assert len(rows) == min(wrong, curves.CONFIDENT_ERRORS)
 
 
 def test_class_names_with_markup_and_dollars_are_drawn_safely() -> None:
     evaluation = made_up(3)
     evaluation.classes = ("$bad$", "<i>meh</i>", "good & great")
-    evaluation.metrics["classes"] = list(evaluation.classes)
-    evaluation.metrics["per_class"] = dict(
-        zip(evaluation.classes, evaluation.metrics["per_class"].values(), strict=True)
+    evaluation.metrics = dataclasses.replace(
+        evaluation.metrics,
+        classes=evaluation.classes,
+        per_class=dict(zip(evaluation.classes, evaluation.metrics.per_class.values(), strict=True)),
     )
     html = reports.evaluation_report(evaluation).html()
     assert "<i>meh" not in html and "&lt;i&gt;meh&lt;/i&gt;" in html
@@ -165,7 +168,7 @@ def test_report_targets(tmp_path: Path) -> None:
     assert sorted(p.name for p in written) == sorted(f"{name}.png" for name in EVALUATION_CHARTS)
     with pytest.raises(ValueError, match=r"\.html file, a \.png file or a folder"):  # a wrong argument
         report.write(tmp_path / "r.pdf")
-    with pytest.raises(reports.OutputError, match="no such directory"):
+    with pytest.raises(OutputError, match="no such directory"):
         report.write(tmp_path / "missing" / "r.html")
     assert not list(tmp_path.glob(".*tmp*"))
 
@@ -175,13 +178,13 @@ def test_report_targets(tmp_path: Path) -> None:
 
 def test_train_writes_a_hashed_report(tiny_model: Path) -> None:
     bundle = read_bundle(tiny_model, purpose="evaluate")
-    assert reports.REPORT_FILE in bundle.card.files
-    assert (tiny_model / reports.REPORT_FILE).stat().st_size == bundle.card.files[reports.REPORT_FILE].bytes
+    assert REPORT_FILE in bundle.card.files
+    assert (tiny_model / REPORT_FILE).stat().st_size == bundle.card.files[REPORT_FILE].bytes
     summary = bundle.card.data["summary"]
     assert set(summary["length_counts"]) == {"train", "validation", "test"}
     assert sum(summary["length_counts"]["test"]) + summary["length_longer"]["test"] == 100
     assert 0 < summary["vocabulary_coverage"]["train"] <= 1
-    page = parse((tiny_model / reports.REPORT_FILE).read_text(encoding="utf-8"))
+    page = parse((tiny_model / REPORT_FILE).read_text(encoding="utf-8"))
     history = bundle.card.history
     assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
     for i in range(len(history)):
@@ -193,17 +196,21 @@ def test_train_writes_a_hashed_report(tiny_model: Path) -> None:
 
 
 def test_inspect_report_of_the_shipped_model(tmp_path: Path) -> None:
-    card = read_bundle(None, purpose="evaluate").card.to_dict()
+    card = read_bundle(None, purpose="evaluate").card
     (path,) = reports.training_report(card).write(tmp_path / "default.html")
     page = parse(path.read_text(encoding="utf-8"))
     assert set(page.charts) == {"history-0", "history-1", "balance", "lengths"}
-    epochs = [len(history["val_loss"]) for history in card["history"].values()]
+    epochs = [len(history["val_loss"]) for history in card.history.values()]
     assert [c["data-series"] for c in page.charts.values()][:2] == ["4", "4"] and min(epochs) >= 2
     table = {row[0]: row for row in page.tables["metrics-table"][1:]}
-    assert table["test"][2] == f"{card['metrics']['test']['accuracy']:.4f}"
+    assert table["test"][2] == f"{card.metrics['test'].accuracy:.4f}"
+    # the columns are the metrics' one headline list, as the terminal's tables walk it
+    headers = page.tables["metrics-table"][0][2:]
+    assert headers == [f"{r.label} ({r.of})" if r.of else r.label for r in card.metrics["test"].headline()]
+    assert headers[:4] == ["accuracy", "precision (positive)", "recall (positive)", "F1 (positive)"]
     assert "were not recorded in this model" not in path.read_text(encoding="utf-8")
     # a card from before reports (no data summary): no length chart, and the page says why
-    card["data"].pop("summary")
+    card = dataclasses.replace(card, data=dataclasses.replace(card.data, summary=None))
     (older,) = reports.training_report(card).write(tmp_path / "older.html")
     assert set(parse(older.read_text(encoding="utf-8")).charts) == {"history-0", "history-1", "balance"}
     assert "were not recorded in this model" in older.read_text(encoding="utf-8")
@@ -218,7 +225,7 @@ def test_the_balance_legend_covers_no_bar_and_the_training_png_has_no_empty_band
 
     from sentiment_cli.bundle import default_model_dir
 
-    chart = reports.balance_chart({"train": [501, 499], "validation": [488, 512], "test": [500, 500]},
+    chart = charts.balance_chart({"train": [501, 499], "validation": [488, 512], "test": [500, 500]},
                                   ["negative", "positive"])  # fmt: skip
     figure = Figure(figsize=chart.size)
     chart.draw(figure)
@@ -228,10 +235,10 @@ def test_the_balance_legend_covers_no_bar_and_the_training_png_has_no_empty_band
     bars = [patch.get_window_extent() for patch in axes.patches]
     assert len(bars) == 6 and not [bar for bar in bars if bar.overlaps(legend)]
 
-    card = json.loads((default_model_dir() / "card.json").read_text())
+    card = Card.from_dict(json.loads((default_model_dir() / "card.json").read_text()))
     png = reports.training_report(card).png()
     height = int.from_bytes(png[20:24], "big")  # the PNG header's IHDR height
-    charts = sum(c.size[1] for c in reports.training_report(card).charts if c.wide) + 4.2  # + the last row's
-    assert height <= (charts + 2.5) * 110  # at 110 dpi: the summary row is its 9 lines' height, not 4.2 in
+    inches = sum(c.size[1] for c in reports.training_report(card).charts if c.wide) + 4.2  # + the last row's
+    assert height <= (inches + 2.5) * 110  # at 110 dpi: the summary row is its 9 lines' height, not 4.2 in
     html = reports.training_report(card).html()  # the data's source by file name (the command keeps its paths)
     assert "<td>source</td><td>aclImdb_labeled.tar.gz + tweets_train_posneg.jsonl</td>" in html
