@@ -8,7 +8,8 @@ Only sets whose "shipped model" column in SOURCES.md says yes are trained on; th
 the SST dev trees, GoEmotions' test split, the finance tweets' validation split, the Amazon (Blitzer) and
 Yelp files are development data and are never written here (IMDB's test split is written as the ``test``
 split: it is scored into the card, never trained on). Each domain's classes are sampled down (seeded)
-to its rarest class's count, so no domain teaches the model a class prior; a random 4% of each domain (at
+to its rarest class's count, so no domain teaches the model a class prior, and IMDB's train
+rows are written three times for the binary model (:data:`REPEAT`); a random 4% of each domain (at
 most 1,500 rows) is the validation split (``split`` column) that picks the epoch and fits the combiner.
 ``--hold-out`` leaves whole domains out, to measure how the recipe does on a domain it has never seen.
 """

@@ -124,7 +124,7 @@ def test_usage_errors_exit_2(tiny_model):
 def test_bad_model_is_one_line_exit_1(tmp_path):
     result = runner.invoke(app, ["predict", "-m", str(tmp_path / "nope"), "-"], input="good")
     assert result.exit_code == 1
-    shipped = "(or name a shipped model: default)"
+    shipped = "(or name a shipped model: default, imdb, three-class)"
     assert result.stderr.strip() == f"error: {tmp_path / 'nope'}: no such model directory {shipped}"
 
 

@@ -44,18 +44,36 @@ def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
     assert len(bundle.encoder.ngrams) == bundle.config.ngram_vocab_size <= 500
 
 
-def test_the_shipped_model_verifies():
+def test_the_shipped_models_verify_and_name_their_data():
+    """default: every domain of the general data (benchmarks/general_data.py) with its source's sha256 and
+    licence, IMDB's test split scored; imdb: IMDB's train split and 15,422 tweets (7,711 a class)."""
     bundle = read_bundle(default_model_dir())
-    # IMDB's training split and 15,422 tweets (7,711 a class); IMDB's test split is scored
-    assert bundle.card.data["splits"] == {"train": 25_000 + 15_422, "test": 25_000}
-    parts = bundle.card.data["parts"]
-    assert [part["splits"] for part in parts] == [{"train": 25_000, "test": 25_000}, {"train": 15_422}]
-    assert all(len(part["sha256"]) == 64 for part in parts)
-    assert bundle.card.metrics["test"]["n"] == 25_000
+    sources = bundle.card.data["sources"]
+    assert [s["name"] for s in sources] == [
+        "imdb", "semeval", "sst", "goemotions", "clothing", "tse", "finance", "sentiment140"
+    ]  # fmt: skip
+    assert all(len(s["sha256"]) == 64 and s["licence"] and s["rows"] > 1_000 for s in sources)
+    assert len(bundle.card.data["parts"]) == len(sources) and bundle.card.metrics["test"]["n"] == 25_000
+    assert bundle.card.training["embeddings"]["rows_from_vectors"] > 20_000  # GloVe
     assert bundle.card.command[:2] == ["sentiment", "train"] and len(bundle.card.command) >= 4
 
+    movies = read_bundle(default_model_dir("imdb"))
+    assert movies.card.data["splits"] == {"train": 25_000 + 15_422, "test": 25_000}
+    parts = movies.card.data["parts"]
+    assert [part["splits"] for part in parts] == [{"train": 25_000, "test": 25_000}, {"train": 15_422}]
+    assert all(len(part["sha256"]) == 64 for part in parts)
 
-CARDS = [default_model_dir() / "card.json", *sorted((Path(__file__).parents[1] / "data").glob("*/card.json"))]
+
+def test_three_models_are_shipped():
+    from sentiment_cli.bundle import shipped_models
+
+    shipped = shipped_models()
+    assert list(shipped) == ["default", "imdb", "three-class"]
+    assert read_bundle(shipped["three-class"]).labels == ("negative", "neutral", "positive")
+
+
+SHIPPED_CARDS = [default_model_dir(name) / "card.json" for name in ("default", "imdb", "three-class")]
+CARDS = [*SHIPPED_CARDS, *sorted((Path(__file__).parents[1] / "data").glob("*/card.json"))]
 
 
 @pytest.mark.parametrize("path", CARDS, ids=lambda p: p.parent.name)
@@ -287,7 +305,7 @@ def test_the_first_format_1_cards_are_refused_as_retired(model_copy, first):
 def test_files_of_different_models_are_refused_even_with_their_hashes(model_copy, tmp_path):
     from sentiment_cli.runtime import Predictor
 
-    shipped = default_model_dir()
+    shipped = default_model_dir("imdb")  # 10,000 words, 300,000 n-grams
     words = len(read_bundle(model_copy).encoder.vocabulary)
     mixed = tmp_path / "mixed"
     shutil.copytree(model_copy, mixed)

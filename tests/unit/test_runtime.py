@@ -53,13 +53,16 @@ def test_shipped_model_gets_obvious_reviews_right():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_ARCHIVE.is_file(), reason="../shared IMDB archive not present")
-def test_shipped_model_scores_on_the_imdb_test_split_what_its_card_says():
+@pytest.mark.parametrize(("name", "goal"), [("default", 0.90), ("imdb", 0.915)])
+def test_shipped_models_score_on_the_imdb_test_split_what_their_cards_say(name, goal):
+    """The general model is held to 0.90 on IMDB test (it was 0.9046 when shipped: docs/results.md says why it
+    is below the movie model); the movie model, ``imdb``, to the 0.915 it always met."""
     from sentiment_cli.api import evaluate
 
-    result = evaluate(SHARED_ARCHIVE)  # the shipped model, through the prediction runtime (LiteRT)
-    card = read_bundle(default_model_dir()).card.metrics["test"]
+    result = evaluate(SHARED_ARCHIVE, model=name)  # through the prediction runtime (LiteRT)
+    card = read_bundle(default_model_dir(name)).card.metrics["test"]
     assert result["n"] == 25_000 and result["unreadable"] == 0
-    assert result["accuracy"] >= 0.915  # the goal the shipped model is held to
+    assert result["accuracy"] >= goal
     assert result["accuracy"] == pytest.approx(card["accuracy"], abs=2e-4)  # as Keras scored it in training
 
 
