@@ -29,7 +29,9 @@ COMMANDS = ("predict", "train", "evaluate", "inspect", "score", "serve")
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models" / "default"
 CUT_NUMBER = re.compile(r"\d[\d,.]*…|…[\d,.]*\d")
-HASH_PREFIX = re.compile(r"sha256 [0-9a-f]+…")  # a hash shown by its first digits, on purpose: not a cut number
+HASH_PREFIX = re.compile(r"(?<![0-9a-f,.])[0-9a-f]{12}…")
+"""A sha256 shown by its first 12 hex digits, on purpose (``sha256 e37cbef61285…``, the prefix on a line of
+its own when the cell wraps): not a cut number."""
 CUT_SUMMARY = re.compile(r"\w\.\.\.$")  # Click's help cutting a command's summary: "or standard..."
 DONE = "__screen_done__"
 
@@ -113,7 +115,7 @@ def problems(text: str, width: int, name: str = "") -> list[str]:
         line = line.rstrip()
         if len(line) > width:
             found.append(f"line {number} is {len(line)} columns wide: {line[:width]}")
-        if CUT_NUMBER.search(HASH_PREFIX.sub("sha256 HASH", line)):
+        if CUT_NUMBER.search(HASH_PREFIX.sub("HASH", line)):
             found.append(f"line {number} cuts a number: {line}")
         if name == "help" and CUT_SUMMARY.search(line):
             found.append(f"line {number} cuts a summary: {line}")
