@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from general_data import REPEAT, SHARED, default_domains, domain_split
+from general_data import REPEAT, SHARED, default_domains, domain_split, repeated
 from out_of_domain import development_sets
 
 from sentiment_cli._tensorflow import keras
@@ -53,9 +53,8 @@ def main() -> int:
     rows: list[tuple[str, str, str]] = []
     for name in default_domains(2):
         if name not in args.hold_out:
-            part = domain_split(name, args.shared, 2)
             times = args.imdb_repeat if name == "imdb" else 1
-            rows += part + [row for row in part if row[2] == "train"] * (times - 1)
+            rows += repeated(name, domain_split(name, args.shared, 2), 2, times)
     splits = {}
     for split in ("train", "validation"):
         chosen = [(text, label) for text, label, s in rows if s == split]

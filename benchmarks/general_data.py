@@ -142,9 +142,13 @@ def domain_split(name: str, shared: Path, classes: int) -> list[tuple[str, str, 
     return rows
 
 
-def repeated(name: str, rows: list[tuple[str, str, str]], classes: int) -> list[tuple[str, str, str]]:
-    """``rows`` with the train rows of a domain in :data:`REPEAT` written that many times (binary model)."""
-    times = REPEAT.get(name, 1) if classes == 2 else 1
+def repeated(
+    name: str, rows: list[tuple[str, str, str]], classes: int, times: int | None = None
+) -> list[tuple[str, str, str]]:
+    """``rows`` with their train rows written ``times`` times (default: the domain's :data:`REPEAT`, binary
+    model only)."""
+    if times is None:
+        times = REPEAT.get(name, 1) if classes == 2 else 1
     return rows + [row for row in rows if row[2] == "train"] * (times - 1)
 
 
