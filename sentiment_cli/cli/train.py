@@ -16,6 +16,7 @@ from ..config import (
     MAX_NGRAM_ORDER,
     MAX_SEED,
     MAX_UNITS,
+    NEGATION_MARKS,
     NGRAM_MAX_TOKENS,
     STRATEGIES,
     TOKENIZERS,
@@ -47,6 +48,8 @@ _DEFAULT_TOKENIZER = Tokenizer(_MODEL.tokenizer)
 _TRAIN = TrainConfig()
 CharNgrams = StrEnum("CharNgrams", {name: name for name in CHAR_NGRAMS})
 _DEFAULT_CHAR_NGRAMS = CharNgrams(_MODEL.char_ngrams)
+NegationMarks = StrEnum("NegationMarks", {name: name for name in NEGATION_MARKS})
+_DEFAULT_NEGATION_MARKS = NegationMarks(_MODEL.negation_marks)
 ClassWeight = StrEnum("ClassWeight", {name: name for name in CLASS_WEIGHTS})
 _DEFAULT_CLASS_WEIGHT = ClassWeight(_TRAIN.class_weight)
 Strategy = StrEnum("Strategy", {name: name for name in STRATEGIES})
@@ -169,6 +172,15 @@ def train(
             rich_help_panel=_SHAPE,
         ),
     ] = _MODEL.negation_scope,
+    negation_marks: Annotated[
+        NegationMarks,
+        typer.Option(
+            help="Which branches read the negation marks: both, or the bag only (the BiLSTM then reads 'not bad' "
+            "as the words, and what it learns of negators carries over to words it has rarely seen negated).",
+            case_sensitive=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _DEFAULT_NEGATION_MARKS,
     embeddings: Annotated[
         str | None,
         typer.Option(
@@ -217,9 +229,7 @@ def train(
     ] = _TRAIN.patience,
     learning_rate: Annotated[
         float,
-        typer.Option(
-            min=0.0, max=MAX_LEARNING_RATE, help="Adam learning rate (above 0).", rich_help_panel=_FIT
-        ),
+        typer.Option(min=0.0, max=MAX_LEARNING_RATE, help="Adam learning rate (above 0).", rich_help_panel=_FIT),
     ] = _TRAIN.learning_rate,
     ngram_epochs: Annotated[
         int, typer.Option(min=1, help="Most epochs for the hybrid model's n-gram bag.", rich_help_panel=_FIT)
@@ -318,6 +328,7 @@ def train(
             ngram_order=ngram_order,
             ngram_vocab_size=ngram_vocab_size,
             negation_scope=negation_scope,
+            negation_marks=negation_marks.value,
         )
         train_config = TrainConfig(
             epochs=epochs,

@@ -406,9 +406,7 @@ def _check_outputs(values: np.ndarray, what: str) -> None:
     """Outputs that are not finite (weights gone to NaN or infinity while every epoch's loss still printed as a
     number) would make the combiner, the metrics and the exported model NaN: training diverged."""
     if not np.all(np.isfinite(values)):
-        raise TrainingDiverged(
-            f"training diverged: the {what} are not finite numbers; the learning rate is too high"
-        )
+        raise TrainingDiverged(f"training diverged: the {what} are not finite numbers; the learning rate is too high")
 
 
 def _write_report(folder: Path, card: Card, listener: TrainingListener) -> None:
@@ -475,7 +473,8 @@ def _prepare(
     units = config.tokenizer
     listener.on_stage(f"Building the vocabulary ({units}) from {len(splits['train']):,} reviews")
     token_lists = tokenize_texts(splits["train"].texts)
-    scope = config.negation_scope if units == "words" else 0  # the BiLSTM's words are marked as the bag's are
+    # the BiLSTM's words are marked as the bag's are, unless only the bag reads the marks
+    scope = config.negation_scope if units == "words" and config.negation_marks == "both" else 0
     vocabulary = Vocabulary.from_tokens(
         (mark_negation(units_of(t, units), scope) for t in token_lists), config.vocab_size
     )

@@ -213,6 +213,29 @@ def test_train_reports_columns_labels_and_skips_on_stderr(tmp_path):
 
 
 @pytest.mark.slow
+def test_negation_marks_for_the_bag_only_leave_the_bilstms_words_plain(tmp_path):
+    """--negation-marks bag: the vocabulary has no ¬word (the BiLSTM reads "not dull" as the words), the bag
+    still has ¬dull as a 1-gram of its own; the card and tokenizer.json say so, and the model predicts."""
+    rows = [(f"{t} not {w}", y) for (t, y), w in zip(make_reviews(160, seed=4), ["dull", "great"] * 80, strict=True)]
+    data = write_csv(tmp_path / "d.csv", rows)
+    bag_only = read_bundle(train_tiny(tmp_path / "bag", data, "--negation-marks", "bag"))
+    both = read_bundle(train_tiny(tmp_path / "both", data))
+    assert bag_only.config.negation_marks == "bag" and both.config.negation_marks == "both"
+    assert bag_only.card.to_dict()["model"]["negation_marks"] == "bag"
+    assert "negation_marks" not in both.card.to_dict()["model"]  # the default, as cards from before it read
+    assert not any(t.startswith("¬") for t in bag_only.encoder.vocabulary.tokens)
+    assert any(t.startswith("¬") for t in both.encoder.vocabulary.tokens)
+    assert (bag_only.encoder.negation_scope, bag_only.encoder.ngrams.negation_scope) == (0, 3)
+    encoded = bag_only.encoder.encode("not dull")
+    assert bag_only.encoder.vocabulary.ids(["dull"])[0] in encoded.token_ids  # the word itself, not ¬dull
+    table = bag_only.encoder.ngrams
+    assert encoded.ngram_ids == table.ids(["not", "dull"]) != table.ids(["not", "dull"], ["not", "dull"])
+    result = runner.invoke(app, ["predict", "-m", str(tmp_path / "bag"), "-"], input="superb, not dull\n")
+    assert result.exit_code == 0, result.output
+    assert jsonl(result.stdout)[0]["label"] in ("negative", "positive")
+
+
+@pytest.mark.slow
 def test_korean_reviews_get_character_ngrams(tmp_path):
     data = write_jsonl(tmp_path / "steam.jsonl", [{"document": t, "label": y} for t, y in make_korean(400, seed=7)])
     out = train_tiny(tmp_path / "ko", data)
@@ -284,4 +307,6 @@ def test_training_settings_out_of_range_are_refused_by_the_api():
         TrainConfig(learning_rate=1e308)
     with pytest.raises(ValueError, match="lstm_units must be from 1 to 4,096, got 100000"):
         ModelConfig(lstm_units=100_000)
+    with pytest.raises(ValueError, match="negation_marks must be one of both, bag, got 'words'"):
+        ModelConfig(negation_marks="words")
     assert TrainConfig(seed=2**32 - 1, learning_rate=1.0).seed == 2**32 - 1
