@@ -3,7 +3,7 @@ train only the bag on the general training data (benchmarks/general_data.py) and
 IMDB test and each development set of benchmarks/out_of_domain.py.
 
     python benchmarks/bag_experiment.py [--char-ngrams on|off] [--ngram-vocab-size N] [--imdb-repeat K]
-                                        [--hold-out DOMAIN ...]
+                                        [--epochs N] [--learning-rate LR] [--patience N] [--hold-out DOMAIN ...]
 
 One JSON line: the options, the bag's history, and accuracy per set (logit > 0). This is how the shipped
 recipe's ``--char-ngrams off`` and IMDB's train rows written three times were chosen (docs/results.md).
@@ -47,6 +47,8 @@ def main() -> int:
     parser.add_argument("--ngram-vocab-size", type=int, default=300_000)
     parser.add_argument("--imdb-repeat", type=int, default=REPEAT["imdb"])
     parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--learning-rate", type=float, default=0.01, help="the bag's (--ngram-learning-rate)")
+    parser.add_argument("--patience", type=int, default=1)
     parser.add_argument("--hold-out", nargs="*", default=[])
     args = parser.parse_args()
     started = time.monotonic()
@@ -79,7 +81,7 @@ def main() -> int:
         Checkpoint(Path(tempfile.mkdtemp()), "bag"), State("bag"),
     )  # fmt: skip
     bag = branch(model, "ngram")
-    session.fit("the n-gram bag", bag, args.epochs, 0.01, 1, logits=True)
+    session.fit("the n-gram bag", bag, args.epochs, args.learning_rate, args.patience, logits=True)
     accuracy = {
         name: round(float(np.mean((session.predict(bag, name) > 0) == splits[name].labels)), 4) for name in development
     }

@@ -31,6 +31,7 @@ SHARED = ROOT.parent / "shared" / "data"
 BEHAVIOUR = {
     "behavioural suite": ROOT / "tests" / "behaviour" / "suite.jsonl",
     "held-out negation": ROOT / "tests" / "behaviour" / "negation_holdout.jsonl",
+    "held-out negation 2": ROOT / "tests" / "behaviour" / "negation_holdout2.jsonl",
 }
 TFIDF_C = 4.0
 
