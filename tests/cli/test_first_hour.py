@@ -157,15 +157,20 @@ def test_inspect_shows_what_the_shipped_card_holds_and_the_real_combiner():
     shown = console.file.getvalue()
     assert "?" not in shown and "/work/" not in shown and "/tmp/" not in shown
     facts = dict(data_rows(card)[:1])
+    imdb = card.data["parts"][0]
     assert facts["data"].startswith(
-        "imdb.jsonl (jsonl; 134,347,888 bytes; sha256 e37cbef61285…; train 72,000, validation 1,000, test 25,000)"
+        f"imdb.jsonl (jsonl; {imdb['bytes']:,} bytes; sha256 {imdb['sha256'][:12]}…; "
+        "train 72,000, validation 1,000, test 25,000)"
     )
     combiner, tau = card.training.combiner, card.model.length_gate
     formula = combiner_formula(combiner, tau)
+    def signed(key: str) -> str:
+        return f"{'-' if combiner[key] < 0 else '+'} {abs(combiner[key]):.3f}"
+
     assert formula.startswith(
-        f"logit = {combiner['bilstm_weight']:.3f}·BiLSTM + {combiner['ngram_weight']:.3f}·bag + "
-        f"g·({combiner['bilstm_gated_weight']:.3f}·BiLSTM - {-combiner['ngram_gated_weight']:.3f}·bag) "
-        f"- {-combiner['bias']:.3f}, g = 1/(1 + n/300)"
+        f"logit = {combiner['bilstm_weight']:.3f}·BiLSTM {signed('ngram_weight')}·bag + "
+        f"g·({combiner['bilstm_gated_weight']:.3f}·BiLSTM {signed('ngram_gated_weight')}·bag) "
+        f"{signed('bias')}, g = 1/(1 + n/300)"
     )
     assert formula in shown
 
