@@ -283,11 +283,16 @@ def domain_split(name: str, shared: Path, classes: int) -> list[tuple[str, str, 
 def repeated(
     name: str, rows: list[tuple[str, str, str]], classes: int, times: int | None = None
 ) -> list[tuple[str, str, str]]:
-    """``rows`` with their train rows written ``times`` times (default: the domain's :data:`REPEAT`, binary
-    model only)."""
-    if times is None:
-        times = REPEAT.get(name, 1) if classes == 2 else 1
+    """``rows`` with their train rows written ``times`` times (default: :func:`repeat_times`)."""
+    times = repeat_times(name, classes, times)
     return rows + [row for row in rows if row[2] == "train"] * (times - 1)
+
+
+def repeat_times(name: str, classes: int, times: int | None = None) -> int:
+    """``times``, or else the domain's :data:`REPEAT` (binary model only; 1 otherwise)."""
+    if times is not None:
+        return times
+    return REPEAT.get(name, 1) if classes == 2 else 1
 
 
 def training_rows(
@@ -321,12 +326,12 @@ def write_domains(
             for text, label, split in rows:
                 handle.write(json.dumps({"text": text, "label": label, "split": split}, ensure_ascii=False) + "\n")
         source = shared / SOURCES[name][0]
-        repeat_times = times or (REPEAT.get(name, 1) if classes == 2 else 1)
+        written = repeat_times(name, classes, times)
         validation = sum(split == "validation" for _, _, split in rows)
         manifest[name] = {
             "file": str(target),
-            "rows": sum(split == "train" for _, _, split in rows) // repeat_times + validation,
-            "repeated": repeat_times,
+            "rows": sum(split == "train" for _, _, split in rows) // written + validation,
+            "repeated": written,
             "validation": validation,
             "test": sum(split == "test" for _, _, split in rows),
             "labels": dict(Counter(label for _, label, split in rows if split != "test")),
