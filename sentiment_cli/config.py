@@ -28,10 +28,16 @@ logical CPU device) with Keras ``fit``; ``multi-worker``, one process per machin
 custom training loop. The batch size is global in each: the number and size of the steps per epoch do not
 depend on the number of replicas."""
 CHAR_NGRAMS = ("auto", "on", "off")
-NEGATION_MARKS = ("both", "bag")
+NEGATION_MARKS = ("both", "bag", "bag-ngrams")
 """Where words in a negation's scope are marked: ``both`` branches (the bag's 1-grams and the BiLSTM's words:
 "¬bad" is a vocabulary entry of its own), or the ``bag`` only: the BiLSTM reads "not bad" as the words
-themselves, so what it learns of a negator carries over to words it has rarely seen negated."""
+themselves, so what it learns of a negator carries over to words it has rarely seen negated. ``bag-ngrams``:
+the bag only, in its n-grams of every length: "not a waste" has the 2-grams not ¬a and ¬a ¬waste, so the
+bag's weight for "a waste" is not read in it."""
+NEGATION_ENDS = ("scope", "punctuation")
+"""Where a negation's scope ends: after ``negation_scope`` words, at a contrast word (but, yet) or at a new
+negator (``scope``); ``punctuation``: at punctuation (. , ; : ! ?) too, so "not terrible, it's wonderful"
+marks ¬terrible only."""
 SHORT_TEXT_TOKENS = 40
 
 MAX_SEED = 2**32 - 1
@@ -85,7 +91,10 @@ class ModelConfig:
     contrast word (but, yet): in the bag's 1-grams and, when the BiLSTM reads words and ``negation_marks`` is
     ``both``, in its input (¬bad is a vocabulary entry of its own); 0 turns marking off."""
     negation_marks: str = "both"
-    """Which branches read the negation marks: ``both`` or the ``bag`` only (:data:`NEGATION_MARKS`)."""
+    """Which branches read the negation marks: ``both``, the ``bag`` only, or the bag in its n-grams of every
+    length (``bag-ngrams``): :data:`NEGATION_MARKS`."""
+    negation_ends: str = "scope"
+    """Where a negation's scope ends: ``scope`` or ``punctuation`` (:data:`NEGATION_ENDS`)."""
     length_gate: int = 300
     """The hybrid's combiner also sees each branch's logit times g = 1 / (1 + n / length_gate), n the review's
     n-gram ids: it weighs the branches (and scales their logits) differently for short and long texts, which
@@ -99,6 +108,8 @@ class ModelConfig:
             raise ValueError(f"char_ngrams must be one of {', '.join(CHAR_NGRAMS)}, got {self.char_ngrams!r}")
         if self.negation_marks not in NEGATION_MARKS:
             raise ValueError(f"negation_marks must be one of {', '.join(NEGATION_MARKS)}, got {self.negation_marks!r}")
+        if self.negation_ends not in NEGATION_ENDS:
+            raise ValueError(f"negation_ends must be one of {', '.join(NEGATION_ENDS)}, got {self.negation_ends!r}")
         if self.tokenizer not in TOKENIZERS:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {self.tokenizer!r}")
         for f in fields(self):
@@ -106,7 +117,8 @@ class ModelConfig:
             if f.name == "head_length" and value is None:
                 continue
             least = 0 if f.name in ("negation_scope", "length_gate", "head_length") else 1
-            if f.name not in ("arch", "tokenizer", "char_ngrams", "negation_marks") and not is_count(value, least):
+            named = f.name in ("arch", "tokenizer", "char_ngrams", "negation_marks", "negation_ends")
+            if not named and not is_count(value, least):
                 what = "0 or a positive integer" if least == 0 else "a positive integer"
                 raise ValueError(f"{f.name} must be {what}, got {value!r}")
 
@@ -120,11 +132,12 @@ class ModelConfig:
                 raise ValueError(f"{name} must be from 1 to {MAX_NGRAM_ORDER}, got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field; ``negation_marks`` only when it is not ``both``, so the cards of models from before the
-        setting (all ``both``) read back as they were written."""
+        """Every field; ``negation_marks`` and ``negation_ends`` only when they are not ``both`` and ``scope``, so
+        the cards of models from before these settings read back as they were written."""
         data = asdict(self)
-        if data["negation_marks"] == "both":
-            del data["negation_marks"]
+        for name, before in (("negation_marks", "both"), ("negation_ends", "scope")):
+            if data[name] == before:
+                del data[name]
         return data
 
     @classmethod

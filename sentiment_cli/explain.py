@@ -40,7 +40,7 @@ import numpy as np
 
 from .metrics import sigmoid, softmax
 from .runtime import Predictor
-from .text import DOCUMENT_ID, NEGATED, UNKNOWN_ID, Encoded, mark_negation, tokenize_with_offsets
+from .text import DOCUMENT_ID, NEGATED, UNKNOWN_ID, Encoded, mark_negation, tokenize_with_offsets, without
 
 MAX_EXPLAINED_TOKENS = 1000
 """Longer reviews are explained on their first tokens only (each token costs one more row), and on the last
@@ -159,7 +159,8 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
         method = "occlusion" if encoder.ngrams is None else "exact"
     if method == "exact" and encoder.ngrams is None:
         raise ValueError("exact explanations need a model with an n-gram bag (a hybrid model)")
-    seen = tokenize_with_offsets(text, encoder.tokens_needed, encoder.pattern)  # the tokens the model reads
+    # the tokens the model reads
+    seen = tokenize_with_offsets(text, encoder.tokens_needed, encoder.pattern, encoder.clauses)
     tail = max(len(seen) - encoder.tail_length, MAX_EXPLAINED_TOKENS)  # the BiLSTM's tail, at most its length
     positions = [*range(min(len(seen), MAX_EXPLAINED_TOKENS)), *range(tail, len(seen))]
     tokens = [seen[i] for i in positions]
@@ -168,10 +169,10 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     if not full.readable:
         return Explanation(None, [], method=method, text=text)
     if method == "occlusion":
-        variants = [full] + [encoder.encode_tokens(words[:i] + words[i + 1 :]) for i in positions]
+        variants = [full] + [encoder.encode_tokens(without(words, i)) for i in positions]
     else:  # the BiLSTM's input without word i, the bag's unchanged
         variants = [full] + [
-            Encoded(encoder.encode_tokens(words[:i] + words[i + 1 :]).token_ids, full.ngram_ids) for i in positions
+            Encoded(encoder.encode_tokens(without(words, i)).token_ids, full.ngram_ids) for i in positions
         ]
     probe = [UNKNOWN_ID]  # a one-word BiLSTM input that knows nothing
     m = len(full.ngram_ids or [DOCUMENT_ID])  # the ids the bag averages (the document id included)
@@ -188,7 +189,7 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     if method == "occlusion":
         spread = _add_up(occlusion, float(explained[0]) - base)
         weights = [
-            TokenWeight(t.text, t.start, t.end, float(w), negated[i])
+            TokenWeight(str(t.text), t.start, t.end, float(w), negated[i])
             for i, t, w in zip(positions, tokens, spread, strict=True)
         ]
         return Explanation(
@@ -229,7 +230,7 @@ def explain(predictor: Predictor, text: str, method: str = "auto") -> Explanatio
     toward = [p for p in reversed(phrases) if p.weight > 0][:PHRASES]
     away = [p for p in phrases if p.weight < 0][:PHRASES]
     weights = [
-        TokenWeight(t.text, t.start, t.end, float(shares[i] + bilstm[k]), negated[i])
+        TokenWeight(str(t.text), t.start, t.end, float(shares[i] + bilstm[k]), negated[i])
         for k, (i, t) in enumerate(zip(positions, tokens, strict=True))
     ]
     shown = np.zeros(len(words), dtype=bool)
@@ -262,4 +263,4 @@ def _add_up(occlusion: np.ndarray, total: float) -> np.ndarray:
 def _negated(words: list[str], encoder) -> list[bool]:
     """Which words the model reads inside a negation scope (marked ¬ in its bag or its BiLSTM's input)."""
     scope = max(encoder.negation_scope, encoder.ngrams.negation_scope if encoder.ngrams is not None else 0)
-    return [w.startswith(NEGATED) for w in mark_negation([w.lower() for w in words], scope)]
+    return [w.startswith(NEGATED) for w in mark_negation(words, scope)]  # words: lower-cased tokens

@@ -49,7 +49,14 @@ SEQUENCE_FORMAT = 2
 """Tokenizer files of format 2 may have the BiLSTM read negation-marked words (key ``negation_scope``) and the
 head and tail of a long review (key ``head_length``): a version that knows only format 1 would read the first
 words unmarked, so it refuses them."""
-TOKENIZER_FORMATS = (TOKENIZER_FORMAT, SEQUENCE_FORMAT)
+CLAUSES_FORMAT = 3
+"""Tokenizer files of format 3 may end a negation's scope at punctuation (key ``negation_ends``) and make the
+bag's n-grams of every length of negation-marked words (key ``ngrams.negated``): a version that knows only
+formats 1 and 2 would mark other words."""
+TOKENIZER_FORMATS = (TOKENIZER_FORMAT, SEQUENCE_FORMAT, CLAUSES_FORMAT)
+NEGATION_ENDS = ("scope", "punctuation")
+"""Where a negation's scope ends: after ``negation_scope`` words, at a contrast word (but, yet) or a new
+negator (``scope``), or also at punctuation (``punctuation``)."""
 
 WORDS_ONLY = r"[^\W_]+(?:['’][^\W_]+)*"
 """The first tokenizer: runs of letters and digits (models trained before emoji and emoticons were tokens)."""
@@ -91,18 +98,56 @@ def _token(match: re.Match[str]) -> str:
     return token
 
 
-def iter_tokens(text: str, pattern: str = CURRENT_PATTERN) -> Iterator[str]:
-    """Lower-cased tokens of ``text``, lazily (a caller that needs the first N stops early)."""
-    for match in _compiled(pattern).finditer(_BREAK.sub(" ", text)):
-        yield _token(match)
+class ClauseStart(str):
+    """A token with punctuation (``. , ; : ! ?``) between it and the token before: a negation's scope ends
+    before it ("not terrible, it's wonderful": ¬terrible, it's, wonderful). It is the plain string for every
+    other use (a vocabulary entry, an n-gram's hash); tokenizing marks them only when asked (``clauses``)."""
+
+    __slots__ = ()
 
 
-def tokenize(text: str, pattern: str = CURRENT_PATTERN) -> list[str]:
-    """Split ``text`` into lower-cased tokens."""
-    return list(iter_tokens(text, pattern))
+_CLAUSE_END = re.compile(r"[.,;:!?](?!\w)")
+"""Punctuation that ends a clause: not a decimal point or a thousands separator (10.5, 10,000), not U.S."""
 
 
-def tokenize_with_offsets(text: str, limit: int | None = None, pattern: str = CURRENT_PATTERN) -> list[Token]:
+def _clause_tokens(matches: Iterable[re.Match[str]], text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each match's token, a :class:`ClauseStart` when punctuation separates it from the one before (one pass
+    over the text's punctuation beside the tokens: a mark inside a token, as in an emoticon, is not between)."""
+    marks = _CLAUSE_END.finditer(text)
+    mark = next(marks, None)
+    end = None
+    for match in matches:
+        token, start, between = _token(match), match.start(), False
+        while mark is not None and mark.start() < start:
+            between = between or (end is not None and mark.start() >= end)
+            mark = next(marks, None)
+        if between:
+            token = ClauseStart(token)
+        end = match.end()
+        yield token, match
+
+
+def iter_tokens(text: str, pattern: str = CURRENT_PATTERN, clauses: bool = False) -> Iterator[str]:
+    """Lower-cased tokens of ``text``, lazily (a caller that needs the first N stops early). ``clauses``: a
+    token after punctuation is a :class:`ClauseStart`."""
+    cleaned = _BREAK.sub(" ", text)
+    matches = _compiled(pattern).finditer(cleaned)
+    if clauses:
+        for token, _ in _clause_tokens(matches, cleaned):
+            yield token
+    else:
+        for match in matches:
+            yield _token(match)
+
+
+def tokenize(text: str, pattern: str = CURRENT_PATTERN, clauses: bool = False) -> list[str]:
+    """Split ``text`` into lower-cased tokens (``clauses``: see :func:`iter_tokens`)."""
+    return list(iter_tokens(text, pattern, clauses))
+
+
+def tokenize_with_offsets(
+    text: str, limit: int | None = None, pattern: str = CURRENT_PATTERN, clauses: bool = False
+) -> list[Token]:
     """The first ``limit`` tokens (all by default) with their character offsets into ``text``.
 
     The ``<br />`` substitution keeps the length of the text (it pads with
@@ -110,7 +155,17 @@ def tokenize_with_offsets(text: str, limit: int | None = None, pattern: str = CU
     """
     cleaned = _BREAK.sub(lambda m: " " * len(m.group()), text)
     matches = itertools.islice(_compiled(pattern).finditer(cleaned), limit)
+    if clauses:
+        return [Token(token, m.start(), m.end()) for token, m in _clause_tokens(matches, cleaned)]
     return [Token(_token(m), m.start(), m.end()) for m in matches]
+
+
+def without(tokens: list[str], position: int) -> list[str]:
+    """``tokens`` less the one at ``position``; the clause break it started moves to the token after it."""
+    rest = tokens[:position] + tokens[position + 1 :]
+    if isinstance(tokens[position], ClauseStart) and position < len(rest) and type(rest[position]) is str:
+        rest[position] = ClauseStart(rest[position])
+    return rest
 
 
 class Vocabulary:
@@ -122,10 +177,10 @@ class Vocabulary:
         self.pattern = pattern
         if not tokens or tokens[0] != UNKNOWN_TOKEN:
             raise ValueError(f"the first vocabulary entry must be {UNKNOWN_TOKEN!r}")
-        if len(set(tokens)) != len(tokens):
-            raise ValueError("vocabulary entries must be unique")
         self.tokens = list(tokens)
         self._ids = dict(zip(self.tokens, range(1, len(self.tokens) + 1), strict=True))
+        if len(self._ids) != len(self.tokens):
+            raise ValueError("vocabulary entries must be unique")
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -310,13 +365,16 @@ NEGATED = "¬"
 
 def mark_negation(tokens: list[str], scope: int) -> list[str]:
     """The tokens with the (at most ``scope``) words after a negator prefixed ``¬`` (Das & Chen, 2001; Pang et
-    al., 2002): "i didn't love it" → i, didn't, ¬love, ¬it. A scope ends early at a contrast word (but, yet...)
-    or a new negator. The bag's 1-grams are marked; so are the BiLSTM's words in models whose tokenizer says so."""
+    al., 2002): "i didn't love it" → i, didn't, ¬love, ¬it. A scope ends early at a contrast word (but, yet...),
+    a new negator, or a :class:`ClauseStart` (a token after punctuation, when the tokens were split so). The
+    bag's 1-grams are marked; so are the BiLSTM's words in models whose tokenizer says so."""
     if scope <= 0:
         return tokens
     marked = []
     left = 0
     for token in tokens:
+        if left and isinstance(token, ClauseStart):
+            left = 0
         if token in NEGATORS or token.endswith(("n't", "n’t")):
             left = scope
             marked.append(token)
@@ -345,12 +403,15 @@ class NgramTable:
         max_tokens: int = NGRAM_MAX_TOKENS,
         char_order: int = 0,
         negation_scope: int = 0,
+        negated_ngrams: bool = False,
     ) -> None:
+        """``negated_ngrams``: the n-grams of every length are made of the negation-marked words ("not a
+        waste" has the 2-grams not ¬a and ¬a ¬waste, not "a waste"); otherwise only the 1-grams are."""
         keys = np.asarray(keys, dtype=np.uint32)
         if keys.ndim != 1 or (keys.size > 1 and not np.all(keys[1:] > keys[:-1])):
             raise ValueError("n-gram keys must be a sorted array of distinct uint32")
         self.keys, self.order, self.max_tokens, self.char_order = keys, order, max_tokens, char_order
-        self.negation_scope = negation_scope
+        self.negation_scope, self.negated_ngrams = negation_scope, negated_ngrams and negation_scope > 0
 
     def __len__(self) -> int:
         return int(self.keys.size)
@@ -369,21 +430,22 @@ class NgramTable:
         max_tokens: int = NGRAM_MAX_TOKENS,
         char_order: int = 0,
         negation_scope: int = 0,
+        negated_ngrams: bool = False,
     ) -> NgramTable:
         """The ``size`` n-grams found in the most reviews (at least ``min_count``; ties by key)."""
-        features = cls(_NO_KEYS, order, max_tokens, char_order, negation_scope).features
+        features = cls(_NO_KEYS, order, max_tokens, char_order, negation_scope, negated_ngrams).features
         keys, counts = np.unique(np.concatenate([_NO_KEYS, *map(features, token_lists)]), return_counts=True)
         keep = counts >= min_count
         keys, counts = keys[keep], counts[keep]
         ranked = np.lexsort((keys, -counts))[:size]  # by count descending, then key
-        return cls(np.sort(keys[ranked]), order, max_tokens, char_order, negation_scope)
+        return cls(np.sort(keys[ranked]), order, max_tokens, char_order, negation_scope, negated_ngrams)
 
     def features(self, tokens: list[str], marked: list[str] | None = None) -> np.ndarray:
         """Sorted distinct keys of a review's word n-grams (and character n-grams when ``char_order``).
         ``marked``: the tokens already negation-marked with this table's scope (computed here otherwise)."""
         tokens = tokens[: self.max_tokens]
         marked = mark_negation(tokens, self.negation_scope) if marked is None else marked[: self.max_tokens]
-        keys = ngram_keys(tokens, self.order, marked)
+        keys = ngram_keys(marked, self.order) if self.negated_ngrams else ngram_keys(tokens, self.order, marked)
         if self.char_order:
             chars = [CHAR_PREFIX + c for c in " ".join(tokens)]
             keys = _distinct(np.concatenate([keys, ngram_keys(chars, self.char_order)]))
@@ -397,7 +459,11 @@ class NgramTable:
         found: list[tuple[int, list[int]]] = []
         if not tokens or not self.keys.size:
             return found
-        by_length = ngram_keys_by_position(tokens, self.order, mark_negation(tokens, self.negation_scope))
+        marked = mark_negation(tokens, self.negation_scope)
+        if self.negated_ngrams:
+            by_length = ngram_keys_by_position(marked, self.order)
+        else:
+            by_length = ngram_keys_by_position(tokens, self.order, marked)
         spans = [(keys, [list(range(p, p + n)) for p in range(len(keys))]) for n, keys in enumerate(by_length, 1)]
         if self.char_order:
             chars, owner = [], []
@@ -430,6 +496,8 @@ class NgramTable:
             settings["char_order"] = self.char_order
         if self.negation_scope:
             settings["negation_scope"] = self.negation_scope
+        if self.negated_ngrams:
+            settings["negated"] = "ngrams"
         return settings
 
     @classmethod
@@ -438,12 +506,19 @@ class NgramTable:
             raise ValueError(f"unknown n-gram hash {settings.get('hash')!r}")
         if int(settings["count"]) != len(keys):
             raise ValueError(f"expected {settings['count']} n-gram keys, found {len(keys)}")
+        negated = settings.get("negated", "unigrams")
+        if negated not in ("unigrams", "ngrams"):
+            raise ValueError(f"n-gram setting 'negated' must be 'unigrams' or 'ngrams', got {negated!r}")
+        scope = int(settings.get("negation_scope", 0))
+        if negated == "ngrams" and not scope:
+            raise ValueError("n-grams of negation-marked words need a negation_scope")
         return cls(
             keys,
             int(settings["order"]),
             int(settings["max_tokens"]),
             int(settings.get("char_order", 0)),
-            int(settings.get("negation_scope", 0)),
+            scope,
+            negated == "ngrams",
         )
 
 
@@ -474,9 +549,13 @@ class Encoder:
         units: str = "words",
         negation_scope: int = 0,
         head_length: int | None = None,
+        clauses: bool = False,
     ) -> None:
         """``negation_scope``: the BiLSTM reads the words after a negator marked (:func:`mark_negation`), as
         the bag's 1-grams are; words only (a character is not negated).
+
+        ``clauses``: a negation's scope also ends at punctuation (reviews are split with ``clauses``, so a
+        token after punctuation is a :class:`ClauseStart`); words only.
 
         ``head_length``: of a review longer than ``max_length`` units, the BiLSTM reads the first
         ``head_length`` and the last ``max_length - head_length`` of its first ``NGRAM_MAX_TOKENS`` tokens (a
@@ -488,6 +567,9 @@ class Encoder:
             raise ValueError(f"negation_scope {negation_scope!r}: a count of words, for word units only")
         if head_length is not None and head_length < 0:
             raise ValueError(f"head_length must be 0 or more, got {head_length!r}")
+        if clauses and units != "words":
+            raise ValueError("a negation's scope ends at punctuation for word units only")
+        self.clauses = clauses
         self.vocabulary = vocabulary
         self.max_length = max_length
         self.ngrams = ngrams
@@ -517,7 +599,8 @@ class Encoder:
         return read if self.ngrams is None else max(read, self.ngrams.max_tokens)
 
     def encode(self, text: str) -> Encoded:
-        return self.encode_tokens(list(itertools.islice(iter_tokens(text, self.pattern), self.tokens_needed)))
+        tokens = iter_tokens(text, self.pattern, self.clauses)
+        return self.encode_tokens(list(itertools.islice(tokens, self.tokens_needed)))
 
     def encode_tokens(self, tokens: list[str]) -> Encoded:
         tokens = tokens[: self.tokens_needed]  # as :meth:`encode` reads them, so training sees what prediction does
@@ -571,8 +654,12 @@ class Encoder:
             data |= {"format": SEQUENCE_FORMAT, "negation_scope": self.negation_scope}
         if self.head_length is not None:
             data |= {"format": SEQUENCE_FORMAT, "head_length": self.head_length}
+        if self.clauses:
+            data |= {"format": CLAUSES_FORMAT, "negation_ends": "punctuation"}
         if self.ngrams is not None:
             data["ngrams"] = self.ngrams.settings()
+            if self.ngrams.negated_ngrams:
+                data["format"] = CLAUSES_FORMAT
         return data
 
     @classmethod
@@ -591,8 +678,14 @@ class Encoder:
         scope, head = data.get("negation_scope", 0), data.get("head_length")
         if data.get("format") == TOKENIZER_FORMAT and (scope or head is not None):
             raise ValueError("negation_scope and head_length need tokenizer format 2")
+        ends = data.get("negation_ends", "scope")
+        if ends not in NEGATION_ENDS:
+            raise ValueError(f"negation_ends must be one of {', '.join(NEGATION_ENDS)}, got {ends!r}")
+        newer = (ngrams is not None and ngrams.negated_ngrams) or ends != "scope"
+        if newer and data.get("format") != CLAUSES_FORMAT:
+            raise ValueError(f"negation_ends and negation-marked n-grams need tokenizer format {CLAUSES_FORMAT}")
         for name, value, least in (("max_length", length, 1), ("negation_scope", scope, 0), ("head_length", head, 0)):
             if (name != "head_length" or value is not None) and not is_count(value, least):
                 raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
         units = str(data.get("units", "words"))
-        return cls(Vocabulary.from_dict(data), length, ngrams, units, scope, head)
+        return cls(Vocabulary.from_dict(data), length, ngrams, units, scope, head, ends == "punctuation")

@@ -16,6 +16,7 @@ from ..config import (
     MAX_NGRAM_ORDER,
     MAX_SEED,
     MAX_UNITS,
+    NEGATION_ENDS,
     NEGATION_MARKS,
     NGRAM_MAX_TOKENS,
     STRATEGIES,
@@ -50,6 +51,8 @@ CharNgrams = StrEnum("CharNgrams", {name: name for name in CHAR_NGRAMS})
 _DEFAULT_CHAR_NGRAMS = CharNgrams(_MODEL.char_ngrams)
 NegationMarks = StrEnum("NegationMarks", {name: name for name in NEGATION_MARKS})
 _DEFAULT_NEGATION_MARKS = NegationMarks(_MODEL.negation_marks)
+NegationEnds = StrEnum("NegationEnds", {name: name for name in NEGATION_ENDS})
+_DEFAULT_NEGATION_ENDS = NegationEnds(_MODEL.negation_ends)
 ClassWeight = StrEnum("ClassWeight", {name: name for name in CLASS_WEIGHTS})
 _DEFAULT_CLASS_WEIGHT = ClassWeight(_TRAIN.class_weight)
 Strategy = StrEnum("Strategy", {name: name for name in STRATEGIES})
@@ -176,11 +179,21 @@ def train(
         NegationMarks,
         typer.Option(
             help="Which branches read the negation marks: both, or the bag only (the BiLSTM then reads 'not bad' "
-            "as the words, and what it learns of negators carries over to words it has rarely seen negated).",
+            "as the words, and what it learns of negators carries over to words it has rarely seen negated); "
+            "bag-ngrams: the bag only, in its 2- and 3-grams too ('not a waste' has '¬a ¬waste', not 'a waste').",
             case_sensitive=False,
             rich_help_panel=_SHAPE,
         ),
     ] = _DEFAULT_NEGATION_MARKS,
+    negation_ends: Annotated[
+        NegationEnds,
+        typer.Option(
+            help="Where a negation's scope ends: after --negation-scope words or at a contrast word (scope), or "
+            "at punctuation too (punctuation: 'not terrible, it's wonderful' marks only 'terrible').",
+            case_sensitive=False,
+            rich_help_panel=_SHAPE,
+        ),
+    ] = _DEFAULT_NEGATION_ENDS,
     embeddings: Annotated[
         str | None,
         typer.Option(
@@ -329,6 +342,7 @@ def train(
             ngram_vocab_size=ngram_vocab_size,
             negation_scope=negation_scope,
             negation_marks=negation_marks.value,
+            negation_ends=negation_ends.value,
         )
         train_config = TrainConfig(
             epochs=epochs,

@@ -472,7 +472,8 @@ def _prepare(
     """Build the vocabulary (and n-gram table) from the train split and encode every split."""
     units = config.tokenizer
     listener.on_stage(f"Building the vocabulary ({units}) from {len(splits['train']):,} reviews")
-    token_lists = tokenize_texts(splits["train"].texts)
+    clauses = units == "words" and config.negation_ends == "punctuation"
+    token_lists = tokenize_texts(splits["train"].texts, clauses)
     # the BiLSTM's words are marked as the bag's are, unless only the bag reads the marks
     scope = config.negation_scope if units == "words" and config.negation_marks == "both" else 0
     vocabulary = Vocabulary.from_tokens(
@@ -487,8 +488,9 @@ def _prepare(
             config.ngram_vocab_size,
             char_order=char_order,
             negation_scope=config.negation_scope,
+            negated_ngrams=config.negation_marks == "bag-ngrams",
         )
-    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope, head_length_of(config))
+    encoder = Encoder(vocabulary, config.max_length, ngrams, units, scope, head_length_of(config), clauses)
     listener.on_stage("Encoding reviews")
     encoded = {"train": in_parallel(encoder.encode_token_lists, token_lists)}
     del token_lists

@@ -8,6 +8,7 @@ cost little; shuffling uses ``seed + epoch``, so a run's batches are the same ev
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -148,12 +149,13 @@ def in_parallel(function: Any, items: list, n_jobs: int = PARALLEL_JOBS, chunk: 
     return [item for part in parts for item in part]
 
 
-def _tokenize_all(texts: list[str]) -> list[list[str]]:
-    return [tokenize(text) for text in texts]
+def _tokenize_all(texts: list[str], clauses: bool = False) -> list[list[str]]:
+    return [tokenize(text, clauses=clauses) for text in texts]
 
 
-def tokenize_texts(texts: list[str]) -> list[list[str]]:
-    return in_parallel(_tokenize_all, texts)
+def tokenize_texts(texts: list[str], clauses: bool = False) -> list[list[str]]:
+    """Every text's tokens (``clauses``: a token after punctuation is a ``ClauseStart``, see ``text.iter_tokens``)."""
+    return in_parallel(functools.partial(_tokenize_all, clauses=clauses), texts)
 
 
 def encode_texts(encoder: Encoder, texts: list[str]) -> list[Encoded]:

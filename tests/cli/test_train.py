@@ -222,7 +222,7 @@ def test_negation_marks_for_the_bag_only_leave_the_bilstms_words_plain(tmp_path)
     both = read_bundle(train_tiny(tmp_path / "both", data))
     assert bag_only.config.negation_marks == "bag" and both.config.negation_marks == "both"
     assert bag_only.card.to_dict()["model"]["negation_marks"] == "bag"
-    assert "negation_marks" not in both.card.to_dict()["model"]  # the default, as cards from before it read
+    assert not {"negation_marks", "negation_ends"} & set(both.card.to_dict()["model"])  # defaults: as before them
     assert not any(t.startswith("¬") for t in bag_only.encoder.vocabulary.tokens)
     assert any(t.startswith("¬") for t in both.encoder.vocabulary.tokens)
     assert (bag_only.encoder.negation_scope, bag_only.encoder.ngrams.negation_scope) == (0, 3)
@@ -233,6 +233,37 @@ def test_negation_marks_for_the_bag_only_leave_the_bilstms_words_plain(tmp_path)
     result = runner.invoke(app, ["predict", "-m", str(tmp_path / "bag"), "-"], input="superb, not dull\n")
     assert result.exit_code == 0, result.output
     assert jsonl(result.stdout)[0]["label"] in ("negative", "positive")
+
+
+@pytest.mark.slow
+def test_negation_marks_in_every_ngram_and_scopes_ending_at_punctuation(tmp_path):
+    """--negation-marks bag-ngrams --negation-ends punctuation: the card and tokenizer.json (format 3) say so,
+    the bag reads "not dull, great" as not ¬dull, great (the comma ends the scope) and has no plain "a dull"
+    2-gram where a negator precedes it; predict and --explain read the model the same way."""
+    words = ["dull", "bore"] * 80
+    rows = [(f"{t} not a {w}, great", y) for (t, y), w in zip(make_reviews(160, seed=4), words, strict=True)]
+    data = write_csv(tmp_path / "d.csv", rows)
+    out = train_tiny(tmp_path / "m", data, "--negation-marks", "bag-ngrams", "--negation-ends", "punctuation")
+    bundle = read_bundle(out)
+    model = bundle.card.to_dict()["model"]
+    assert (model["negation_marks"], model["negation_ends"]) == ("bag-ngrams", "punctuation")
+    settings = json.loads((out / "tokenizer.json").read_text())
+    assert settings["format"] == 3 and settings["negation_ends"] == "punctuation"
+    assert settings["ngrams"]["negated"] == "ngrams"
+    encoder = bundle.encoder
+    assert encoder.clauses and encoder.ngrams.negated_ngrams and encoder.negation_scope == 0
+    table = encoder.ngrams
+    plain = ["not", "a", "dull", "great"]
+    marked = ["not", "¬a", "¬dull", "great"]  # the comma ends the scope before "great"
+    assert encoder.encode("not a dull, great").ngram_ids == table.ids(plain, marked)
+    assert table.ids(plain, marked) != table.ids(plain, ["not", "¬a", "¬dull", "¬great"])
+    command = ["predict", "-m", str(out), "--explain", "-f", "jsonl", "-"]
+    result = runner.invoke(app, command, input="not a dull, great\n")
+    assert result.exit_code == 0, result.output
+    explained = jsonl(result.stdout)[0]["explanation"]
+    assert [(w["token"], w["negated"]) for w in explained] == [
+        ("not", False), ("a", True), ("dull", True), ("great", False),
+    ]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -307,6 +338,8 @@ def test_training_settings_out_of_range_are_refused_by_the_api():
         TrainConfig(learning_rate=1e308)
     with pytest.raises(ValueError, match="lstm_units must be from 1 to 4,096, got 100000"):
         ModelConfig(lstm_units=100_000)
-    with pytest.raises(ValueError, match="negation_marks must be one of both, bag, got 'words'"):
+    with pytest.raises(ValueError, match="negation_marks must be one of both, bag, bag-ngrams, got 'words'"):
         ModelConfig(negation_marks="words")
+    with pytest.raises(ValueError, match="negation_ends must be one of scope, punctuation, got 'commas'"):
+        ModelConfig(negation_ends="commas")
     assert TrainConfig(seed=2**32 - 1, learning_rate=1.0).seed == 2**32 - 1

@@ -247,6 +247,71 @@ def test_the_bilstm_reads_negation_marked_words_when_its_tokenizer_says_so():
         Encoder(vocabulary, 4, None, "chars", negation_scope=3)
 
 
+def test_a_negations_scope_ends_at_punctuation_when_the_tokens_are_split_into_clauses():
+    from sentiment_cli.text import ClauseStart, without
+
+    text = "It's not terrible, it's wonderful. Not bad!"
+    plain, split = tokenize(text), tokenize(text, clauses=True)
+    assert split == plain  # the same strings; the ones after punctuation say so
+    assert [i for i, t in enumerate(split) if isinstance(t, ClauseStart)] == [3, 5]
+    assert mark_negation(plain, 3) == ["it's", "not", "¬terrible", "¬it's", "¬wonderful", "not", "¬bad"]
+    assert mark_negation(split, 3) == ["it's", "not", "¬terrible", "it's", "wonderful", "not", "¬bad"]
+    # inside a token, or with no token between, punctuation is not a break: emoticons, "didn't", "10.5"
+    assert not any(isinstance(t, ClauseStart) for t in tokenize("not :) didn't 10.5 great", clauses=True))
+    offsets = tokenize_with_offsets(text, clauses=True)
+    assert [type(t.text) for t in offsets] == [type(t) for t in split]
+    assert offsets[3].start == text.index("it's wonderful")
+    # taking a token out keeps the clause break it started (explanations leave words out one at a time)
+    rest = without(split, 3)
+    assert rest == ["it's", "not", "terrible", "wonderful", "not", "bad"] and isinstance(rest[3], ClauseStart)
+    assert mark_negation(rest, 3)[3] == "wonderful"
+
+
+def test_the_bags_ngrams_of_every_length_can_be_made_of_negation_marked_words():
+    tokens = tokenize("not a waste of money")
+    one_grams = NgramTable(np.array([], np.uint32), 3, negation_scope=3)
+    every = NgramTable(np.array([], np.uint32), 3, negation_scope=3, negated_ngrams=True)
+    marked = ["not", "¬a", "¬waste", "¬of", "money"]
+    assert every.features(tokens).tolist() == ngram_keys(marked, 3).tolist()
+    a_waste = set(ngram_keys(["a", "waste"], 2).tolist()) - set(ngram_keys(["a", "waste"], 1).tolist())
+    assert a_waste <= set(one_grams.features(tokens).tolist())  # read in "not a waste" with 1-gram marks
+    assert not a_waste & set(every.features(tokens).tolist())  # not with marks in every n-gram
+    assert every.settings()["negated"] == "ngrams" and "negated" not in one_grams.settings()
+    again = NgramTable.from_settings(every.settings(), every.keys)
+    assert again.negated_ngrams and not NgramTable.from_settings(one_grams.settings(), one_grams.keys).negated_ngrams
+    with pytest.raises(ValueError, match="'negated'"):
+        NgramTable.from_settings({**every.settings(), "negated": "all"}, every.keys)
+    # where each known n-gram occurs (explanations) follows the same n-grams
+    table = NgramTable.build([tokens], 3, 100, min_count=1, negation_scope=3, negated_ngrams=True)
+    assert len(table.occurrences(tokens)) == len(ngram_keys(marked, 3)) == len(table)
+
+
+def test_tokenizer_format_3_carries_clause_breaks_and_negated_ngrams_and_older_formats_cannot_claim_them():
+    from sentiment_cli.text import CLAUSES_FORMAT, SEQUENCE_FORMAT
+
+    texts = ["not terrible, it's wonderful", "not a waste of money", "terrible waste"]
+    vocabulary = Vocabulary.from_tokens([tokenize(t) for t in texts], 20)
+    table = NgramTable.build(
+        [tokenize(t, clauses=True) for t in texts], 3, 100, min_count=1, negation_scope=3, negated_ngrams=True
+    )
+    encoder = Encoder(vocabulary, 8, table, "words", clauses=True)
+    saved = json.loads(json.dumps(encoder.to_dict()))
+    assert saved["format"] == CLAUSES_FORMAT and saved["negation_ends"] == "punctuation"
+    again = Encoder.from_dict(saved, table.keys, max_length=8)
+    assert again.clauses and again.encode(texts[0]) == encoder.encode(texts[0])
+    # "wonderful" after the comma is read plain, as the table was built
+    wonderful = set(ngram_keys(["wonderful"], 1).tolist())
+    assert wonderful <= set(table.keys.tolist())
+    assert encoder.encode(texts[0]).ngram_ids != Encoder(vocabulary, 8, table, "words").encode(texts[0]).ngram_ids
+    for older in (SEQUENCE_FORMAT, 1):
+        with pytest.raises(ValueError, match="format 3"):
+            Encoder.from_dict({**saved, "format": older}, table.keys, max_length=8)
+    with pytest.raises(ValueError, match="negation_ends"):
+        Encoder.from_dict({**saved, "negation_ends": "commas"}, table.keys, max_length=8)
+    with pytest.raises(ValueError, match="word units"):
+        Encoder(vocabulary, 8, None, "chars", clauses=True)
+
+
 def test_a_long_review_is_read_by_its_head_and_tail_marked_as_in_the_whole_review():
     words = [f"w{i}" for i in range(20)]
     words[13] = "not"  # its scope reaches into the tail, which starts at 15
