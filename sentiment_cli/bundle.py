@@ -25,9 +25,9 @@ import shutil
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -65,14 +65,33 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class _Verifying:
+    """Files' bytes checked against their sha256 in a thread, while the tokenizer is parsed (hashlib lets go
+    of the GIL on large buffers, so the 7 MB flatbuffer is hashed on another core): :meth:`check` waits for
+    it and names the first file that does not match."""
+
+    def __init__(self, files: list[tuple[Path, bytes, str]]) -> None:
+        import threading
+
+        self.files, self.altered = files, None
+        self._thread = threading.Thread(target=self._run, name="sentiment-cli-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.altered = next((file for file, data, digest in self.files if sha256_bytes(data) != digest), None)
+
+    def check(self) -> None:
+        self._thread.join()
+        if self.altered is not None:
+            raise ModelError(f"{self.altered}: contents do not match the model card's sha256 (damaged or altered)")
+
+
+class FileEntry(NamedTuple):
     sha256: str
     bytes: int
 
 
-@dataclass(frozen=True)
-class LiteRTInfo:
+class LiteRTInfo(NamedTuple):
     batch_size: int
     inputs: tuple[str, ...]
     output: str = "logit"
@@ -265,7 +284,7 @@ class Card:
         return {
             "labels": list(self.labels),
             "model": self.model.to_dict(),
-            "litert": {**asdict(self.litert), "inputs": list(self.litert.inputs)},
+            "litert": {**self.litert._asdict(), "inputs": list(self.litert.inputs)},
             "threshold": self.threshold,
             "name": self.name,
             "description": self.description,
@@ -277,7 +296,7 @@ class Card:
             "data": self.data.to_dict(),
             "versions": dict(self.versions),
             "command": list(self.command),
-            "files": {name: asdict(entry) for name, entry in self.files.items()},
+            "files": {name: entry._asdict() for name, entry in self.files.items()},
             "format_version": self.format_version,
         }
 
@@ -565,7 +584,7 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         raise ModelError(f"{card_path}: not a valid model card ({exc})") from None
     contents: dict[str, bytes] = {}
     wanted = PURPOSES[purpose]
-    for name, entry in card.files.items():
+    for name in card.files:
         file = path / name
         try:
             if name not in wanted:
@@ -579,9 +598,10 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
             if exc.errno == errno.ELOOP:
                 raise ModelError(f"{file}: a symbolic link; a model directory holds regular files only") from None
             raise ModelError(f"{file}: cannot read ({exc.strerror})") from None
-        if sha256_bytes(data) != entry.sha256:
-            raise ModelError(f"{file}: contents do not match the model card's sha256 (damaged or altered)")
         contents[name] = data
+    # every file is verified before the bundle is returned, and a damaged file is named as damaged (not as
+    # an unreadable tokenizer): the hashing runs beside the parsing
+    verifying = _Verifying([(path / name, data, card.files[name].sha256) for name, data in contents.items()])
     try:
         settings = json.loads(contents[TOKENIZER_FILE].decode("utf-8"))
         if not isinstance(settings, dict):
@@ -608,7 +628,9 @@ def read_bundle(path: str | os.PathLike[str] | None = None, *, purpose: str = "p
         RecursionError,
     ) as exc:
         # a schema error, or a value of a wrong type or range found by the code that uses it (max_length inf)
+        verifying.check()
         raise ModelError(f"{path}: unusable tokenizer ({type(exc).__name__}: {exc})") from None
+    verifying.check()
     return Bundle(path, card, encoder, contents)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -47,8 +47,7 @@ class JsonRecord(Mapping[str, Any]):
         return f"{type(self).__name__}({self.to_dict()!r})"
 
 
-@dataclass(frozen=True)
-class Scores:
+class Scores(NamedTuple):
     """Precision, recall and F1 of one class, or their average over the classes (``support``: its reviews)."""
 
     precision: float
@@ -61,8 +60,7 @@ class Scores:
         return scores if self.support is None else scores | {"support": self.support}
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One headline metric: ``key`` its JSON key, ``label`` its name in tables, ``of`` the class it is about
     (a two-class result's precision, recall and F1 are the second class's; empty otherwise)."""
 

@@ -16,7 +16,7 @@ import select
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from .errors import DataError, InputError, clip, os_message, quoted
 from .formats import table_format_of
@@ -51,8 +51,7 @@ class Review:
     """Input columns to copy into the output (``--keep-columns``)."""
 
 
-@dataclass(frozen=True)
-class Empty:
+class Empty(NamedTuple):
     """A table row with no text: it is written out with no label, so every row keeps its record."""
 
     source: str
@@ -81,8 +80,7 @@ def is_table(source: str, options: TableInput) -> bool:
     return table_format_of(source) is not None
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """What was read, for stderr (a table's format and the columns chosen for it)."""
 
     source: str
@@ -91,8 +89,7 @@ class Note:
     """The id column chosen for the user (an id-like name), whose ids the records carry."""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """An input that could not be read (the others still are); ``fatal`` means it was skipped."""
 
     source: str

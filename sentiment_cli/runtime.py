@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,8 +34,7 @@ def _shape(shape: Sequence[Any]) -> str:
     return "(" + ", ".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-@dataclass(frozen=True)
-class _Failure:
+class _Failure(NamedTuple):
     error: BaseException
 
 

@@ -33,8 +33,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -81,8 +80,7 @@ CURRENT_PATTERN = WORDS_AND_EMOJI
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -233,8 +231,7 @@ _HANGUL = "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
 _LETTER = r"[^\W\d_]"
 
 
-@dataclass(frozen=True)
-class Scripts:
+class Scripts(NamedTuple):
     """Shares of the letters of a sample of texts in scripts that need more than word tokens."""
 
     unspaced: float
@@ -522,8 +519,7 @@ class NgramTable:
         )
 
 
-@dataclass(frozen=True)
-class Encoded:
+class Encoded(NamedTuple):
     token_ids: list[int]
     ngram_ids: list[int] | None = None
     readable: bool = True
