@@ -47,13 +47,15 @@ def test_a_trained_model_directory_verifies(tiny_model, tiny_seed_model):
 def test_the_shipped_models_verify_and_name_their_data():
     """default: every domain of the general data (benchmarks/general_data.py: Sentiment140 left out, the
     generated negations in) with its source's sha256 and licence, IMDB's test split scored, the BiLSTM reading
-    unmarked words; imdb: IMDB's train split and 15,422 tweets (7,711 a class)."""
+    unmarked words, the bag negation-marked n-grams whose scopes end at punctuation; imdb: IMDB's train split
+    and 15,422 tweets (7,711 a class)."""
     bundle = read_bundle(default_model_dir())
     sources = bundle.card.data["sources"]
     assert [s["name"] for s in sources] == [
         "imdb", "semeval", "sst", "goemotions", "clothing", "tse", "finance", "negation"
     ]  # fmt: skip
-    assert bundle.config.negation_marks == "bag" and not any("¬" in t for t in bundle.encoder.vocabulary.tokens)
+    assert bundle.config.negation_marks == "bag-ngrams" and not any("¬" in t for t in bundle.encoder.vocabulary.tokens)
+    assert bundle.encoder.ngrams.negated_ngrams and bundle.encoder.clauses and bundle.config.negation_scope == 5
     assert all(len(s["sha256"]) == 64 and s["licence"] and s["rows"] > 1_000 for s in sources)
     assert len(bundle.card.data["parts"]) == len(sources) and bundle.card.metrics["test"]["n"] == 25_000
     assert bundle.card.training["embeddings"]["rows_from_vectors"] > 20_000  # GloVe
