@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from .config import describe_window
+from .config import ModelConfig, describe_window
 
 if TYPE_CHECKING:
     from .bundle import Card, TrainingRecord
@@ -34,6 +34,7 @@ def card_facts(card: Card) -> list[tuple[str, str]]:
         bag = f"{number(model.ngram_vocab_size, ',')} n-grams of 1 to {model.ngram_order} words{chars} (+2 ids)"
         rows.append(("n-gram bag", bag))
     rows.append(("sequence length", describe_window(model.max_length, model.head_length)))
+    rows.append(("negation", describe_negation(model)))
     rows += data_rows(card)
     if data.rows_skipped:
         skipped = "; ".join(f"{number(n, ',')} {reason}" for reason, n in data.rows_skipped.items())
@@ -56,6 +57,22 @@ def card_facts(card: Card) -> list[tuple[str, str]]:
         rows.append((f"{name} branch alone", ", ".join(f"{split} {number(v, '.4f')}" for split, v in scores.items())))
     rows.append(("created", card.created))
     return rows
+
+
+def describe_negation(model: ModelConfig) -> str:
+    """Which words are read as negated, and where the marks go: "not bad" read as not ¬bad."""
+    words = model.tokenizer != "chars"
+    where = {
+        "both": "the bag's 1-grams and the BiLSTM's words" if words else "the bag's 1-grams",
+        "bag": "the bag's 1-grams",
+        "bag-ngrams": "the bag's n-grams of every length",
+    }[model.negation_marks]
+    if model.arch != "hybrid":
+        where = "the BiLSTM's words" if words and model.negation_marks == "both" else ""
+    if not model.negation_scope or not where:
+        return "not marked"
+    ends = ", or punctuation" if model.negation_ends == "punctuation" else ""
+    return f"up to {model.negation_scope} words after a negator (until a contrast word{ends}), ¬ in {where}"
 
 
 def file_name(value: Any) -> str:

@@ -174,8 +174,27 @@ def test_inspect_shows_what_the_shipped_card_holds_and_the_real_combiner():
     )
     assert formula in shown
 
-    # a card with named sources and pretrained vectors (the fields train --data-sources and --embeddings write)
+    # how negations are read: the shipped recipe's, and each other setting
     import dataclasses
+
+    from sentiment_cli.facts import describe_negation
+
+    shipped = (
+        "up to 5 words after a negator (until a contrast word, or punctuation), ¬ in the bag's n-grams of every length"
+    )
+    assert describe_negation(card.model) == shipped and shipped in shown
+    read = {
+        (marks, ends, arch): describe_negation(dataclasses.replace(card.model, negation_marks=marks,
+                                                                   negation_ends=ends, arch=arch))
+        for marks in ("both", "bag", "bag-ngrams") for ends in ("scope", "punctuation") for arch in ("hybrid", "seed")
+    }  # fmt: skip
+    assert read["both", "scope", "hybrid"].endswith("contrast word), ¬ in the bag's 1-grams and the BiLSTM's words")
+    assert read["bag", "scope", "hybrid"].endswith("¬ in the bag's 1-grams")
+    assert read["both", "punctuation", "seed"].endswith("contrast word, or punctuation), ¬ in the BiLSTM's words")
+    assert read["bag", "scope", "seed"] == read["bag-ngrams", "punctuation", "seed"] == "not marked"  # no bag to mark
+    assert describe_negation(dataclasses.replace(card.model, negation_scope=0)) == "not marked"
+
+    # a card with named sources and pretrained vectors (the fields train --data-sources and --embeddings write)
 
     from sentiment_cli.facts import embedding_rows
 
