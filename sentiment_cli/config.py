@@ -263,5 +263,8 @@ COMBINER_L2 = 1e-3
 
 LITERT_BATCH_SIZE = 32
 """Batch size baked into the exported LiteRT model (a fixed batch keeps it to builtin ops)."""
+LITERT_SIGNATURES = ("batch", "one")
+"""The flatbuffer's signatures: ``LITERT_BATCH_SIZE`` rows, and one row (a single review). A flatbuffer
+exported before the second has one signature of ``LITERT_BATCH_SIZE`` rows."""
 PROBABILITY_DECIMALS = 6
 """Probabilities in every prediction output (JSON lines, CSV, Parquet, Arrow, Spark) are rounded to this."""

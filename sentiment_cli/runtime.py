@@ -1,8 +1,9 @@
 """Prediction with LiteRT: no TensorFlow import, same tokenizer as training.
 
 Reviews are encoded, sorted by length and run in fixed-size batches padded only
-to the longest review of each batch; the model masks padding, so the result
-does not depend on how a review was batched.
+to the longest review of each batch (a single review in the flatbuffer's one-row
+signature); the model masks padding, so the result does not depend on how a
+review was batched.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from ._quiet import stderr_silenced
 from .bundle import Bundle
-from .config import logit_width
+from .config import LITERT_SIGNATURES, logit_width
 from .errors import ModelError
 from .metrics import predicted_classes, reported_probabilities, sigmoid, softmax
 from .text import Encoded
@@ -87,13 +88,23 @@ class Predictor:
             self._interpreter = Interpreter(model_content=bundle.litert_model, num_threads=threads)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
-        self._inputs = self._input_indices(self._interpreter.get_input_details())
+        if set(LITERT_SIGNATURES) <= self._interpreter.get_signature_list().keys() and self.batch_size > 1:
+            batch = self._interpreter.get_signature_runner(LITERT_SIGNATURES[0])
+            if sorted(batch.get_input_details()) != sorted(self.encoder.input_names):
+                raise ModelError(
+                    f"{bundle.litert_path}: its signature takes {', '.join(sorted(batch.get_input_details()))}, "
+                    f"the tokenizer makes {', '.join(self.encoder.input_names)}"
+                )
+            inputs, outputs = list(batch.get_input_details().values()), list(batch.get_output_details().values())
+        else:  # a flatbuffer of one signature (exported before the one-review signature), or none
+            batch = None
+            inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
+        self._inputs = self._input_indices(inputs)
         try:
             details = self._interpreter.get_tensor_details()
         except (ValueError, RuntimeError):  # a tensor LiteRT cannot describe: the other checks still apply
             details = []
         self._check_tables(details)
-        outputs = self._interpreter.get_output_details()
         shape = tuple(int(d) for d in outputs[0]["shape"]) if len(outputs) == 1 else ()
         if shape != (self.batch_size, self.width) or outputs[0]["dtype"] != np.float32:
             raise ModelError(
@@ -103,6 +114,25 @@ class Predictor:
             )
         self._output = outputs[0]["index"]
         self._shapes: dict[str, tuple[int, int]] = {}
+        # By rows: the signatures' runners (a runner holds the interpreter, which then refuses direct calls).
+        self._runners = {} if batch is None else {self.batch_size: batch, 1: self._one_row_signature(batch)}
+        self._ready: set[int] = set()
+
+    def _one_row_signature(self, batch: Any) -> Any:
+        """The flatbuffer's one-row signature, for a single review: the batch signature would run the LSTM
+        over a batch of padding. Checked as the batch signature is, and taking its inputs by the same names."""
+        runner = self._interpreter.get_signature_runner(LITERT_SIGNATURES[1])
+        inputs, outputs = runner.get_input_details(), runner.get_output_details()
+        fits = sorted(inputs) == sorted(batch.get_input_details()) and all(
+            d["dtype"] == np.int32 and [int(n) for n in d["shape_signature"]] == [1, -1] for d in inputs.values()
+        )
+        shapes = [tuple(int(n) for n in d["shape"]) for d in outputs.values()]
+        if not fits or shapes != [(1, self.width)] or next(iter(outputs.values()))["dtype"] != np.float32:
+            raise ModelError(
+                f"{self.bundle.litert_path}: its one-review signature does not take the tokenizer's "
+                f"{', '.join(self.encoder.input_names)} as (1, length) int32 or give (1, {self.width}) float32"
+            )
+        return runner
 
     def _input_indices(self, details: list[dict]) -> dict[str, int]:
         names = self.encoder.input_names
@@ -172,13 +202,16 @@ class Predictor:
         order = sorted(range(len(items)), key=lambda i: len(items[i].token_ids))
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
-            arrays = self.encoder.batch([items[i] for i in index], rows=self.batch_size)
+            rows = 1 if len(index) == 1 and self._runners else self.batch_size
+            arrays = self.encoder.batch([items[i] for i in index], rows=rows)
             result[index] = self._run(arrays)[: len(index)]
         if not np.all(np.isfinite(result)):
             raise ModelError(f"{self.bundle.litert_path}: the model computed non-finite outputs (damaged weights?)")
         return result[:, 0] if self.width == 1 else result
 
     def _run(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        if self._runners:
+            return self._run_signature(arrays)
         shapes = {name: (int(a.shape[0]), int(a.shape[1])) for name, a in arrays.items()}
         if shapes != self._shapes:
             for name, shape in shapes.items():
@@ -190,6 +223,15 @@ class Predictor:
             self._interpreter.set_tensor(self._inputs[name], array)
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output)
+
+    def _run_signature(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        rows = len(next(iter(arrays.values())))
+        runner = self._runners[rows]
+        if rows in self._ready:
+            return next(iter(runner(**arrays).values()))
+        with stderr_silenced():  # its first call allocates, and LiteRT may announce its CPU delegate
+            self._ready.add(rows)
+            return next(iter(runner(**arrays).values()))
 
     def stream(self, chunks: Iterable[list[Any]], threshold: float | None = None) -> Iterator[list[Any]]:
         """Classify chunks of items as they come, each item read as ``(item.source, item.text)``.

@@ -2,6 +2,8 @@
 saves and loads back to the same predictions."""
 
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,39 @@ def test_litert_matches_keras(request, which):
     np.testing.assert_allclose(fast, reference, atol=1e-4)
     assert np.isnan(predictor.probabilities(texts)[-4:-2]).all()
     assert ((fast >= 0.5) == (reference >= 0.5)).all()
+    # one review at a time: the flatbuffer's one-row signature
+    alone = sigmoid(np.concatenate([predictor.logits_of(predictor.encode([text])) for text in texts]))
+    np.testing.assert_allclose(alone, reference, atol=1e-4)
+
+
+def test_a_flatbuffer_of_one_signature_still_predicts_alone_as_in_a_batch(tiny_model, tmp_path):
+    """Models exported before the one-row signature have one signature of 32 rows: they run as before."""
+    import hashlib
+    import json
+    import shutil
+
+    from sentiment_cli.model import head_name
+
+    model = Path(shutil.copytree(tiny_model, tmp_path / "old"))
+    bundle = read_bundle(model)
+    network = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
+    final = network.get_layer(head_name(2))
+    linear = keras.layers.Dense(final.units, name="logits")
+    logits = keras.Model(network.inputs, linear(final.input))
+    linear.set_weights(final.get_weights())
+    specs = {name: keras.InputSpec(shape=(32, None), dtype="int32", name=name) for name in bundle.encoder.input_names}
+    logits.export(str(model / "model.tflite"), format="litert", input_signature=[specs], verbose=False)
+    card = json.loads((model / "card.json").read_text())
+    data = (model / "model.tflite").read_bytes()
+    card["files"]["model.tflite"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model / "card.json").write_text(json.dumps(card))
+
+    old, new = Predictor(read_bundle(model)), Predictor(bundle)
+    assert len(old._interpreter.get_signature_list()) == 1 and not old._runners
+    texts = [text for text, _ in make_reviews(40, seed=6)]
+    together = old.probabilities(texts)
+    np.testing.assert_allclose(together, new.probabilities(texts), atol=1e-6)
+    np.testing.assert_allclose(np.concatenate([old.probabilities([t]) for t in texts]), together, atol=1e-6)
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ recipe changed: run ``python tests/make_fixtures.py`` and commit tests/data/."""
 import json
 
 import pytest
+from ai_edge_litert.interpreter import Interpreter
 from make_fixtures import FIXTURES as RECIPES
 from make_fixtures import train_fixture
 
@@ -22,3 +23,5 @@ def test_the_committed_fixture_is_what_training_makes_now(name, tmp_path):
     assert sorted(fresh_card["files"]) == sorted(card["files"])
     tokenizer, fresh_tokenizer = (json.loads((f / "tokenizer.json").read_bytes()) for f in (committed, fresh))
     assert fresh_tokenizer == tokenizer, f"{name}: the tokenizer changed: rebuild the fixtures"
+    signatures = [Interpreter(str(f / "model.tflite")).get_signature_list() for f in (committed, fresh)]
+    assert signatures[1] == signatures[0], f"{name}: the flatbuffer's signatures changed: rebuild the fixtures"

@@ -337,6 +337,6 @@ def test_a_shape_error_shows_plain_numbers(model_copy):
     from sentiment_cli.runtime import Predictor
 
     _rewrite_card(model_copy, lambda c: c["litert"].update(batch_size=7))
-    expected = r"input serving_default_\w+:0 is \(32, 1\) int32, expected \(7, length\) int32"
+    expected = r"input batch_\w+:0 is \(32, 1\) int32, expected \(7, length\) int32"
     with pytest.raises(ModelError, match=expected):
         Predictor(read_bundle(model_copy))

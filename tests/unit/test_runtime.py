@@ -19,6 +19,7 @@ def classify(predictor, pairs):
 
 def test_result_does_not_depend_on_batching(tiny_model):
     predictor = Predictor(read_bundle(tiny_model))
+    assert sorted(predictor._runners) == [1, 32]  # one review alone runs the flatbuffer's one-row signature
     texts = [text for text, _ in make_reviews(40, seed=6)]
     together = predictor.probabilities(texts)
     alone = np.array([predictor.probabilities([t])[0] for t in texts])
