@@ -41,8 +41,9 @@ _READ_SIZE = 1 << 16
 _BLOCK_SIZE = 1 << 20
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
+    """A text to classify and where it came from."""
+
     source: str
     text: str
     id: Any = None
@@ -59,8 +60,7 @@ class Empty(NamedTuple):
     extra: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class TableInput:
+class TableInput(NamedTuple):
     """How to read review tables (CSV, TSV, JSON Lines, Parquet) for prediction."""
 
     input_format: str | None = None

@@ -13,7 +13,6 @@ import queue
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -39,8 +38,10 @@ class _Failure(NamedTuple):
     error: BaseException
 
 
-@dataclass(frozen=True)
-class Prediction:
+class Prediction(NamedTuple):
+    """One text's answer (a ``NamedTuple``, like the other records on the prediction path: cheaper to define
+    at every start than a frozen dataclass)."""
+
     source: str
     text: str
     probability: float | None

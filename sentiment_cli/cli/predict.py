@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -189,7 +188,7 @@ def predict(
     fmt_name = None if input_format is None else input_format.value
     table = TableInput(fmt_name, text_column, id_column, keep, header)
     if not _warn_unused(sources, table, whole, per_line):  # no table: no id or kept columns to write
-        keep, table = (), dataclasses.replace(table, id_column=None, keep_columns=())
+        keep, table = (), table._replace(id_column=None, keep_columns=())
     # a plain file of several lines is one review, a guess the user is told about once (unless a flag said so)
     from ..reviews import is_table
 
