@@ -9,7 +9,7 @@ latency percentiles, and a saturation run whose server memory must stay bounded.
    and by a running `sentiment serve` that 16 concurrent clients call with 25 reviews per request over
    keep-alive connections (wall time from the first request to the last answer), alternated for --rounds rounds
    (the machine may be shared: a change in its load falls on both); medians. Goal: server >= 0.8x CLI.
-   Latency of the requests: p50, p99.
+   Latency of the requests: p50, p99; and of one client sending one review per request, one after another.
 2. Saturation: 200 clients send 25 reviews each, back to back, for --saturate seconds: 5,000 texts wanted in
    flight against a bound of 1,024, so some are refused with 503. The server's resident memory is sampled
    every 5 s; its peak (VmHWM) must stay under 400 MB and not grow in the second half of the run.
@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "aclImdb_labeled.tar.gz"
 PER_REQUEST = 25
 CLIENTS = 16
+ALONE = 300
+"""Requests of the one-review latency: one client, one review each, one after another."""
 
 
 def reviews(data: Path, n: int) -> tuple[list[str], str]:
@@ -200,6 +202,10 @@ def main() -> None:
                   f"statuses {statuses}")  # fmt: skip
             if ratio < 0.8 or statuses[200] != len(batches) * args.rounds:
                 failed.append("throughput")
+            alone = clients(server.port, [[text] for text in texts[:ALONE]], 1)
+            print(f"   one client sending one review per request ({len(alone['latencies'])} requests, as an "
+                  f"interactive user does): latency p50 {percentile(alone['latencies'], 0.5) * 1000:.1f} ms, "
+                  f"p99 {percentile(alone['latencies'], 0.99) * 1000:.1f} ms")  # fmt: skip
 
             if args.saturate > 0:
                 samples = []
