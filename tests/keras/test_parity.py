@@ -2,6 +2,10 @@
 saves and loads back to the same predictions."""
 
 
+import functools
+import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -44,27 +48,32 @@ def test_litert_matches_keras(request, which):
     np.testing.assert_allclose(alone, reference, atol=1e-4)
 
 
-def test_a_flatbuffer_of_one_signature_still_predicts_alone_as_in_a_batch(tiny_model, tmp_path):
-    """Models exported before the one-row signature have one signature of 32 rows: they run as before."""
-    import hashlib
-    import json
-    import shutil
-
+def _logits_model(bundle):
+    """The model as the flatbuffer holds it: the final layer's logits, before the sigmoid."""
     from sentiment_cli.model import head_name
 
-    model = Path(shutil.copytree(tiny_model, tmp_path / "old"))
-    bundle = read_bundle(model)
     network = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
-    final = network.get_layer(head_name(2))
+    final = network.get_layer(head_name(len(bundle.labels)))
     linear = keras.layers.Dense(final.units, name="logits")
     logits = keras.Model(network.inputs, linear(final.input))
     linear.set_weights(final.get_weights())
-    specs = {name: keras.InputSpec(shape=(32, None), dtype="int32", name=name) for name in bundle.encoder.input_names}
-    logits.export(str(model / "model.tflite"), format="litert", input_signature=[specs], verbose=False)
+    return logits
+
+
+def _put_flatbuffer(model: Path, data: bytes) -> None:
     card = json.loads((model / "card.json").read_text())
-    data = (model / "model.tflite").read_bytes()
     card["files"]["model.tflite"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model / "model.tflite").write_bytes(data)
     (model / "card.json").write_text(json.dumps(card))
+
+
+def test_a_flatbuffer_of_one_signature_still_predicts_alone_as_in_a_batch(tiny_model, tmp_path):
+    """Models exported before the one-row signature have one signature of 32 rows: they run as before."""
+    model = Path(shutil.copytree(tiny_model, tmp_path / "old"))
+    bundle = read_bundle(model)
+    specs = {name: keras.InputSpec(shape=(32, None), dtype="int32", name=name) for name in bundle.encoder.input_names}
+    _logits_model(bundle).export(str(tmp_path / "old.tflite"), format="litert", input_signature=[specs], verbose=False)
+    _put_flatbuffer(model, (tmp_path / "old.tflite").read_bytes())
 
     old, new = Predictor(read_bundle(model)), Predictor(bundle)
     assert len(old._interpreter.get_signature_list()) == 1 and not old._runners
@@ -72,6 +81,27 @@ def test_a_flatbuffer_of_one_signature_still_predicts_alone_as_in_a_batch(tiny_m
     together = old.probabilities(texts)
     np.testing.assert_allclose(together, new.probabilities(texts), atol=1e-6)
     np.testing.assert_allclose(np.concatenate([old.probabilities([t]) for t in texts]), together, atol=1e-6)
+
+
+def test_a_one_review_signature_of_another_shape_is_refused(tiny_model, tmp_path):
+    from sentiment_cli._tensorflow import tf
+    from sentiment_cli.errors import ModelError
+
+    model = Path(shutil.copytree(tiny_model, tmp_path / "odd"))
+    bundle = read_bundle(model)
+    logits = _logits_model(bundle)
+    archive = keras.export.ExportArchive()
+    archive.track(logits)
+    for key, rows in (("batch", 32), ("one", 2)):
+        specs = {name: tf.TensorSpec((rows, None), tf.int32, name=name) for name in bundle.encoder.input_names}
+        archive.add_endpoint(key, functools.partial(logits.__call__, training=False), input_signature=[specs])
+    archive.write_out(str(tmp_path / "saved"), verbose=False)
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "saved"), signature_keys=["batch", "one"])
+    converter.experimental_enable_resource_variables = True
+    _put_flatbuffer(model, converter.convert())
+    with pytest.raises(ModelError, match=r"model.tflite: its one-review signature does not take the tokenizer's "
+                       r"token_ids, ngram_ids as \(1, length\) int32 or give \(1, 1\) float32"):  # fmt: skip
+        Predictor(read_bundle(model))
 
 
 @pytest.mark.slow

@@ -19,12 +19,21 @@ def classify(predictor, pairs):
 
 def test_result_does_not_depend_on_batching(tiny_model):
     predictor = Predictor(read_bundle(tiny_model))
-    assert sorted(predictor._runners) == [1, 32]  # one review alone runs the flatbuffer's one-row signature
     texts = [text for text, _ in make_reviews(40, seed=6)]
     together = predictor.probabilities(texts)
+    batch, calls = predictor._runners[32], []
+
+    def counted(**arrays):
+        calls.append(len(next(iter(arrays.values()))))
+        return batch(**arrays)
+
+    predictor._runners[32] = counted
     alone = np.array([predictor.probabilities([t])[0] for t in texts])
     assert together.shape == (40, 2)
     np.testing.assert_allclose(together, alone, atol=1e-6)
+    assert calls == []  # a single review runs the one-row signature, not 31 rows of padding beside it
+    np.testing.assert_allclose(predictor.probabilities(texts[:2]), together[:2], atol=1e-6)
+    assert calls == [32]
 
 
 @pytest.mark.parametrize("which", ["tiny", "tiny_seed"])
