@@ -8,6 +8,7 @@ review was batched.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import queue
 import re
@@ -91,12 +92,13 @@ class Predictor:
             raise ModelError(f"{bundle.litert_path}: not a usable LiteRT model ({exc})") from None
         if set(LITERT_SIGNATURES) <= self._interpreter.get_signature_list().keys() and self.batch_size > 1:
             batch = self._interpreter.get_signature_runner(LITERT_SIGNATURES[0])
-            if sorted(batch.get_input_details()) != sorted(self.encoder.input_names):
+            named = batch.get_input_details()
+            if sorted(named) != sorted(self.encoder.input_names):
                 raise ModelError(
-                    f"{bundle.litert_path}: its signature takes {', '.join(sorted(batch.get_input_details()))}, "
+                    f"{bundle.litert_path}: its signature takes {', '.join(sorted(named))}, "
                     f"the tokenizer makes {', '.join(self.encoder.input_names)}"
                 )
-            inputs, outputs = list(batch.get_input_details().values()), list(batch.get_output_details().values())
+            inputs, outputs = list(named.values()), list(batch.get_output_details().values())
         else:  # a flatbuffer of one signature (exported before the one-review signature), or none
             batch = None
             inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
@@ -116,15 +118,15 @@ class Predictor:
         self._output = outputs[0]["index"]
         self._shapes: dict[str, tuple[int, int]] = {}
         # By rows: the signatures' runners (a runner holds the interpreter, which then refuses direct calls).
-        self._runners = {} if batch is None else {self.batch_size: batch, 1: self._one_row_signature(batch)}
+        self._runners = {} if batch is None else {self.batch_size: batch, 1: self._one_row_signature()}
         self._ready: set[int] = set()
 
-    def _one_row_signature(self, batch: Any) -> Any:
+    def _one_row_signature(self) -> Any:
         """The flatbuffer's one-row signature, for a single review: the batch signature would run the LSTM
-        over a batch of padding. Checked as the batch signature is, and taking its inputs by the same names."""
+        over a batch of padding. Checked as the batch signature is, and taking the tokenizer's inputs too."""
         runner = self._interpreter.get_signature_runner(LITERT_SIGNATURES[1])
         inputs, outputs = runner.get_input_details(), runner.get_output_details()
-        fits = sorted(inputs) == sorted(batch.get_input_details()) and all(
+        fits = sorted(inputs) == sorted(self.encoder.input_names) and all(
             d["dtype"] == np.int32 and [int(n) for n in d["shape_signature"]] == [1, -1] for d in inputs.values()
         )
         shapes = [tuple(int(n) for n in d["shape"]) for d in outputs.values()]
@@ -227,12 +229,10 @@ class Predictor:
 
     def _run_signature(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
         rows = len(next(iter(arrays.values())))
-        runner = self._runners[rows]
-        if rows in self._ready:
-            return next(iter(runner(**arrays).values()))
-        with stderr_silenced():  # its first call allocates, and LiteRT may announce its CPU delegate
+        # a signature's first call allocates, and LiteRT may announce its CPU delegate on stderr
+        with contextlib.nullcontext() if rows in self._ready else stderr_silenced():
             self._ready.add(rows)
-            return next(iter(runner(**arrays).values()))
+            return next(iter(self._runners[rows](**arrays).values()))
 
     def stream(self, chunks: Iterable[list[Any]], threshold: float | None = None) -> Iterator[list[Any]]:
         """Classify chunks of items as they come, each item read as ``(item.source, item.text)``.

@@ -23,11 +23,7 @@ def export_litert(model: keras.Model, path: Path, batch_size: int, inputs: tuple
     It outputs the final layer's logits, before the sigmoid or softmax: the runtime applies them in
     float64, so probabilities near 0 or 1 keep their log-odds (explanations need them).
     """
-    final = model.get_layer(head)
-    linear = keras.layers.Dense(final.units, name="logits")
-    logit = linear(final.input)
-    linear.set_weights(final.get_weights())
-    logits = keras.Model(model.inputs if len(inputs) > 1 else model.inputs[0], logit)
+    logits = logits_model(model, head)
     archive = keras.export.ExportArchive()
     archive.track(logits)
     many, one = LITERT_SIGNATURES
@@ -43,6 +39,15 @@ def export_litert(model: keras.Model, path: Path, batch_size: int, inputs: tuple
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         converter.experimental_enable_resource_variables = True
         path.write_bytes(converter.convert())
+
+
+def logits_model(model: keras.Model, head: str) -> keras.Model:
+    """``model`` as the flatbuffer holds it: the final layer ``head`` without its sigmoid or softmax."""
+    final = model.get_layer(head)
+    linear = keras.layers.Dense(final.units, name="logits")
+    logit = linear(final.input)
+    linear.set_weights(final.get_weights())
+    return keras.Model(model.inputs if len(model.inputs) > 1 else model.inputs[0], logit)
 
 
 def versions() -> dict[str, str]:

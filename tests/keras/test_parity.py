@@ -51,13 +51,10 @@ def test_litert_matches_keras(request, which):
 def _logits_model(bundle):
     """The model as the flatbuffer holds it: the final layer's logits, before the sigmoid."""
     from sentiment_cli.model import head_name
+    from sentiment_cli.training.export import logits_model
 
     network = keras.saving.load_model(bundle.keras_path, safe_mode=True, compile=False)
-    final = network.get_layer(head_name(len(bundle.labels)))
-    linear = keras.layers.Dense(final.units, name="logits")
-    logits = keras.Model(network.inputs, linear(final.input))
-    linear.set_weights(final.get_weights())
-    return logits
+    return logits_model(network, head_name(len(bundle.labels)))
 
 
 def _put_flatbuffer(model: Path, data: bytes) -> None:
