@@ -32,6 +32,7 @@ BEHAVIOUR = {
     "behavioural suite": ROOT / "tests" / "behaviour" / "suite.jsonl",
     "held-out negation": ROOT / "tests" / "behaviour" / "negation_holdout.jsonl",
     "held-out negation 2": ROOT / "tests" / "behaviour" / "negation_holdout2.jsonl",
+    "held-out negation 3": ROOT / "tests" / "behaviour" / "negation_holdout3.jsonl",
 }
 TFIDF_C = 4.0
 
