@@ -223,8 +223,9 @@ def negation_rows(shared: Path, rows: list[tuple[str, str]]) -> list[tuple[str, 
     """A negation contrast set made by rule (after Kaushik et al., 2020): each polar word of
     :func:`polar_words` (as many of each polarity) in :data:`FRAMES_PER_WORD` negated frames of its kind with
     the opposite label ("it was not {w}.") and as many plain frames with its own, so no frame and no negator
-    carries a class: only a negator's pairing with a polar word does. No frame is a behavioural-suite
-    sentence."""
+    carries a class: only a negator's pairing with a polar word does. No frame is a behavioural sentence,
+    but one filled frame is: "{w}." with "terrible" is the suite's "Terrible." (very short, the same label;
+    the shipped model trained on it, docs/results.md)."""
     words = polar_words(shared, rows)
     rng = random.Random(f"{SEED}-{NEGATION}")
     least = min(len(chosen) for chosen in words.values())
