@@ -33,6 +33,7 @@ BEHAVIOUR = {
     "held-out negation": ROOT / "tests" / "behaviour" / "negation_holdout.jsonl",
     "held-out negation 2": ROOT / "tests" / "behaviour" / "negation_holdout2.jsonl",
     "held-out negation 3": ROOT / "tests" / "behaviour" / "negation_holdout3.jsonl",
+    "held-out negation 4": ROOT / "tests" / "behaviour" / "negation_holdout4.jsonl",
 }
 TFIDF_C = 4.0
 
